@@ -1,0 +1,183 @@
+package nci.gpt2;
+
+import java.util.ArrayList;
+import java.util.List;
+import nci.tensor.Attention;
+import nci.tensor.Embedding;
+import nci.tensor.Gelu;
+import nci.tensor.Gemm;
+import nci.tensor.LayerNorm;
+import nci.tensor.VecOps;
+
+/**
+ * GPT-2 over loaded weights: the building blocks the patching engine composes, and a plain forward
+ * written as a flat sequence of them. Activations are row-major float[] with T (or B·T) rows of width E.
+ * Owns the weights' memory (the mapped file's arena) through {@code resources}; close it when done.
+ */
+public final class Gpt2Model implements AutoCloseable {
+
+    private final Gpt2Config config;
+    private final Gpt2Weights weights;
+    private final AutoCloseable resources;
+
+    public Gpt2Model(Gpt2Config config, Gpt2Weights weights, AutoCloseable resources) {
+        this.config = config;
+        this.weights = weights;
+        this.resources = resources;
+        if (weights.layers().size() != config.nLayer())
+            throw new IllegalArgumentException("config n_layer " + config.nLayer() + " but " + weights.layers().size() + " layers of weights");
+    }
+
+    public Gpt2Config config() { return config; }
+
+    public Gpt2Weights weights() { return weights; }
+
+    // ---------------------------------------------------------------- building blocks
+
+    /** out [T, E] = wte[ids] + wpe[0..T-1]. */
+    public float[] embed(int[] ids) {
+        int e = config.nEmbd();
+        if (ids.length > config.nPositions())
+            throw new IllegalArgumentException(ids.length + " tokens exceed n_positions " + config.nPositions());
+        float[] out = new float[ids.length * e];
+        Embedding.lookup(weights.wte(), weights.wpe(), ids, 0, ids.length, 0, out, 0);
+        return out;
+    }
+
+    /** qkv [rows, 3E] = ln_1(x [rows, E]) · c_attn + b: columns [q | k | v]. */
+    public float[] qkv(int layer, float[] x, int rows) {
+        LayerWeights w = weights.layers().get(layer);
+        int e = config.nEmbd();
+        float[] ln = new float[rows * e];
+        LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln1Gamma(), w.ln1Beta(), config.layerNormEpsilon());
+        float[] out = new float[rows * 3 * e];
+        Gemm.matmul(ln, 0, rows, e, w.attnW(), w.attnB(), out, 0);
+        return out;
+    }
+
+    /**
+     * Causal attention of one sequence [T rows] where head h takes its query from qSrc[h], key from
+     * kSrc[h] and value from vSrc[h], each a [T, 3E] output of {@link #qkv}; returns c_proj's output
+     * [T, E] (before the residual add). probs, if non-null, receives [H, T, T].
+     */
+    public float[] attention(int layer, int T, float[][] qSrc, float[][] kSrc, float[][] vSrc, float[] probs) {
+        int e = config.nEmbd(), h = config.nHead(), d = config.headDim();
+        float[] merged = new float[T * e];                 // [T, E], head h in columns h·d..h·d+d-1
+        for (int head = 0; head < h; head++) {
+            Attention.causal(qSrc[head], head * d, 3 * e,
+                    kSrc[head], e + head * d, 3 * e,
+                    vSrc[head], 2 * e + head * d, 3 * e,
+                    merged, head * d, e, T, d, 0, probs, head * T * T);
+        }
+        LayerWeights w = weights.layers().get(layer);
+        float[] out = new float[T * e];
+        Gemm.matmul(merged, 0, T, e, w.attnProjW(), w.attnProjB(), out, 0);
+        return out;
+    }
+
+    /** Plain attention of one sequence: every head's q, k, v from the same stream x [T, E]. */
+    public float[] attention(int layer, float[] x, int T, float[] probs) {
+        float[] qkv = qkv(layer, x, T);
+        float[][] all = new float[config.nHead()][];
+        java.util.Arrays.fill(all, qkv);
+        return attention(layer, T, all, all, all, probs);
+    }
+
+    /** mlp [rows, E] = c_proj(act(c_fc(ln_2(x [rows, E])))) (before the residual add). */
+    public float[] mlp(int layer, float[] x, int rows) {
+        LayerWeights w = weights.layers().get(layer);
+        int e = config.nEmbd(), inner = config.nInner();
+        float[] ln = new float[rows * e];
+        LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln2Gamma(), w.ln2Beta(), config.layerNormEpsilon());
+        float[] hidden = new float[rows * inner];
+        Gemm.matmul(ln, 0, rows, e, w.fcW(), w.fcB(), hidden, 0);
+        switch (config.activation()) {
+            case GELU_NEW -> Gelu.tanhApprox(hidden, 0, hidden.length);
+            case GELU -> Gelu.exact(hidden, 0, hidden.length);
+        }
+        float[] out = new float[rows * e];
+        Gemm.matmul(hidden, 0, rows, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
+        return out;
+    }
+
+    /** ln_f(x [rows, E]). */
+    public float[] lnFinal(float[] x, int rows) {
+        int e = config.nEmbd();
+        float[] out = new float[rows * e];
+        LayerNorm.apply(x, 0, out, 0, rows, e, weights.lnfGamma(), weights.lnfBeta(), config.layerNormEpsilon());
+        return out;
+    }
+
+    /** logits [rows, V] = h [rows, E] · lm_headᵀ. */
+    public float[] logits(float[] h, int hOff, int rows) {
+        float[] out = new float[rows * config.vocabSize()];
+        Gemm.matmulTransposed(h, hOff, rows, config.nEmbd(), weights.lmHead(), out, 0);
+        return out;
+    }
+
+    /** a + b, elementwise, as a new array. */
+    public static float[] add(float[] a, float[] b) {
+        float[] out = new float[a.length];
+        VecOps.add(a, 0, b, 0, out, 0, a.length);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- plain forward
+
+    /** What {@link #forward} returns. Lists are per batch element; absent parts are empty lists. */
+    public record Forward(
+            int batch, int T,
+            float[] lastHidden,              // [B, T, E], after ln_f
+            float[] logits,                  // [B, T, V] or null
+            List<float[]> hiddenStates,      // n_layer+1 of [B, T, E], HF numbering (0 = embeddings, n_layer = after ln_f)
+            List<float[]> attentions) {      // n_layer of [B, H, T, T]
+    }
+
+    /**
+     * Forward of a batch of equal-length sequences.
+     * @param all also keep every hidden state and attention pattern
+     * @param logits compute logits at every position
+     */
+    public Forward forward(int[][] batch, boolean all, boolean logits) {
+        int b = batch.length;
+        if (b == 0) throw new IllegalArgumentException("empty batch");
+        int T = batch[0].length;
+        if (T == 0) throw new IllegalArgumentException("sequence 0 is empty");
+        for (int i = 1; i < b; i++)
+            if (batch[i].length != T)
+                throw new IllegalArgumentException("sequence " + i + " has " + batch[i].length + " tokens, sequence 0 has " + T + " (a batch needs equal lengths)");
+        int e = config.nEmbd(), h = config.nHead(), rows = b * T;
+        List<float[]> hidden = new ArrayList<>();
+        List<float[]> attns = new ArrayList<>();
+
+        float[] x = new float[rows * e];                                    // residual stream [B, T, E]
+        for (int i = 0; i < b; i++) System.arraycopy(embed(batch[i]), 0, x, i * T * e, T * e);
+        for (int l = 0; l < config.nLayer(); l++) {
+            if (all) hidden.add(x.clone());
+            float[] qkv = qkv(l, x, rows);                                  // [B, T, 3E]
+            float[] attn = new float[rows * e];                             // [B, T, E]
+            float[] probs = all ? new float[b * h * T * T] : null;          // [B, H, T, T]
+            for (int i = 0; i < b; i++) {
+                float[] qkvI = java.util.Arrays.copyOfRange(qkv, i * T * 3 * e, (i + 1) * T * 3 * e);
+                float[][] heads = new float[h][];
+                java.util.Arrays.fill(heads, qkvI);
+                float[] probsI = all ? new float[h * T * T] : null;
+                float[] a = attention(l, T, heads, heads, heads, probsI);
+                System.arraycopy(a, 0, attn, i * T * e, T * e);
+                if (all) System.arraycopy(probsI, 0, probs, i * h * T * T, h * T * T);
+            }
+            if (all) attns.add(probs);
+            x = add(x, attn);                                               // resid_mid
+            x = add(x, mlp(l, x, rows));                                    // block output
+        }
+        float[] last = lnFinal(x, rows);
+        if (all) hidden.add(last);
+        float[] lg = logits ? logits(last, 0, rows) : null;
+        return new Forward(b, T, last, lg, hidden, attns);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (resources != null) resources.close();
+    }
+}
