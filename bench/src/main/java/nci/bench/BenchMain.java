@@ -1,0 +1,134 @@
+package nci.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code BenchMain [gemm|forward|sweep|all] [--quick] [--json FILE]}: runs benchmark families through
+ * JMH's Runner API, prints a table, and writes one JSON record per benchmark and parameter set
+ * (see {@link BenchRecord}). Launched as
+ * {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar nci.bench.BenchMain ...}.
+ *
+ * <p>A full run takes the iteration counts from the benchmark classes' annotations and every
+ * parameter value; {@code --quick} (1 fork, 1 warmup × 1 s, 2 × 1 s measurements, a subset of the
+ * parameters) keeps gemm + forward + sweep under about two minutes, for checking the pipeline.
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    /** One Runner invocation: a benchmark method and the param values to override (none = all of its own). */
+    record Plan(String benchmark, Map<String, String[]> params) {
+        Plan {
+            params = Map.copyOf(params);
+        }
+
+        String includeRegex() {
+            return "^" + java.util.regex.Pattern.quote(Results.PACKAGE_PREFIX + benchmark) + "$";
+        }
+    }
+
+    enum Family { GEMM, FORWARD, SWEEP }
+
+    static List<Plan> plans(Family family, boolean quick) {
+        return switch (family) {
+            case GEMM -> quick
+                    ? List.of(new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
+                              new Plan("GemmBench.lmHead", Map.of("T", new String[] {"32"}, "threads", new String[] {"2"})),
+                              new Plan("GemmBench.scalarMatmul", Map.of("T", new String[] {"8"})))
+                    : List.of(new Plan("GemmBench.matmul", Map.of()),
+                              new Plan("GemmBench.lmHead", Map.of()),
+                              new Plan("GemmBench.scalarMatmul", Map.of()));
+            case FORWARD -> quick
+                    ? List.of(new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"1x32"})),
+                              new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"16x32"}, "threads", new String[] {"2"})))
+                    : List.of(new Plan("ForwardBench.forwardLastLogits", Map.of()));
+            case SWEEP -> List.of(); // TODO(sweep): SweepBench waits for nci.patching's sweep API on main
+        };
+    }
+
+    public static void main(String[] args) throws RunnerException, java.io.IOException {
+        List<Family> families = new ArrayList<>();
+        boolean quick = false;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "gemm" -> families.add(Family.GEMM);
+                case "forward" -> families.add(Family.FORWARD);
+                case "sweep" -> families.add(Family.SWEEP);
+                case "all" -> families.addAll(List.of(Family.values()));
+                case "--quick" -> quick = true;
+                case "--json" -> {
+                    if (i + 1 >= args.length) usage("--json needs a file name");
+                    json = Path.of(args[++i]);
+                }
+                case "-h", "--help" -> { usage(null); return; }
+                default -> usage("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (families.isEmpty()) families.addAll(List.of(Family.values()));
+
+        long start = System.nanoTime();
+        List<BenchRecord> records = new ArrayList<>();
+        for (Family f : families.stream().distinct().toList()) {
+            List<Plan> plans = plans(f, quick);
+            if (plans.isEmpty()) {
+                System.err.println("nci bench: " + f.name().toLowerCase() + " benchmarks are not available yet "
+                        + "(SweepBench needs the patching engine's sweep API); skipped");
+                continue;
+            }
+            for (Plan p : plans) {
+                for (RunResult r : new Runner(options(p, quick)).run()) records.add(Results.fromJmh(r));
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        System.out.println();
+        System.out.print(Results.table(records));
+        System.out.printf(java.util.Locale.ROOT, "%d results in %.0f s%s%n", records.size(), seconds, quick ? " (--quick)" : "");
+        if (json != null) {
+            Results.writeJson(records, json);
+            System.out.println("wrote " + json.toAbsolutePath());
+        }
+    }
+
+    static org.openjdk.jmh.runner.options.Options options(Plan plan, boolean quick) {
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .include(plan.includeRegex())
+                .jvmArgsAppend(JvmFlags.ALL.toArray(String[]::new))
+                .shouldFailOnError(true);
+        for (Map.Entry<String, String[]> p : new LinkedHashMap<>(plan.params()).entrySet()) b.param(p.getKey(), p.getValue());
+        if (quick) {
+            b.forks(1)
+                    .warmupIterations(1).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(2).measurementTime(TimeValue.seconds(1));
+        }
+        return b.build();
+    }
+
+    /** Prints usage; with a message, as an error (exit status 2: this is a command-line entry point). */
+    private static void usage(String error) {
+        String text = "usage: BenchMain [gemm|forward|sweep|all] [--quick] [--json FILE]\n"
+                + "  gemm     GEMM kernels on GPT-2-small shapes (GFLOP/s), with a scalar baseline\n"
+                + "  forward  GPT-2-small forward to last-position logits (ms)\n"
+                + "  sweep    node x position path-patching sweep (ms)\n"
+                + "  all      all of the above (the default)\n"
+                + "  --quick  1 fork, 1 warmup x 1 s, 2 x 1 s measurements, fewer parameter sets\n"
+                + "  --json   write the results as a JSON array of {benchmark, params, score, unit, error}";
+        if (error == null) {
+            System.out.println(text);
+            return;
+        }
+        System.err.println("nci bench: " + error);
+        System.err.println(text);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,192 @@
+package nci.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import nci.tensor.Gemm;
+import nci.tensor.Mat;
+import nci.tensor.Parallel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The GEMMs of GPT-2 small, c [T, N] = a [T, K] · b [K, N] + bias, at T = 1 … 512 rows:
+ * c_attn 768x2304, attn c_proj 768x768, c_fc 768x3072, mlp c_proj 3072x768, and the LM head 768x50257
+ * (both as a plain [K, N] matmul and as the model really calls it, {@code matmulTransposed} over wte [N, K]).
+ *
+ * <p>Throughput mode: one op is one whole GEMM; {@link Results} turns ops/s into GFLOP/s with
+ * 2·T·K·N flops per op. {@code a} is a heap array (activations are); {@code b} lives in an
+ * {@code Arena.ofShared()} segment, as mapped weights do. Each {@code @Setup} runs the fast kernel once
+ * and holds it to the scalar reference on the first and last rows before anything is timed.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {JvmFlags.VECTOR_MODULE, JvmFlags.NATIVE_ACCESS, JvmFlags.HEAP})
+public class GemmBench {
+
+    static final long SEED = 0x5EED_6E33L;
+
+    /** One shape's operands; the subclasses carry the {@code @Param}s. */
+    public abstract static class Operands {
+        int t, k, n, nThreads;
+        float[] a;        // [T, K]
+        float[] bias;     // [N]
+        float[] c;        // [T, N]
+        Mat b;            // [K, N], or [N, K] when transposed
+        Arena arena;
+
+        /** shape is "KxN"; transposed stores b as [N, K] for {@code matmulTransposed}. */
+        void allocate(int t, String shape, int threads, boolean transposed) {
+            int[] kn = parseShape(shape);
+            if (t < 1) throw new IllegalArgumentException("GemmBench param T must be >= 1, got " + t);
+            this.t = t;
+            this.k = kn[0];
+            this.n = kn[1];
+            this.nThreads = threads;
+            Parallel.setThreads(threads);
+            SplittableRandom rnd = new SplittableRandom(SEED ^ ((long) k << 32) ^ n);
+            a = Seeded.array(t * k, rnd, 1f);
+            bias = Seeded.array(n, rnd, 1f);
+            c = new float[Math.multiplyExact(t, n)];
+            arena = Arena.ofShared();
+            long floats = (long) k * n;
+            MemorySegment seg = arena.allocate(floats * Float.BYTES, 64);
+            Seeded.fill(seg, 0, floats, rnd, 1f);
+            b = transposed ? new Mat(seg, 0, n, k) : new Mat(seg, 0, k, n);
+        }
+
+        /**
+         * c must already hold the fast kernel's result; recomputes rows 0 and T-1 with the scalar twin.
+         * Tolerance: float sums of K products of values in [-1, 1] in a different order; a wrong
+         * kernel is off by O(1), rounding by ~1e-5.
+         */
+        void checkRows(String kernel, boolean transposed) {
+            float tol = 2e-6f * k;
+            float[] ref = new float[n];
+            for (int r : t == 1 ? new int[] {0} : new int[] {0, t - 1}) {
+                if (transposed) Gemm.matmulTransposedScalar(a, r * k, 1, k, b, ref, 0);
+                else Gemm.matmulScalar(a, r * k, 1, k, b, bias, ref, 0);
+                Agreement.check("GemmBench: " + kernel + " vs scalar twin, T=" + t + " K=" + k + " N=" + n
+                        + " threads=" + nThreads + ", row " + r, c, r * n, ref, 0, n, tol);
+            }
+        }
+
+        void close() {
+            if (arena != null) arena.close();
+            arena = null;
+        }
+    }
+
+    /** "768x2304" -> {768, 2304}. */
+    static int[] parseShape(String shape) {
+        String[] parts = shape.split("x");
+        try {
+            if (parts.length == 2) {
+                int k = Integer.parseInt(parts[0]), n = Integer.parseInt(parts[1]);
+                if (k >= 1 && n >= 1) return new int[] {k, n};
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException("GemmBench param shape '" + shape + "': expected KxN with positive integers, e.g. 768x2304");
+    }
+
+    /** The vector kernel over every GPT-2-small shape. */
+    @State(Scope.Benchmark)
+    public static class Fast extends Operands {
+        @Param({"1", "8", "32", "128", "512"})
+        public int T;
+        @Param({"768x2304", "768x768", "768x3072", "3072x768", "768x50257"})
+        public String shape;
+        @Param({"1", "2"})
+        public int threads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            allocate(T, shape, threads, false);
+            Gemm.matmul(a, 0, t, k, b, bias, c, 0);
+            checkRows("Gemm.matmul", false);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() { close(); }
+    }
+
+    /** The scalar twin: slow, so one small shape at T = 1 and 8, one thread. */
+    @State(Scope.Benchmark)
+    public static class Scalar extends Operands {
+        @Param({"1", "8"})
+        public int T;
+        @Param({"768x768"})
+        public String shape;
+        @Param({"1"})
+        public int threads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            allocate(T, shape, threads, false);
+            // the variant check is the other way round here: the fast kernel must agree with what is timed
+            float[] fast = new float[c.length];
+            Gemm.matmul(a, 0, t, k, b, bias, fast, 0);
+            Gemm.matmulScalar(a, 0, t, k, b, bias, c, 0);
+            Agreement.check("GemmBench: Gemm.matmul vs matmulScalar, T=" + t + " K=" + k + " N=" + n,
+                    fast, 0, c, 0, c.length, 2e-6f * k);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() { close(); }
+    }
+
+    /** The LM head as the model calls it: logits [T, V] = h [T, E] · wteᵀ, wte [V, E]. */
+    @State(Scope.Benchmark)
+    public static class LmHead extends Operands {
+        @Param({"1", "8", "32", "128", "512"})
+        public int T;
+        @Param({"768x50257"})
+        public String shape;
+        @Param({"1", "2"})
+        public int threads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            allocate(T, shape, threads, true);
+            Gemm.matmulTransposed(a, 0, t, k, b, c, 0);
+            checkRows("Gemm.matmulTransposed", true);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() { close(); }
+    }
+
+    @Benchmark
+    public float[] matmul(Fast s) {
+        Gemm.matmul(s.a, 0, s.t, s.k, s.b, s.bias, s.c, 0);
+        return s.c;
+    }
+
+    @Benchmark
+    public float[] scalarMatmul(Scalar s) {
+        Gemm.matmulScalar(s.a, 0, s.t, s.k, s.b, s.bias, s.c, 0);
+        return s.c;
+    }
+
+    @Benchmark
+    public float[] lmHead(LmHead s) {
+        Gemm.matmulTransposed(s.a, 0, s.t, s.k, s.b, s.c, 0);
+        return s.c;
+    }
+}
