@@ -103,7 +103,7 @@ public final class BenchMain {
     static org.openjdk.jmh.runner.options.Options options(Plan plan, boolean quick) {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(plan.includeRegex())
-                .jvmArgsAppend(JvmFlags.ALL.toArray(String[]::new))
+                .jvmArgs(JvmFlags.ALL.toArray(String[]::new))   // exactly these, not the launcher's too
                 .shouldFailOnError(true);
         for (Map.Entry<String, String[]> p : new LinkedHashMap<>(plan.params()).entrySet()) b.param(p.getKey(), p.getValue());
         if (quick) {
