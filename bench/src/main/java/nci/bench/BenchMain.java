@@ -76,6 +76,7 @@ public final class BenchMain {
         }
         if (families.isEmpty()) families.addAll(List.of(Family.values()));
 
+        double loadBefore = loadAverage();
         long start = System.nanoTime();
         List<BenchRecord> records = new ArrayList<>();
         for (Family f : families.stream().distinct().toList()) {
@@ -93,11 +94,17 @@ public final class BenchMain {
 
         System.out.println();
         System.out.print(Results.table(records));
-        System.out.printf(java.util.Locale.ROOT, "%d results in %.0f s%s%n", records.size(), seconds, quick ? " (--quick)" : "");
+        System.out.printf(java.util.Locale.ROOT, "%d results in %.0f s%s; 1-minute load average %.2f before, %.2f after, on %d cores%n",
+                records.size(), seconds, quick ? " (--quick)" : "", loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
         if (json != null) {
             Results.writeJson(records, json);
             System.out.println("wrote " + json.toAbsolutePath());
         }
+    }
+
+    /** The OS's 1-minute load average (-1 where unavailable): a shared machine makes numbers noisy, so say how busy it was. */
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     static org.openjdk.jmh.runner.options.Options options(Plan plan, boolean quick) {
