@@ -8,6 +8,8 @@ import java.nio.file.Path;
  * The message always starts with the file (or folder) at fault; {@link #file()} gives it separately.
  */
 public class ModelFileException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     private final transient Path file;
 
     public ModelFileException(Path file, String detail) {

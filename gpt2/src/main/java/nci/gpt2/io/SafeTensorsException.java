@@ -7,6 +7,8 @@ import java.nio.file.Path;
  * The message names the file and, when one is at fault, the tensor: {@code <file>: tensor '<name>': <what>}.
  */
 public class SafeTensorsException extends ModelFileException {
+    private static final long serialVersionUID = 1L;
+
     private final String tensor;
 
     public SafeTensorsException(Path file, String tensor, String detail) {
