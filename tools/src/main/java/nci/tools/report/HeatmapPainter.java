@@ -126,7 +126,7 @@ final class HeatmapPainter {
                 int x = xEdges[c], cw = xEdges[c + 1] - x;
                 if (cw <= 0 || ch <= 0) continue;
                 double v = h.value(r, c);
-                String tip = tips ? h.rowLabels().get(r) + " / " + h.columnLabels().get(c) + " = "
+                String tip = tips ? rowText[r] + " / " + colText[c] + " = "
                         + (Double.isNaN(v) ? "empty" : Double.toString(v)) : null;
                 if (Double.isNaN(v)) {
                     g.cell(x, y, cw, ch, EMPTY_FILL, tip);
