@@ -2,9 +2,7 @@ package nci.tools;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import nci.gpt2.Gpt2Config;
 import nci.gpt2.Gpt2Loader;
@@ -75,17 +73,24 @@ final class ForwardCommand implements Callable<Integer> {
             int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
             if (out != null) {
                 Gpt2Model.Forward f = m.forward(batch, all, true);
-                Map<String, SafeTensorsWriter.Entry> tensors = new LinkedHashMap<>();
-                tensors.put("last_hidden_state", SafeTensorsWriter.Entry.f32(f.lastHidden(), b, T, e));
-                tensors.put("logits", SafeTensorsWriter.Entry.f32(f.logits(), b, T, v));
+                SafeTensorsWriter w = new SafeTensorsWriter();
+                List<String> names = new ArrayList<>();
+                w.putF32("last_hidden_state", new long[] {b, T, e}, f.lastHidden());
+                w.putF32("logits", new long[] {b, T, v}, f.logits());
+                names.add("last_hidden_state");
+                names.add("logits");
                 if (all) {
-                    for (int i = 0; i < f.hiddenStates().size(); i++)
-                        tensors.put("hidden_states." + i, SafeTensorsWriter.Entry.f32(f.hiddenStates().get(i), b, T, e));
-                    for (int l = 0; l < f.attentions().size(); l++)
-                        tensors.put("attentions." + l, SafeTensorsWriter.Entry.f32(f.attentions().get(l), b, c.nHead(), T, T));
+                    for (int i = 0; i < f.hiddenStates().size(); i++) {
+                        w.putF32("hidden_states." + i, new long[] {b, T, e}, f.hiddenStates().get(i));
+                        names.add("hidden_states." + i);
+                    }
+                    for (int l = 0; l < f.attentions().size(); l++) {
+                        w.putF32("attentions." + l, new long[] {b, c.nHead(), T, T}, f.attentions().get(l));
+                        names.add("attentions." + l);
+                    }
                 }
-                SafeTensorsWriter.write(out, tensors);
-                System.out.println("wrote " + out + " (" + String.join(", ", tensors.keySet()) + ")");
+                w.write(out);
+                System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
             } else {
                 if (tok == null) tok = tryTokenizer(dir);
                 Gpt2Model.Forward f = m.forward(batch, false, false);
