@@ -67,7 +67,7 @@ public class ForwardBench {
         }
 
         @TearDown(Level.Trial)
-        public void tearDown() throws Exception {
+        public void tearDown() {
             if (model != null) model.close();
             model = null;
         }
