@@ -177,7 +177,14 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        if (resources != null) resources.close();
+    public void close() {
+        if (resources == null) return;
+        try {
+            resources.close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the model's weights failed", e);
+        }
     }
 }

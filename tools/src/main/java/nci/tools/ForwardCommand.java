@@ -1,0 +1,120 @@
+package nci.tools;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import nci.gpt2.Gpt2Config;
+import nci.gpt2.Gpt2Loader;
+import nci.gpt2.Gpt2Model;
+import nci.gpt2.io.SafeTensorsWriter;
+import nci.gpt2.tokenizer.Gpt2Tokenizer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nci forward --model DIR (--text TEXT | --ids 1,2,3)... [--out FILE.safetensors [--all]]}.
+ * With --out: writes last_hidden_state [B,T,C] and logits [B,T,V] (with --all also hidden_states.i, i = 0..n_layer
+ * in HuggingFace's numbering, and attentions.l [B,H,T,T]). Without: the top-10 next tokens of each sequence.
+ */
+@Command(name = "forward", description = "Run GPT-2 on a batch of equal-length sequences.")
+final class ForwardCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
+    String model;
+
+    static final class Input {
+        @Option(names = "--text", paramLabel = "TEXT", required = true, description = "A sequence given as text (repeat for a batch).")
+        String text;
+        @Option(names = "--ids", paramLabel = "IDS", required = true, description = "A sequence given as comma-separated token ids (repeat for a batch).")
+        String ids;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1..*")
+    List<Input> inputs = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the outputs to this .safetensors file.")
+    Path out;
+
+    @Option(names = "--all", description = "With --out: also every hidden state and attention pattern.")
+    boolean all;
+
+    @Option(names = "--top", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Override
+    public Integer call() throws Exception {
+        if (all && out == null) throw new IllegalArgumentException("--all needs --out");
+        Path dir = Models.resolve(model);
+        Gpt2Tokenizer tok = null;
+        int[][] batch = new int[inputs.size()][];
+        for (int i = 0; i < batch.length; i++) {
+            Input in = inputs.get(i);
+            if (in.text != null) {
+                if (tok == null) tok = Gpt2Tokenizer.load(dir);
+                batch[i] = tok.encode(in.text);
+                if (batch[i].length == 0) throw new IllegalArgumentException("--text '" + in.text + "' (sequence " + i + ") encodes to no tokens");
+            } else {
+                batch[i] = Ids.parse(in.ids, "--ids");
+            }
+        }
+        try (Gpt2Model m = Gpt2Loader.load(dir)) {
+            Gpt2Config c = m.config();
+            for (int i = 0; i < batch.length; i++) {
+                if (batch[i].length != batch[0].length)
+                    throw new IllegalArgumentException("sequence " + i + " has " + batch[i].length + " tokens but sequence 0 has "
+                            + batch[0].length + ": a batch needs equal lengths");
+                for (int t = 0; t < batch[i].length; t++)
+                    if (batch[i][t] >= c.vocabSize())
+                        throw new IllegalArgumentException("token id " + batch[i][t] + " (sequence " + i + ", position " + t
+                                + ") is outside the vocabulary of " + c.vocabSize());
+            }
+            int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
+            if (out != null) {
+                Gpt2Model.Forward f = m.forward(batch, all, true);
+                SafeTensorsWriter w = new SafeTensorsWriter();
+                List<String> names = new ArrayList<>();
+                w.putF32("last_hidden_state", new long[] {b, T, e}, f.lastHidden());
+                w.putF32("logits", new long[] {b, T, v}, f.logits());
+                names.add("last_hidden_state");
+                names.add("logits");
+                if (all) {
+                    for (int i = 0; i < f.hiddenStates().size(); i++) {
+                        w.putF32("hidden_states." + i, new long[] {b, T, e}, f.hiddenStates().get(i));
+                        names.add("hidden_states." + i);
+                    }
+                    for (int l = 0; l < f.attentions().size(); l++) {
+                        w.putF32("attentions." + l, new long[] {b, c.nHead(), T, T}, f.attentions().get(l));
+                        names.add("attentions." + l);
+                    }
+                }
+                w.write(out);
+                System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
+            } else {
+                if (tok == null) tok = tryTokenizer(dir);
+                Gpt2Model.Forward f = m.forward(batch, false, false);
+                for (int i = 0; i < b; i++) {
+                    float[] logits = m.logits(f.lastHidden(), (i * T + T - 1) * e, 1);
+                    double[] p = Probabilities.softmax(logits);
+                    int[] best = Probabilities.topK(p, top);
+                    String head = tok != null ? " " + Json.quote(tok.decode(batch[i])) : "";
+                    System.out.println("sequence " + i + head + " (" + T + " tokens): top " + best.length + " next tokens");
+                    for (int r = 0; r < best.length; r++) {
+                        String text = tok != null ? Json.quote(tok.decode(new int[] {best[r]})) : "";
+                        System.out.printf("  %2d. %-20s id %-6d p=%.6f%n", r + 1, text, best[r], p[best[r]]);
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static Gpt2Tokenizer tryTokenizer(Path dir) {
+        try {
+            return Gpt2Tokenizer.load(dir);
+        } catch (Exception e) {
+            return null; // --ids needs no tokenizer files; then the ids are printed without text
+        }
+    }
+}
