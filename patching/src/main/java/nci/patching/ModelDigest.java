@@ -1,6 +1,7 @@
 package nci.patching;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -100,11 +101,16 @@ public record ModelDigest(byte[] bytes) {
         MemorySegment seg = m.data();
         ByteBuffer b = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
         int chunk = scratch.length / 4;
+        boolean le = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
         for (long i = 0; i < n; ) {
             int len = (int) Math.min(n - i, chunk);
-            b.clear();
             long base = m.offset() + i;
-            for (int j = 0; j < len; j++) b.putFloat(seg.getAtIndex(Mat.FLOAT, base + j));
+            if (le) {                       // Mat reads native order: on little-endian hosts the bytes already are the encoding
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base * Float.BYTES, scratch, 0, len * Float.BYTES);
+            } else {
+                b.clear();
+                for (int j = 0; j < len; j++) b.putFloat(seg.getAtIndex(Mat.FLOAT, base + j));
+            }
             md.update(scratch, 0, len * 4);
             i += len;
         }

@@ -151,11 +151,6 @@ public sealed interface Node {
         return null;
     }
 
-    /** Grammar of every node name; groups: 1 a|f, 2 layer, 3 rest. */
-    Pattern LAYERED = Pattern.compile("([af])(0|[1-9][0-9]{0,8})(.*)");
-    Pattern HEAD_REST = Pattern.compile("\\.head(0|[1-9][0-9]{0,8})(\\.([qkv]))?");
-    Pattern POS_REST = Pattern.compile("\\.head\\.pos(0|[1-9][0-9]{0,8})");
-
     /**
      * Parses a node name strictly: the result's {@link #name()} equals {@code s}
      * (no spaces, no leading zeros, no unknown suffixes).
@@ -165,7 +160,7 @@ public sealed interface Node {
         if (s == null) throw new IllegalArgumentException("node name is null");
         if (s.equals("emb")) return EMB;
         if (s.equals("ln_final")) return LN_FINAL;
-        Matcher m = LAYERED.matcher(s);
+        Matcher m = Grammar.LAYERED.matcher(s);
         if (m.matches()) {
             boolean attn = m.group(1).equals("a");
             int layer = Integer.parseInt(m.group(2));
@@ -176,12 +171,12 @@ public sealed interface Node {
                 case ".head" -> { return attn ? new AttnHeads(layer) : new MlpHead(layer); }
                 default -> { }
             }
-            Matcher p = POS_REST.matcher(rest);
+            Matcher p = Grammar.POS_REST.matcher(rest);
             if (p.matches()) {
                 int pos = Integer.parseInt(p.group(1));
                 return attn ? new AttnPos(layer, pos) : new MlpPos(layer, pos);
             }
-            Matcher h = HEAD_REST.matcher(rest);
+            Matcher h = Grammar.HEAD_REST.matcher(rest);
             if (attn && h.matches()) {
                 int head = Integer.parseInt(h.group(1));
                 if (h.group(3) == null) return new AttnHead(layer, head);
@@ -200,4 +195,13 @@ public sealed interface Node {
     private static void checkIndex(String what, int v) {
         if (v < 0) throw new IllegalArgumentException(what + " index must be >= 0, got " + v);
     }
+}
+
+/** The grammar of node names (no leading zeros, so a name has one spelling). */
+final class Grammar {
+    private Grammar() {}
+    /** Groups: 1 a|f, 2 layer, 3 the rest. */
+    static final Pattern LAYERED = Pattern.compile("([af])(0|[1-9][0-9]{0,8})(.*)");
+    static final Pattern HEAD_REST = Pattern.compile("\\.head(0|[1-9][0-9]{0,8})(\\.([qkv]))?");
+    static final Pattern POS_REST = Pattern.compile("\\.head\\.pos(0|[1-9][0-9]{0,8})");
 }

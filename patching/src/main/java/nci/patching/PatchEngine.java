@@ -104,6 +104,7 @@ public final class PatchEngine {
     private final class Run {
         private record Res(Op op, Provenance prov) {}
         private record AttnSite(Op.Attn op, Provenance source) {}
+        private record Derived(int op, int layer, List<Key> operands) {}
 
         private final int[][] inputs;
         private final Branch branch;
@@ -114,6 +115,8 @@ public final class PatchEngine {
         private final Keys.Encoder enc = new Keys.Encoder();
         private final byte[] digestBytes = digest.bytes();
         private final Map<Key, Op> intern = new HashMap<>();
+        /** (operation, layer, operand keys) → op: repeated sub-trees of the recursion skip re-hashing their rows. */
+        private final Map<Derived, Op> derived = new HashMap<>();
         private final Op.Emb[] embs;
         private final Map<Key, float[]> memo = new HashMap<>();
         private final Map<Key, float[]> probsMemo = new HashMap<>();
@@ -332,12 +335,25 @@ public final class PatchEngine {
         }
 
         private Op.Qkv qkv(int layer, Op in) {
+            Derived d = new Derived(Keys.QKV, layer, List.of(in.key()));
+            Op known = derived.get(d);
+            if (known != null) return (Op.Qkv) known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.QKV).putInt(layer).putKey(in.rows()[t]).finish();
-            return (Op.Qkv) intern.computeIfAbsent(rows[T - 1], key -> new Op.Qkv(layer, in, rows));
+            Op.Qkv op = (Op.Qkv) intern.computeIfAbsent(rows[T - 1], key -> new Op.Qkv(layer, in, rows));
+            derived.put(d, op);
+            return op;
         }
 
         private Op.Attn attn(int layer, Op.Qkv[] q, Op.Qkv[] k, Op.Qkv[] v, Provenance source) {
+            List<Key> operands = new ArrayList<>(3 * H);
+            for (int h = 0; h < H; h++) { operands.add(q[h].key()); operands.add(k[h].key()); operands.add(v[h].key()); }
+            Derived d = new Derived(Keys.ATTN, layer, operands);
+            Op known = derived.get(d);
+            if (known != null) {
+                attnSites.putIfAbsent(known.key(), new AttnSite((Op.Attn) known, source));
+                return (Op.Attn) known;
+            }
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) {
                 enc.begin(Keys.ATTN).putInt(layer).putInt(H);
@@ -346,25 +362,41 @@ public final class PatchEngine {
             }
             Op.Attn a = (Op.Attn) intern.computeIfAbsent(rows[T - 1], key -> new Op.Attn(layer, q, k, v, rows));
             attnSites.putIfAbsent(a.key(), new AttnSite(a, source));
+            derived.put(d, a);
             return a;
         }
 
         private Op mlp(int layer, Op in) {
+            Derived d = new Derived(Keys.MLP, layer, List.of(in.key()));
+            Op known = derived.get(d);
+            if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.MLP).putInt(layer).putKey(in.rows()[t]).finish();
-            return intern.computeIfAbsent(rows[T - 1], key -> new Op.Mlp(layer, in, rows));
+            Op op = intern.computeIfAbsent(rows[T - 1], key -> new Op.Mlp(layer, in, rows));
+            derived.put(d, op);
+            return op;
         }
 
         private Op add(Op a, Op b) {
+            Derived d = new Derived(Keys.ADD, -1, List.of(a.key(), b.key()));
+            Op known = derived.get(d);
+            if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.ADD).putKey(a.rows()[t]).putKey(b.rows()[t]).finish();
-            return intern.computeIfAbsent(rows[T - 1], key -> new Op.Add(a, b, rows));
+            Op op = intern.computeIfAbsent(rows[T - 1], key -> new Op.Add(a, b, rows));
+            derived.put(d, op);
+            return op;
         }
 
         private Op lnf(Op in) {
+            Derived d = new Derived(Keys.LNF, -1, List.of(in.key()));
+            Op known = derived.get(d);
+            if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.LNF).putKey(in.rows()[t]).finish();
-            return intern.computeIfAbsent(rows[T - 1], key -> new Op.LnF(in, rows));
+            Op op = intern.computeIfAbsent(rows[T - 1], key -> new Op.LnF(in, rows));
+            derived.put(d, op);
+            return op;
         }
 
         /** Row t from perRow[t]; see {@link Keys} for why an unmixed prefix keeps the source's keys. */

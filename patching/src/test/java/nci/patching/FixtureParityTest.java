@@ -35,7 +35,11 @@ class FixtureParityTest {
     private static final Map<String, Gpt2Model> MODEL_CACHE = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Map<String, Map<String, float[]>> TENSOR_CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private static final Map<String, ModelDigest> DIGESTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     static Gpt2Model model(String name) { return MODEL_CACHE.computeIfAbsent(name, Fixtures::model); }
+
+    static ModelDigest digest(String name) { return DIGESTS.computeIfAbsent(name, n -> ModelDigest.of(model(n))); }
 
     static Map<String, float[]> caseTensors(String name) {
         return TENSOR_CACHE.computeIfAbsent(name, n -> Fixtures.tensors(Fixtures.dir().resolve("cases/" + n + ".cases.safetensors")));
@@ -50,7 +54,7 @@ class FixtureParityTest {
         float[] ref = caseTensors(name).get(c.get("result_tensor").asText());
 
         ActivationCache cache = new ActivationCache(64L << 20);
-        PatchEngine on = new PatchEngine(model, cache);
+        PatchEngine on = new PatchEngine(model, digest(name), cache);
         PatchEngine off = new PatchEngine(model, on.digest(), ActivationCache.disabled());
         PatchResult cold = on.run(inputs, branch, which);
         PatchResult warm = on.run(inputs, branch, which);

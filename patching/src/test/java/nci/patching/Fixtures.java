@@ -3,9 +3,6 @@ package nci.patching;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,14 +12,15 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import nci.gpt2.Activation;
 import nci.gpt2.Gpt2Config;
+import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.Gpt2Weights;
 import nci.gpt2.LayerWeights;
+import nci.gpt2.io.SafeTensors;
 import nci.tensor.Mat;
 
 /**
- * Test support: the fixtures folder, a minimal F32 safetensors reader for the fixture files (the
- * patching tests must not wait for the gpt2 loader), and seeded random in-memory models.
+ * Test support: the fixtures folder, fixture models and tensors, and seeded random in-memory models.
  */
 final class Fixtures {
     private Fixtures() {}
@@ -45,55 +43,24 @@ final class Fixtures {
         }
     }
 
-    /** All F32 tensors of a safetensors file, by name (shapes dropped; tests know them). */
+    /** Every F32 tensor of a safetensors file (read with the gpt2 module's reader), by name. */
     static Map<String, float[]> tensors(Path file) {
-        try {
-            byte[] all = Files.readAllBytes(file);
-            ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-            long n = b.getLong(0);
-            JsonNode header = JSON.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
+        try (SafeTensors st = SafeTensors.open(file)) {
             Map<String, float[]> out = new HashMap<>();
-            for (var it = header.fields(); it.hasNext(); ) {
-                var e = it.next();
-                if (e.getKey().equals("__metadata__")) continue;
-                JsonNode t = e.getValue();
-                if (!t.get("dtype").asText().equals("F32")) continue;
-                long start = t.get("data_offsets").get(0).asLong(), end = t.get("data_offsets").get(1).asLong();
-                float[] v = new float[(int) ((end - start) / 4)];
-                int base = (int) (8 + n + start);
-                for (int i = 0; i < v.length; i++) v[i] = b.getFloat(base + 4 * i);
-                out.put(e.getKey(), v);
-            }
+            for (String name : st.names()) out.put(name, st.floats(name));
             return out;
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file, e);
         }
     }
 
-    /** A fixture model (plain F32 layout) built in memory. */
+    /** A fixture model, through {@link Gpt2Loader} (kept open for the test JVM's lifetime). */
     static Gpt2Model model(String name) {
-        Path d = dir().resolve("models").resolve(name);
-        JsonNode c = json(d.resolve("config.json"));
-        int e = c.get("n_embd").asInt();
-        int inner = c.hasNonNull("n_inner") ? c.get("n_inner").asInt() : 4 * e;
-        Gpt2Config config = new Gpt2Config(c.get("n_layer").asInt(), c.get("n_head").asInt(), e,
-                c.get("n_positions").asInt(), c.get("vocab_size").asInt(), inner,
-                (float) c.get("layer_norm_epsilon").asDouble(), Activation.fromConfig(c.get("activation_function").asText()));
-        Map<String, float[]> t = tensors(d.resolve("model.safetensors"));
-        int v = config.vocabSize(), p = config.nPositions();
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int l = 0; l < config.nLayer(); l++) {
-            String h = "h." + l + ".";
-            layers.add(new LayerWeights(t.get(h + "ln_1.weight"), t.get(h + "ln_1.bias"),
-                    Mat.of(t.get(h + "attn.c_attn.weight"), e, 3 * e), t.get(h + "attn.c_attn.bias"),
-                    Mat.of(t.get(h + "attn.c_proj.weight"), e, e), t.get(h + "attn.c_proj.bias"),
-                    t.get(h + "ln_2.weight"), t.get(h + "ln_2.bias"),
-                    Mat.of(t.get(h + "mlp.c_fc.weight"), e, inner), t.get(h + "mlp.c_fc.bias"),
-                    Mat.of(t.get(h + "mlp.c_proj.weight"), inner, e), t.get(h + "mlp.c_proj.bias")));
+        try {
+            return Gpt2Loader.load(dir().resolve("models").resolve(name));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot load fixture model " + name, e);
         }
-        Mat wte = Mat.of(t.get("wte.weight"), v, e);
-        return new Gpt2Model(config, new Gpt2Weights(wte, Mat.of(t.get("wpe.weight"), p, e), layers,
-                t.get("ln_f.weight"), t.get("ln_f.bias"), wte), null);
     }
 
     /** A seeded random model with non-trivial LayerNorm and biases (small vocabulary). */

@@ -24,7 +24,7 @@ class SweepParityTest {
         float[] hiddenRef = FixtureParityTest.caseTensors(name).get(sweep.get("hidden_states_tensor").asText());
         int T = inputs.getFirst().length, E = model.config().nEmbd();
 
-        PatchEngine engine = new PatchEngine(model, new ActivationCache(64L << 20));
+        PatchEngine engine = new PatchEngine(model, FixtureParityTest.digest(name), new ActivationCache(64L << 20));
         SweepResult res = Sweeps.nodeAndPosition(engine, inputs.get(0), inputs.get(1), targets, true);
         PatchEngine off = new PatchEngine(model, engine.digest(), ActivationCache.disabled());
         SweepResult resOff = Sweeps.nodeAndPosition(off, inputs.get(0), inputs.get(1), targets, true);
