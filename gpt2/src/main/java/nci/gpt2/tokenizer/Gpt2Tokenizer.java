@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Encoding a text: (1) split it into pre-tokens with GPT-2's regex ({@link PreTokenizer}; no normalisation, no
  * prefix space); (2) write each pre-token as UTF-8 and map every byte to its byte-level symbol ({@link ByteLevel},
- * e.g. space → {@code Ġ}); (3) apply BPE: repeatedly take the adjacent pair with the lowest merge rank (its line in
+ * e.g. space → {@code Ġ}); (3) apply BPE ({@link Bpe}): repeatedly take the adjacent pair with the lowest merge rank (its line in
  * merges.txt) and merge all its non-overlapping occurrences left to right, until no pair is a merge; (4) the
  * resulting symbols are vocabulary tokens, whose ids are the output. Symbols are handled as ids throughout: a merge
  * is a map from an id pair to (rank, merged id), built once at load.
