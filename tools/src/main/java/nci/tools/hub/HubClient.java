@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -24,11 +25,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -298,8 +302,8 @@ public final class HubClient {
         Files.createDirectories(lockFile.getParent());
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         jvmLock.lock();
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockChannel.lock()) {
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock processLock = lockChannel.lock(); // released when the channel closes
             if (!Files.isRegularFile(blob)) { // another process may have finished it while we waited
                 Path part = cache.incompletePath(repo, meta.etag());
                 Files.createDirectories(part.getParent());
@@ -309,6 +313,7 @@ public final class HubClient {
                 listener.finished(file, size);
                 return pointer;
             }
+            processLock.release();
         } finally {
             jvmLock.unlock();
         }
@@ -433,11 +438,7 @@ public final class HubClient {
             long period = Math.max(10, settings.stallTimeout().toMillis() / 4);
             ScheduledFuture<?> watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
                 if (System.nanoTime() - lastByteNanos.get() > stallNanos && !stalled.getAndSet(true)) {
-                    try {
-                        in.close();
-                    } catch (IOException ignored) {
-                        // the reader will fail anyway
-                    }
+                    closeQuietly(in); // unblocks the read below, which then fails and is retried
                 }
             }, period, period, TimeUnit.MILLISECONDS);
             try {
@@ -475,6 +476,14 @@ public final class HubClient {
                 return new TransferResult(have, false, "connection closed at byte " + have + " of " + expected);
             }
             return new TransferResult(have, true, null);
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // the reader fails anyway
         }
     }
 
@@ -594,7 +603,7 @@ public final class HubClient {
             URI location = url;
             if (isRedirect(status)) {
                 String loc = h.firstValue("Location").orElseThrow(() -> new HubException(HubException.Kind.PROTOCOL,
-                        "HTTP " + status + " without Location for " + resp.uri()));
+                        "HTTP " + status + " without Location for " + shown(resp.uri())));
                 URI target = resolveLocation(url, loc);
                 if (URI.create(loc).getRawAuthority() == null) { // relative: a renamed repository, stay on the hub
                     url = target;
@@ -607,7 +616,7 @@ public final class HubClient {
             String commit = h.firstValue("X-Repo-Commit").orElse(null);
             String rawEtag = h.firstValue("X-Linked-Etag").or(() -> h.firstValue("ETag")).orElse(null);
             if (commit == null || rawEtag == null) {
-                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + url + " answered without "
+                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + shown(url) + " answered without "
                         + (commit == null ? "X-Repo-Commit" : "ETag") + ": " + settings.endpoint()
                         + " does not behave like the HuggingFace hub (check HF_ENDPOINT and any proxy).");
             }
@@ -619,7 +628,7 @@ public final class HubClient {
             try {
                 return new FileMetadata(commit, etag, size, location);
             } catch (IllegalArgumentException e) {
-                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + url + ": " + e.getMessage(), e);
+                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + shown(url) + ": " + e.getMessage(), e);
             }
         }
         throw new HubException(HubException.Kind.PROTOCOL, "more than " + MAX_REDIRECTS + " redirects for '" + repo
@@ -630,21 +639,22 @@ public final class HubClient {
     private HttpResponse<InputStream> openGet(RepoId repo, String file, URI start, long from) throws IOException {
         URI url = start;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            // No request timeout: on JDK 25 it bounds the whole body too, which would cut every large download.
+            // The wait for headers is bounded in awaitHeaders; the body has the stall watchdog.
             HttpRequest.Builder b = HttpRequest.newBuilder(url).GET()
-                    .timeout(settings.stallTimeout()) // until the response headers arrive; the body has the watchdog
                     .header("User-Agent", USER_AGENT)
                     .header("Accept-Encoding", "identity");
             if (from > 0) {
                 b.header("Range", "bytes=" + from + "-");
             }
             authorize(b, url);
-            HttpResponse<InputStream> resp = send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> resp = awaitHeaders(b.build());
             if (!isRedirect(resp.statusCode())) {
                 return resp;
             }
             resp.body().close();
             String loc = resp.headers().firstValue("Location").orElseThrow(() -> new HubException(
-                    HubException.Kind.PROTOCOL, "HTTP " + resp.statusCode() + " without Location for " + resp.uri()));
+                    HubException.Kind.PROTOCOL, "HTTP " + resp.statusCode() + " without Location for " + shown(resp.uri())));
             url = resolveLocation(url, loc);
         }
         throw new HubException(HubException.Kind.PROTOCOL, "more than " + MAX_REDIRECTS + " redirects downloading '"
@@ -656,8 +666,30 @@ public final class HubClient {
             return http.send(req, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HubException(HubException.Kind.NETWORK, "interrupted during " + req.method() + " " + req.uri(),
+            throw new HubException(HubException.Kind.NETWORK, "interrupted during " + req.method() + " " + shown(req.uri()),
                     e);
+        }
+    }
+
+    /** Sends a GET and waits at most stallTimeout for its response headers; the body then streams unbounded. */
+    private HttpResponse<InputStream> awaitHeaders(HttpRequest req) throws IOException {
+        CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            return f.get(settings.stallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new HttpTimeoutException("no response within " + settings.stallTimeout().toMillis() + " ms from "
+                    + req.uri().getHost());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw new IOException(describe(io), io); // rethrown here so the stack shows this call site
+            }
+            throw new IOException(describe(cause), cause);
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new HubException(HubException.Kind.NETWORK, "interrupted during GET " + shown(req.uri()), e);
         }
     }
 
@@ -711,8 +743,8 @@ public final class HubClient {
         try {
             return base.resolve(URI.create(location.strip()));
         } catch (IllegalArgumentException e) {
-            throw new HubException(HubException.Kind.PROTOCOL, "redirect from " + base + " to a malformed Location '"
-                    + location + "'", e);
+            throw new HubException(HubException.Kind.PROTOCOL, "redirect from " + shown(base)
+                    + " to a malformed Location", e);
         }
     }
 
@@ -753,12 +785,18 @@ public final class HubClient {
                 case "RevisionNotFound" -> "revision '" + revision + "' not found in '" + repo + "'";
                 case "EntryNotFound" -> "'" + repo + "' has no file " + file
                         + (revision != null ? " at revision " + revision : "");
-                default -> "not found (HTTP 404): " + where + " (" + url + ")";
+                default -> "not found (HTTP 404): " + where + " (" + shown(url) + ")";
             };
             return new HubException(HubException.Kind.NOT_FOUND, what + "." + hubMessage);
         }
         return new HubException(HubException.Kind.PROTOCOL, "unexpected HTTP " + status + " for " + where + " ("
-                + url + ")." + hubMessage);
+                + shown(url) + ")." + hubMessage);
+    }
+
+    /** A URL fit for a message: without its query, which on a CDN carries a signature. */
+    static String shown(URI u) {
+        return u.getScheme() + "://" + u.getRawAuthority() + (u.getRawPath() == null ? "" : u.getRawPath())
+                + (u.getRawQuery() == null ? "" : "?...");
     }
 
     private static String sanitize(String s) {
