@@ -56,10 +56,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * snapshot never mixes two commits. {@code refs/<revision>} is written last, once every file is in place: a failed
  * download leaves any earlier complete snapshot as the one the ref names.
  *
+ * <p>Thread-safe: downloads of the same blob, from threads or processes, are serialised by a lock per blob
+ * ({@code .locks/}; a POSIX lock, so it excludes other nci processes but not Python's flock-based locks).
+ *
  * <p>The token is sent only to the endpoint's own origin (scheme, host, port): never to a CDN or another host a
  * redirect leads to. It never appears in messages, exceptions or {@link HubSettings#toString()}.
  */
-public final class HubClient {
+public final class HubClient implements AutoCloseable {
 
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
@@ -106,6 +109,12 @@ public final class HubClient {
 
     public HubSettings settings() {
         return settings;
+    }
+
+    /** Releases the HTTP client's connections and threads. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     public HubCache cache() {
