@@ -1,27 +1,88 @@
 package nci.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /**
  * Matrix multiply with bias: the one kernel that carries most of GPT-2's FLOPs.
  * {@code matmul} is the fast path; {@code matmulScalar} is its scalar twin and reference.
+ *
+ * <h2>The vector path</h2>
+ * GotoBLAS-style: the output is cut into {@code NC}-column blocks, the inner dimension into {@code KC}-deep
+ * slices and the rows into {@code MC}-row blocks. For each (column block, k slice) a panel of B is packed into a
+ * per-thread heap buffer as {@code [NC/NR][KC][NR]} (zero-padded past n), so the micro-kernel reads it
+ * contiguously and the weights themselves can stay memory-mapped. A is packed per (row block, k slice) as
+ * {@code [MC/MR][KC][MR]}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 3 vectors tile of C in
+ * registers (12 accumulators), broadcasting one A value per row and loading three B vectors per k step.
+ * {@link #matmulTransposed} packs {@code bt} blocks transposed into the same panel form and reuses the kernel.
+ *
+ * <h2>Determinism</h2>
+ * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
+ * falls in, or the thread count: for each k slice {@code b = 0, 1, ...} (fixed {@code KC} boundaries),
+ * {@code S_b = fma(a[p], b[p], ... fma(a[p0], b[p0], 0))} in increasing p, then
+ * {@code c = bias + S_0} (or {@code S_0} without bias) and {@code c = c + S_b} for later slices. Work is split
+ * over output tiles only, never over k. So results are bit-identical across runs, across thread counts, and a
+ * row computed alone equals the same row computed inside a larger batch (the patching engine relies on this).
  */
 public final class Gemm {
     private Gemm() {}
+
+    private static final VectorSpecies<Float> S = VectorInfo.SPECIES;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    /** Rows of C per micro-tile. */
+    static final int MR = 4;
+    /** Columns of C per micro-tile: three vectors. */
+    static final int NR = 3 * L;
+    /** Depth of a k slice: a packed B micro-panel (KC x NR floats, 24 KB at 8 lanes) stays in L1. */
+    static final int KC = 256;
+    /** Columns per packed B block (a multiple of NR, about 256): a KC x NC block (~270 KB) stays in L2. */
+    static final int NC = NR * Math.max(1, (256 + NR - 1) / NR);
+    /** Rows per packed A block (a multiple of MR). */
+    static final int MC = 64;
+    /** Below this many flops the pool hand-off costs more than it saves. */
+    private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+
+    /** Per-thread packing buffers: B block [NC/NR][KC][NR], A block [MC/MR][KC][MR]. Reused across calls. */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[KC * NC], new float[MC * KC], new float[KC]});
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
      * a, c row-major from aOff / cOff with row strides k / n; b = HuggingFace Conv1D layout [in, out].
      */
     public static void matmul(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
-        matmulScalar(a, aOff, m, k, b, bias, c, cOff);
+        if (VectorInfo.ENABLED) matmulVector(a, aOff, m, k, b, bias, c, cOff);
+        else matmulScalar(a, aOff, m, k, b, bias, c, cOff);
     }
 
     /** c[m, n] = a[m, k] · bt[n, k]ᵀ (no bias): the tied LM head, logits = h · wteᵀ. */
     public static void matmulTransposed(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff) {
-        matmulTransposedScalar(a, aOff, m, k, bt, c, cOff);
+        if (VectorInfo.ENABLED) matmulTransposedVector(a, aOff, m, k, bt, c, cOff);
+        else matmulTransposedScalar(a, aOff, m, k, bt, c, cOff);
+    }
+
+    /** The Vector API implementation of {@link #matmul}, whatever {@code nci.vector} says. */
+    public static void matmulVector(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
+        check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+        checkBias(bias, b.cols());
+        run(a, aOff, m, k, b.cols(), b, false, bias, c, cOff);
+    }
+
+    /** The Vector API implementation of {@link #matmulTransposed}, whatever {@code nci.vector} says. */
+    public static void matmulTransposedVector(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff) {
+        check(a, aOff, m, k, bt.cols(), bt.rows(), c, cOff, "bt");
+        run(a, aOff, m, k, bt.rows(), bt, true, null, c, cOff);
     }
 
     public static void matmulScalar(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+        checkBias(bias, b.cols());
         int n = b.cols();
         for (int i = 0; i < m; i++) {
             int ci = cOff + i * n;
@@ -46,10 +107,225 @@ public final class Gemm {
     }
 
     static void check(float[] a, int aOff, int m, int k, int bk, int n, float[] c, int cOff, String bName) {
+        if (m < 0 || k < 0) throw new IllegalArgumentException("negative shape: m=" + m + ", k=" + k);
         if (bk != k) throw new IllegalArgumentException("inner dimensions differ: a has k=" + k + ", " + bName + " has " + bk);
         if (aOff < 0 || (long) aOff + (long) m * k > a.length)
             throw new IllegalArgumentException("a too small: need " + ((long) aOff + (long) m * k) + " floats, has " + a.length);
         if (cOff < 0 || (long) cOff + (long) m * n > c.length)
             throw new IllegalArgumentException("c too small: need " + ((long) cOff + (long) m * n) + " floats, has " + c.length);
+    }
+
+    private static void checkBias(float[] bias, int n) {
+        if (bias != null && bias.length < n)
+            throw new IllegalArgumentException("bias has " + bias.length + " floats, expected at least n=" + n);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Driver: split over output tiles only (never over k), so the thread count cannot change any sum.
+
+    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, boolean bt, float[] bias, float[] c, int cOff) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { // empty sum: c = bias (or 0)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) c[cOff + i * n + j] = bias == null ? 0f : bias[j];
+            return;
+        }
+        int threads = Parallel.threads();
+        int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
+        if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
+            blocked(a, aOff, k, n, b, bt, bias, c, cOff, 0, m, 0, n);
+        } else if (nPanels >= 4 * threads || nPanels >= mPanels) {
+            // few rows (the usual case in patching) or many columns: each thread packs only its own B columns
+            Parallel.forRange(nPanels, 1, (s, e) ->
+                    blocked(a, aOff, k, n, b, bt, bias, c, cOff, 0, m, s * NR, Math.min(n, e * NR)));
+        } else {
+            Parallel.forRange(mPanels, 1, (s, e) ->
+                    blocked(a, aOff, k, n, b, bt, bias, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
+        }
+    }
+
+    /** C[i0..i1, j0..j1) (j0 a multiple of NR), all of k. */
+    private static void blocked(float[] a, int aOff, int k, int n, Mat b, boolean bt, float[] bias,
+                                float[] c, int cOff, int i0, int i1, int j0, int j1) {
+        float[][] scratch = SCRATCH.get();
+        float[] bp = scratch[0], ap = scratch[1], stage = scratch[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean first = pc == 0;
+                if (bt) packBt(b, pc, kc, jc, nc, bp, stage);
+                else packB(b, pc, kc, jc, nc, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(a, aOff, k, ic, mc, pc, kc, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int w = Math.min(NR, nc - jr);       // valid columns of this panel
+                        int bo = (jr / NR) * kc * NR;
+                        int col = jc + jr;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int ao = (ir / MR) * kc * MR;
+                            int co = cOff + (ic + ir) * n + col;
+                            switch (Math.min(MR, mc - ir)) {
+                                case 4 -> micro4(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
+                                case 3 -> {
+                                    micro2(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
+                                    micro1(ap, ao + 2, bp, bo, kc, c, co + 2 * n, w, first, bias, col);
+                                }
+                                case 2 -> micro2(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
+                                default -> micro1(ap, ao, bp, bo, kc, c, co, w, first, bias, col);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Packing
+
+    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc. Reads B row by row (sequential in memory). */
+    private static void packB(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+        MemorySegment seg = b.data();
+        int panels = (nc + NR - 1) / NR;
+        for (int p = 0; p < kc; p++) {
+            long row = b.byteOffset(pc + p, jc);
+            for (int jp = 0; jp < panels; jp++) {
+                int dst = jp * kc * NR + p * NR;
+                int jr = jp * NR;
+                int w = Math.min(NR, nc - jr);
+                long src = row + (long) jr * Float.BYTES;
+                if (w == NR) {
+                    FloatVector.fromMemorySegment(S, seg, src, NATIVE).intoArray(bp, dst);
+                    FloatVector.fromMemorySegment(S, seg, src + (long) L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
+                    FloatVector.fromMemorySegment(S, seg, src + 2L * L * Float.BYTES, NATIVE).intoArray(bp, dst + 2 * L);
+                } else {
+                    for (int q = 0; q < NR; q++)
+                        bp[dst + q] = q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * bp[jp][p][q] = bt[jc + jp*NR + q, pc + p], zero past nc: the transpose of a [nc, kc] block of bt.
+     * Each bt row slice is bulk-copied to a staging array, then scattered with stride NR.
+     */
+    private static void packBt(Mat bt, int pc, int kc, int jc, int nc, float[] bp, float[] stage) {
+        MemorySegment seg = bt.data();
+        int panels = (nc + NR - 1) / NR;
+        for (int jp = 0; jp < panels; jp++) {
+            int base = jp * kc * NR;
+            for (int q = 0; q < NR; q++) {
+                int j = jp * NR + q;
+                int d = base + q;
+                if (j < nc) {
+                    MemorySegment.copy(seg, Mat.FLOAT, bt.byteOffset(jc + j, pc), stage, 0, kc);
+                    for (int p = 0; p < kc; p++, d += NR) bp[d] = stage[p];
+                } else {
+                    for (int p = 0; p < kc; p++, d += NR) bp[d] = 0f;
+                }
+            }
+        }
+    }
+
+    /** ap[ir][p][r] = a[ic + ir*MR + r, pc + p]; rows past mc are zero (and never read). */
+    private static void packA(float[] a, int aOff, int k, int ic, int mc, int pc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = (ir / MR) * kc * MR;
+            for (int r = 0; r < MR; r++) {
+                int d = base + r;
+                if (ir + r < mc) {
+                    int src = aOff + (ic + ir + r) * k + pc;
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = a[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++, d += MR) ap[d] = 0f;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Micro-kernels: an h x NR tile of C (h = 4, 2, 1) over one k slice. All three perform exactly the same
+    // operations per element, so which one a row lands in never changes its bits.
+
+    private static void micro4(float[] ap, int ao, float[] bp, int bo, int kc,
+                               float[] c, int co, int ldc, int w, boolean first, float[] bias, int col) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+        }
+        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
+        co += ldc;
+        store(c10, c, co, 0, w, first, bias, col); store(c11, c, co, L, w, first, bias, col); store(c12, c, co, 2 * L, w, first, bias, col);
+        co += ldc;
+        store(c20, c, co, 0, w, first, bias, col); store(c21, c, co, L, w, first, bias, col); store(c22, c, co, 2 * L, w, first, bias, col);
+        co += ldc;
+        store(c30, c, co, 0, w, first, bias, col); store(c31, c, co, L, w, first, bias, col); store(c32, c, co, 2 * L, w, first, bias, col);
+    }
+
+    private static void micro2(float[] ap, int ao, float[] bp, int bo, int kc,
+                               float[] c, int co, int ldc, int w, boolean first, float[] bias, int col) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+        }
+        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
+        co += ldc;
+        store(c10, c, co, 0, w, first, bias, col); store(c11, c, co, L, w, first, bias, col); store(c12, c, co, 2 * L, w, first, bias, col);
+    }
+
+    private static void micro1(float[] ap, int ao, float[] bp, int bo, int kc,
+                               float[] c, int co, int w, boolean first, float[] bias, int col) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+            c00 = FloatVector.fromArray(S, bp, bo).fma(av, c00);
+            c01 = FloatVector.fromArray(S, bp, bo + L).fma(av, c01);
+            c02 = FloatVector.fromArray(S, bp, bo + 2 * L).fma(av, c02);
+        }
+        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
+    }
+
+    /**
+     * Writes lanes [v0, v0+L) of a tile row (only those below w, the panel's valid width) to c at co + v0:
+     * first k slice: c = acc (+ bias); later slices: c = c + acc.
+     */
+    private static void store(FloatVector acc, float[] c, int co, int v0, int w, boolean first, float[] bias, int col) {
+        if (v0 + L <= w) {
+            FloatVector r;
+            if (!first) r = FloatVector.fromArray(S, c, co + v0).add(acc);
+            else if (bias != null) r = acc.add(FloatVector.fromArray(S, bias, col + v0));
+            else r = acc;
+            r.intoArray(c, co + v0);
+        } else if (v0 < w) {
+            VectorMask<Float> mask = S.indexInRange(v0, w);
+            FloatVector r;
+            if (!first) r = FloatVector.fromArray(S, c, co + v0, mask).add(acc);
+            else if (bias != null) r = acc.add(FloatVector.fromArray(S, bias, col + v0, mask));
+            else r = acc;
+            r.intoArray(c, co + v0, mask);
+        }
     }
 }
