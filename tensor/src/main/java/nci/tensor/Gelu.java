@@ -86,7 +86,10 @@ public final class Gelu {
         }
     }
 
-    /** erf to ~1e-15 (W. J. Cody's rational approximations are overkill; this uses a series / continued fraction split). */
+    /**
+     * erf to ~1e-14 absolute (measured worst 6e-15, near the series / continued fraction split at 2.5, where the
+     * alternating series cancels); W. J. Cody's rational approximations would be overkill for float kernels.
+     */
     public static double erf(double x) {
         double ax = Math.abs(x);
         double r;

@@ -51,7 +51,8 @@ public final class Half {
 
     /**
      * Bit-exact F16 decode, L lanes at a time, as Float.float16ToFloat: normals re-bias the exponent
-     * (+112 = 127 - 15), inf/NaN keep their payload under an all-ones exponent, subnormals are
+     * (+112 = 127 - 15), inf/NaN keep their payload under an all-ones exponent (NaNs quieted, as
+     * Float.float16ToFloat and vcvtph2ps do), subnormals are
      * mantissa·2⁻²⁴ (exact in float), and the sign is or-ed back in.
      */
     public static void f16ToF32Vector(MemorySegment src, long srcOff, float[] dst, int dstOff, int n) {
@@ -64,6 +65,7 @@ public final class Half {
             IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
             IntVector bits = shifted.add(112 << 23);
             bits = bits.blend(shifted.add(224 << 23), em.compare(VectorOperators.GE, 0x7C00));
+            bits = bits.blend(bits.or(0x0040_0000), em.compare(VectorOperators.GT, 0x7C00)); // NaNs come out quiet
             VectorMask<Integer> sub = em.compare(VectorOperators.LT, 0x0400);
             FloatVector subValue = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
             bits = bits.blend(subValue.reinterpretAsInts(), sub);
