@@ -1,7 +1,6 @@
 package nci.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** LayerNorm over the last dimension, as torch.nn.LayerNorm: (x - mean) / sqrt(var + eps) * gamma + beta (biased var). */
@@ -18,7 +17,10 @@ public final class LayerNorm {
         else applyScalar(x, xOff, out, outOff, rows, cols, gamma, beta, eps);
     }
 
-    /** Two passes per row as the scalar twin (mean, then variance of the deviations: no E[x²]-E[x]² cancellation). */
+    /**
+     * Two passes per row as the scalar twin (mean, then variance of the deviations: no E[x²]-E[x]² cancellation);
+     * lane sums reduced in {@link VMath}'s fixed order, so the bits do not depend on JIT state.
+     */
     public static void applyVector(float[] x, int xOff, float[] out, int outOff, int rows, int cols,
                                    float[] gamma, float[] beta, float eps) {
         int ub = S.loopBound(cols);
@@ -27,7 +29,7 @@ public final class LayerNorm {
             int i = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; i < ub; i += L) acc = acc.add(FloatVector.fromArray(S, x, xo + i));
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VMath.sum(acc);
             for (; i < cols; i++) sum += x[xo + i];
             float mean = sum / cols;
 
@@ -37,7 +39,7 @@ public final class LayerNorm {
                 FloatVector dv = FloatVector.fromArray(S, x, xo + i).sub(vmean);
                 acc = dv.fma(dv, acc);
             }
-            float var = acc.reduceLanes(VectorOperators.ADD);
+            float var = VMath.sum(acc);
             for (; i < cols; i++) { float d = x[xo + i] - mean; var += d * d; }
             var /= cols;
             float inv = (float) (1.0 / Math.sqrt(var + eps));

@@ -1,6 +1,7 @@
 package nci.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,33 +17,34 @@ public final class Softmax {
         else inPlaceScalar(x, off, len);
     }
 
-    /** exp is the Vector API's lanewise EXP (an SVML-class intrinsic, within a few ulp of Math.exp). */
+    /**
+     * Max, then exp(x - max) and its sum, then scaling, each vectorised; the last partial vector is handled with
+     * masks, so every element goes through the same {@link VMath#exp} whatever its position, and the lane sums are
+     * reduced in {@link VMath}'s fixed order (bit-identical interpreted or compiled).
+     */
     public static void inPlaceVector(float[] x, int off, int len) {
         if (len == 0) return;
         int ub = S.loopBound(len);
-        int i = 0;
-        float max = Float.NEGATIVE_INFINITY;
-        if (ub > 0) {
-            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i < ub; i += L) vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
-            max = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < len; i++) max = Math.max(max, x[off + i]);
+        VectorMask<Float> tail = S.indexInRange(ub, len);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < ub; i += L) vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
+        if (ub < len) vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, off + ub, tail), tail);
+        FloatVector vm = FloatVector.broadcast(S, VMath.max(vmax));
 
-        FloatVector vm = FloatVector.broadcast(S, max);
         FloatVector vsum = FloatVector.zero(S);
-        for (i = 0; i < ub; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP);
+        for (int i = 0; i < ub; i += L) {
+            FloatVector e = VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm));
             e.intoArray(x, off + i);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) { float e = (float) Math.exp(x[off + i] - max); x[off + i] = e; sum += e; }
-
-        float inv = 1f / sum;
-        FloatVector vinv = FloatVector.broadcast(S, inv);
-        for (i = 0; i < ub; i += L) FloatVector.fromArray(S, x, off + i).mul(vinv).intoArray(x, off + i);
-        for (; i < len; i++) x[off + i] *= inv;
+        if (ub < len) {
+            FloatVector e = VMath.exp(FloatVector.fromArray(S, x, off + ub, tail).sub(vm));
+            e.intoArray(x, off + ub, tail);
+            vsum = vsum.add(e, tail);
+        }
+        FloatVector vinv = FloatVector.broadcast(S, 1f / VMath.sum(vsum));
+        for (int i = 0; i < ub; i += L) FloatVector.fromArray(S, x, off + i).mul(vinv).intoArray(x, off + i);
+        if (ub < len) FloatVector.fromArray(S, x, off + ub, tail).mul(vinv).intoArray(x, off + ub, tail);
     }
 
     public static void inPlaceScalar(float[] x, int off, int len) {

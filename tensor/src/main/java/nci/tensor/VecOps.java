@@ -1,7 +1,6 @@
 package nci.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Elementwise helpers. */
@@ -30,7 +29,7 @@ public final class VecOps {
 
     /**
      * Σ a[aOff+i]·b[bOff+i] for i < len: lane-wise fma partial sums, reduced, then a scalar tail.
-     * Used by {@link Attention}; the order is fixed, so the result is deterministic.
+     * Used by {@link Attention}; the order (lanes, {@link VMath#sum} tree, tail) is fixed, so the bits are too.
      */
     static float dotVector(float[] a, int aOff, float[] b, int bOff, int len) {
         int i = 0;
@@ -39,7 +38,7 @@ public final class VecOps {
         if (ub > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < ub; i += L) acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VMath.sum(acc);
         }
         for (; i < len; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
