@@ -136,10 +136,10 @@ class GemmTest {
         assertArrayEquals(new float[] {7, 8, 7, 8}, c);
     }
 
-    /** Bit-identical results for thread counts 1 and 2, on a row-split and a column-split shape. */
+    /** Bit-identical results for thread counts 1 and 2: row-split, column-split and single-row (GEMV) shapes. */
     @Test
     void threadCountDoesNotChangeBits() {
-        for (int[] mnk : new int[][] {{200, 40, 300}, {6, 3073, 300}, {64, 768, 768}}) {
+        for (int[] mnk : new int[][] {{200, 40, 300}, {6, 3073, 300}, {64, 768, 768}, {1, 3073, 300}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(1, m * k, 1f);
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
@@ -157,7 +157,10 @@ class GemmTest {
         }
     }
 
-    /** Rows computed alone (any subrange, any m) equal the same rows of a full-batch product, bit for bit. */
+    /**
+     * Rows computed alone (any subrange, any m) equal the same rows of a full-batch product, bit for bit: this also
+     * holds the single-row GEMV path to the packed micro-kernels' order (several k slices, bias, a column tail).
+     */
     @Test
     void rowsAreIndependentOfBatch() {
         int m = 37, n = 3 * Gemm.NR + 5, k = Gemm.KC + 70;

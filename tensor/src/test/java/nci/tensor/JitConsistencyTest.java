@@ -37,7 +37,7 @@ class JitConsistencyTest {
         Mat w = Mat.of(Arrays.copyOf(x, 300 * 37), 300, 37);
         java.lang.foreign.MemorySegment halves = java.lang.foreign.MemorySegment.ofArray(new short[1001]);
         for (int i = 0; i < 1001; i++) halves.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) (i * 65));
-        float[][] out = new float[9][];
+        float[][] out = new float[10][];
         for (int rep = 0; rep < reps; rep++) {
             float[] s = x.clone(); Softmax.inPlaceVector(s, 0, n); out[0] = s;
             float[] l = new float[n]; LayerNorm.applyVector(x, 0, l, 0, 1, n, g, b, 1e-5f); out[1] = l;
@@ -49,8 +49,9 @@ class JitConsistencyTest {
             float[] ct = new float[5 * 300]; Gemm.matmulTransposedVector(x, 0, 5, 37, Mat.of(Arrays.copyOf(x, 300 * 37), 300, 37), ct, 0); out[6] = ct;
             float[] h = new float[1001]; Half.f16ToF32Vector(halves, 0, h, 0, 1001); out[7] = h;
             float[] d = {VecOps.dotVector(x, 0, g, 0, n)}; out[8] = d;
+            float[] c1 = new float[37]; Gemm.matmulVector(x, 7, 1, 300, w, g, c1, 0); out[9] = c1;
         }
-        String[] names = {"softmax", "layernorm", "gelu_new", "gelu", "attention", "matmul", "matmulTransposed", "f16", "dot"};
+        String[] names = {"softmax", "layernorm", "gelu_new", "gelu", "attention", "matmul", "matmulTransposed", "f16", "dot", "matmul m=1"};
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             long hash = 1125899906842597L;
