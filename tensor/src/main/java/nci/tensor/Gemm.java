@@ -18,6 +18,8 @@ import java.nio.ByteOrder;
  * contiguously and the weights themselves can stay memory-mapped. A is packed per (row block, k slice) as
  * {@code [MC/MR][KC][MR]}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 3 vectors tile of C in
  * registers (12 accumulators), broadcasting one A value per row and loading three B vectors per k step.
+ * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
+ * the segment into a per-slice partial-sum row (GEMV), with the same per-element operations as the micro-kernels.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k, read straight from bt's (mapped) rows, in register tiles of 4 rows of a
