@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 TokenizeCommand.class,
                 ForwardCommand.class,
+                DownloadCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,80 @@
+package nci.patching;
+
+/**
+ * Read-outs of a patched run, over logits [T, V] row-major (or a single row [V] with row = 0).
+ * Softmax and logs are evaluated in double with the max subtracted, so tiny probabilities (1e-10)
+ * keep their relative precision.
+ */
+public final class Metrics {
+    private Metrics() {}
+
+    /** log Σ_v exp(logits[row, v]). */
+    public static double logSumExp(float[] logits, int row, int V) {
+        check(logits, row, V);
+        int o = row * V;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < V; v++) max = Math.max(max, logits[o + v]);
+        double s = 0;
+        for (int v = 0; v < V; v++) s += Math.exp(logits[o + v] - max);
+        return max + Math.log(s);
+    }
+
+    /** softmax(logits[row])[id] for each id. */
+    public static double[] probabilities(float[] logits, int row, int V, int[] ids) {
+        double lse = logSumExp(logits, row, V);
+        double[] out = new double[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = Math.exp(logits[row * V + checkId(ids[i], V)] - lse);
+        return out;
+    }
+
+    /** logits[row, id] for each id. */
+    public static double[] logits(float[] logits, int row, int V, int[] ids) {
+        check(logits, row, V);
+        double[] out = new double[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = logits[row * V + checkId(ids[i], V)];
+        return out;
+    }
+
+    /** logits[row, a] - logits[row, b]: the usual "correct minus incorrect" metric. */
+    public static double logitDiff(float[] logits, int row, int V, int a, int b) {
+        check(logits, row, V);
+        return (double) logits[row * V + checkId(a, V)] - logits[row * V + checkId(b, V)];
+    }
+
+    /** Mean over {@code rows} of {@link #logitDiff}. */
+    public static double logitDiff(float[] logits, int[] rows, int V, int a, int b) {
+        double s = 0;
+        for (int r : rows) s += logitDiff(logits, r, V, a, b);
+        return s / rows.length;
+    }
+
+    /** KL(clean ‖ patched) = Σ_v p_clean(v) (log p_clean(v) - log p_patched(v)) at one row, in nats. */
+    public static double klDivergence(float[] clean, float[] patched, int row, int V) {
+        double lc = logSumExp(clean, row, V), lp = logSumExp(patched, row, V);
+        int o = row * V;
+        double kl = 0;
+        for (int v = 0; v < V; v++) {
+            double logPc = clean[o + v] - lc, logPp = patched[o + v] - lp;
+            kl += Math.exp(logPc) * (logPc - logPp);
+        }
+        return Math.max(0, kl);
+    }
+
+    /** Mean over {@code rows} of {@link #klDivergence}. */
+    public static double klDivergence(float[] clean, float[] patched, int[] rows, int V) {
+        double s = 0;
+        for (int r : rows) s += klDivergence(clean, patched, r, V);
+        return s / rows.length;
+    }
+
+    private static void check(float[] logits, int row, int V) {
+        if (V <= 0) throw new IllegalArgumentException("vocabulary size must be > 0, got " + V);
+        if (row < 0 || (long) (row + 1) * V > logits.length)
+            throw new IllegalArgumentException("row " + row + " outside logits of " + (logits.length / V) + " rows of " + V);
+    }
+
+    private static int checkId(int id, int V) {
+        if (id < 0 || id >= V) throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + V + ")");
+        return id;
+    }
+}

@@ -1,0 +1,57 @@
+/**
+ * Path patching on GPT-2: causal interventions that say, for every route through the network, which input
+ * it reads.
+ *
+ * <h2>The method</h2>
+ * Run the model on a <em>clean</em> input and on a <em>counterfactual</em> one (same token length), then
+ * ask what happens when some part of the computation sees the counterfactual while the rest sees the clean
+ * input. Following nano-causal-interventions (Arora), the network is evaluated top-down as a tree of calls,
+ * from {@code ln_final} through {@code fN} (residual after block N's MLP) and {@code aN} (after its attention)
+ * down to the embeddings ({@code emb}). See {@link nci.patching.Node} for every node.
+ *
+ * <h2>What a path is</h2>
+ * A {@link nci.patching.Path} is the list of nodes the recursion went through to reach the node being
+ * evaluated: {@code [ln_final, f1, a1, f0, a0, emb]} for a two-layer model without splits. One value
+ * (say {@code f0}) can be reached along several paths, and each path can read a different input: that is
+ * what "patching a path" means.
+ *
+ * <h2>What branch decides</h2>
+ * {@link nci.patching.Branch} is asked at {@code aN}, {@code fN}, {@code aN.head}, {@code aN.headH} and
+ * {@code fN.head} whether to split the computation there:
+ * <ul>
+ * <li>{@code aN} / {@code fN} split into the residual ({@code aN.resid}) and the block ({@code aN.head}).
+ *     The residual part continues with the path <em>without</em> {@code aN} (the seed's {@code path[:-1]}),
+ *     so a rule on {@code aN} reaches only the block part.</li>
+ * <li>{@code aN.head} splits into heads (each head's q/k/v input evaluated under {@code aN.headH}) or into
+ *     positions (row P of the attention's input evaluated under {@code aN.head.posP});
+ *     {@code aN.headH} further into separate q, k, v inputs ({@code aN.headH.q|k|v}).</li>
+ * <li>{@code fN.head} splits into positions ({@code fN.head.posP}).</li>
+ * </ul>
+ * Without splits there is one path per embedding; every split multiplies the paths below it.
+ *
+ * <h2>What which decides</h2>
+ * {@link nci.patching.Which} is asked at every embedding with the complete path, and returns the index of
+ * the input that path reads. The fixtures' declarative forms are {@link nci.patching.BranchRules} and
+ * {@link nci.patching.WhichRules}; {@link nci.patching.Interventions} builds common experiments
+ * (node × position, one head, one head's q/k/v, sender → receiver in the style of Wang et al.), and
+ * {@link nci.patching.Sweeps} the standard sweeps. {@link nci.patching.PatchSpec} reads an experiment from JSON.
+ *
+ * <h2>What a cache key covers</h2>
+ * {@link nci.patching.PatchEngine} evaluates the recursion symbolically first: the result is a graph of
+ * operations (embedding, qkv, attention, MLP, residual add, position mix, ln_f), each identified by a
+ * content {@link nci.patching.Key} per row. Row key t commits to the operation, its layer, and rows 0..t of
+ * everything it was computed from, down to the model's {@link nci.patching.ModelDigest} and the input token
+ * ids 0..t at the embeddings (GPT-2 is causal: nothing else influences row t). It does not cover the path,
+ * the provenance or which input index a value came from: two routes that compute the same thing share one
+ * key, so a split whose parts read the same input costs nothing, and patching a position before the first
+ * token where the inputs differ is recognised as a no-op. The encoding is written down in
+ * {@link nci.patching.Keys}. The {@link nci.patching.ActivationCache} stores values by key with an LRU byte
+ * budget; a value whose leading row keys are cached reuses those rows and computes only the rest.
+ * Results are bit-identical with the cache off, cold or warm.
+ *
+ * <h2>What a result holds</h2>
+ * {@link nci.patching.PatchResult}: the final hidden states, optional logits, the attention patterns, and
+ * the {@link nci.patching.Provenance} tree, which renders exactly as the seed's {@code path} and exports to
+ * Graphviz DOT.
+ */
+package nci.patching;
