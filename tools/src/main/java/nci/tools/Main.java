@@ -17,6 +17,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 TokenizeCommand.class,
                 ForwardCommand.class,
+                PatchCommand.class,
+                SweepCommand.class,
+                DemoCommand.class,
+                RunCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
