@@ -57,6 +57,8 @@ public final class Findings {
             if (strongest == null || Math.abs(effect) > Math.abs(strongest.effect())) strongest = f;
             if (measurable && Math.abs(f.fraction()) > THRESHOLD) found.add(f);
         }
+        // Strongest first; equal effects in name order (a0@4 before a1@5), so the listing is stable.
+        found.sort(java.util.Comparator.comparingDouble((Finding f) -> -Math.abs(f.effect())).thenComparing(Finding::component));
         return new Summary(p.index(), e.index(), series, clean, cf, measurable, found, strongest);
     }
 
@@ -73,6 +75,12 @@ public final class Findings {
         Study.Pair pair = r.pairs().get(s.pair()).pair();
         String what = r.series().get(s.series()).label(pair);
         String exp = r.study().experimentName(s.experiment());
+        if (!r.pairs().get(s.pair()).experiments().get(s.experiment()).isSweep() && s.strongest() != null) {
+            Finding f = s.strongest();
+            return exp + ": moves " + what + " from " + Strings.prob(s.clean()) + " to " + Strings.prob(f.patched()) + " ("
+                    + Strings.signed(f.effect()) + (s.measurable() ? ", " + pct(f.fraction()) + " of the counterfactual's "
+                    + Strings.signed(s.total()) : "; the whole counterfactual moves it only " + Strings.signed(s.total())) + ")";
+        }
         if (!s.measurable())
             return exp + ": the counterfactual moves " + what + " only from " + Strings.prob(s.clean()) + " to "
                     + Strings.prob(s.counterfactual()) + ", too little to attribute"
