@@ -102,7 +102,7 @@ final class ForwardCommand implements Callable<Integer> {
                     System.out.println("sequence " + i + head + " (" + T + " tokens): top " + best.length + " next tokens");
                     for (int r = 0; r < best.length; r++) {
                         String text = tok != null ? Json.quote(tok.decode(new int[] {best[r]})) : "";
-                        System.out.printf("  %2d. %-20s id %-6d p=%.6f%n", r + 1, text, best[r], p[best[r]]);
+                        System.out.printf("  %2d. %-20s id %-6d p=%.6g%n", r + 1, text, best[r], p[best[r]]);
                     }
                 }
             }

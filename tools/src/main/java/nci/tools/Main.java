@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 TokenizeCommand.class,
                 ForwardCommand.class,
+                DownloadCommand.class,
                 PatchCommand.class,
                 SweepCommand.class,
                 DemoCommand.class,

@@ -1,7 +1,10 @@
 package nci.tools;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import nci.tools.hub.ModelResolver;
 
 /** Where models come from: the --model argument, or the embedded offline default. */
 final class Models {
@@ -27,11 +30,19 @@ final class Models {
         return p;
     }
 
-    /** A --model value: a folder (HF layout or cache snapshot), or null for the default. */
-    static Path resolve(String spec) {
+    /**
+     * A --model value: null for the embedded default; a model folder (or one holding just the tokenizer files, for
+     * tokenize); a cache snapshot or {@code models--ORG--NAME} folder; or a hub name such as {@code gpt2}, resolved
+     * through the HuggingFace cache and downloaded when not there (unless {@code HF_HUB_OFFLINE=1}).
+     */
+    static Path resolve(String spec) throws IOException {
         if (spec == null) return defaultModel();
-        Path p = Path.of(spec);
-        if (Files.isDirectory(p)) return p;
-        throw new IllegalArgumentException("--model " + spec + ": no such folder");
+        try {
+            Path p = Path.of(spec);
+            if (Files.isDirectory(p) && !Files.exists(p.resolve("config.json")) && Files.exists(p.resolve("vocab.json"))) return p;
+        } catch (InvalidPathException e) {
+            // not a path: a hub name, or an error the resolver words
+        }
+        return ModelResolver.fromEnvironment().resolve(spec, true);
     }
 }

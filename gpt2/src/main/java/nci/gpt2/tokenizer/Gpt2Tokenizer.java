@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Encoding a text: (1) split it into pre-tokens with GPT-2's regex ({@link PreTokenizer}; no normalisation, no
  * prefix space); (2) write each pre-token as UTF-8 and map every byte to its byte-level symbol ({@link ByteLevel},
- * e.g. space → {@code Ġ}); (3) apply BPE: repeatedly take the adjacent pair with the lowest merge rank (its line in
+ * e.g. space → {@code Ġ}); (3) apply BPE ({@link Bpe}): repeatedly take the adjacent pair with the lowest merge rank (its line in
  * merges.txt) and merge all its non-overlapping occurrences left to right, until no pair is a merge; (4) the
  * resulting symbols are vocabulary tokens, whose ids are the output. Symbols are handled as ids throughout: a merge
  * is a map from an id pair to (rank, merged id), built once at load.
@@ -253,31 +253,7 @@ public final class Gpt2Tokenizer {
         int len = Utf8.encode(text, start, end, utf8, 0);
         int[] w = new int[len];
         for (int k = 0; k < len; k++) w[k] = byteIds[utf8[k] & 0xFF];
-        while (len > 1) {
-            // The pair with the lowest rank; the value's high half is the rank, so the smallest value wins.
-            long best = Long.MAX_VALUE;
-            int bestAt = -1;
-            for (int k = 0; k + 1 < len; k++) {
-                long v = merges.lookup(w[k], w[k + 1]);
-                if (v != MergeTable.NONE && v < best) {
-                    best = v;
-                    bestAt = k;
-                }
-            }
-            if (bestAt < 0) break;
-            int left = w[bestAt], right = w[bestAt + 1], merged = (int) best;
-            // Merge every occurrence, left to right, non-overlapping (so "a a a" + (a,a) gives "aa a").
-            int o = 0;
-            for (int k = 0; k < len; ) {
-                if (k + 1 < len && w[k] == left && w[k + 1] == right) {
-                    w[o++] = merged;
-                    k += 2;
-                } else {
-                    w[o++] = w[k++];
-                }
-            }
-            len = o;
-        }
+        len = Bpe.merge(w, len, merges);
         return len == w.length ? w : Arrays.copyOf(w, len);
     }
 
@@ -357,6 +333,16 @@ public final class Gpt2Tokenizer {
     /** Number of merges read from merges.txt (50000 for GPT-2). */
     public int mergeCount() {
         return merges.size();
+    }
+
+    /** The merge table, for tests of {@link Bpe}. */
+    MergeTable mergeTable() {
+        return merges;
+    }
+
+    /** The id of the one-symbol token of byte {@code b}, for tests. */
+    int byteId(int b) {
+        return byteIds[b & 0xFF];
     }
 
     private int check(int id, int position) {

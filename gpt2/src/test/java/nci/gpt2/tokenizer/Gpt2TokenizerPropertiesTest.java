@@ -87,6 +87,14 @@ class Gpt2TokenizerPropertiesTest {
         assertEquals("\uD83D\uDE00", tok.decode(ids));
         int e2 = tok.id(String.valueOf('\u00E2')).orElseThrow();   // the symbol for byte 0xE2, a 3-byte lead
         assertEquals("\uFFFDA", tok.decode(new int[] {e2, tok.id("A").orElseThrow()}));
+        // An encoded surrogate, ED A0 80: Python gives three U+FFFD (the JDK's own decoder gives fewer).
+        int[] surrogate = {byteToken(tok, 0xED), byteToken(tok, 0xA0), byteToken(tok, 0x80)};
+        assertEquals("\uFFFD\uFFFD\uFFFD", tok.decode(surrogate));
+        assertArrayEquals(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, tok.decodeBytes(surrogate));
+    }
+
+    private static int byteToken(Gpt2Tokenizer tok, int b) {
+        return tok.id(String.valueOf(ByteLevel.charOf(b))).orElseThrow();
     }
 
     /** Threads sharing one tokenizer (and its cache) get exactly the single-threaded results. */

@@ -106,7 +106,8 @@ class PreTokenizerTest {
             List<String> pieces = pieces(r.text());
             int[] ends = new int[pieces.size()];
             for (int k = 0, e = 0; k < ends.length; k++) ends[k] = e += pieces.get(k).length();
-            assertArrayEquals(r.ends(), ends, () -> "pre-token ends of " + escape(r.text()) + ": " + pieces);
+            assertArrayEquals(r.ends(), ends, () -> "pre-token ends of " + escape(r.text()) + ": "
+                    + pieces.stream().map(TokenizerFixtures::escape).toList());
             int[] plain = tok.encodePlain(r.text());
             assertArrayEquals(r.plain(), plain, () -> idsMessage("encodePlain", r.text(), r.plain(), plain));
             int[] special = tok.encode(r.text());

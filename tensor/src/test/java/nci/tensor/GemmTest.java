@@ -1,0 +1,209 @@
+package nci.tensor;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Gemm's vector path against its scalar twin. Tolerance per element (i, j):
+ * 2·(√k + 1)·eps·(Σ_p |a_ip|·|b_pj| + |bias_j|), eps = 2⁻²³: both are fp32 sums of the same k products in
+ * different orders (blocked fma vs. sequential mul-add), each within a few eps of Σ|a||b| in practice.
+ */
+class GemmTest {
+    private static final int L = VectorInfo.lanes();
+    private static final int INITIAL_THREADS = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() { Parallel.setThreads(INITIAL_THREADS); }
+
+    static Stream<Arguments> shapes() {
+        List<Arguments> s = new ArrayList<>();
+        int[][] mnk = {
+                {0, 17, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {1, L - 1, L + 1}, {4, L + 1, L - 1},
+                {2, 15, 3}, {3, 17, 1}, {5, Gemm.NR + 1, Gemm.KC + 1}, {7, 767, 64}, {5, 767, 767},
+                {9, 3073, 40}, {70, 300, 300}, {1, 1, 3073}, {130, 2 * Gemm.NC + 5, 33},
+        };
+        for (int[] x : mnk) {
+            s.add(Arguments.of(x[0], x[1], x[2], true));
+            s.add(Arguments.of(x[0], x[1], x[2], false));
+        }
+        return s.stream();
+    }
+
+    /** A [rows, cols] Mat over native memory at a byte address 3 past an aligned base plus 5 floats: unaligned on purpose. */
+    static Mat unalignedMat(float[] values, int rows, int cols) {
+        MemorySegment seg = Arena.ofAuto().allocate((values.length + 8L) * Float.BYTES + 3).asSlice(3);
+        for (int i = 0; i < values.length; i++) seg.setAtIndex(Mat.FLOAT, 5 + i, values[i]);
+        return new Mat(seg, 5, rows, cols);
+    }
+
+    /** Tolerance from Σ|a||b| (+|bias|), as stated in the class doc. */
+    static Check.Tol tol(float[] a, int aOff, int m, int k, float[] bKN, int n, float[] bias) {
+        double[] mag = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) {
+                double av = Math.abs(a[aOff + i * k + p]);
+                for (int j = 0; j < n; j++) mag[i * n + j] += av * Math.abs(bKN[p * n + j]);
+            }
+        double f = 2 * (Math.sqrt(k) + 1) * Check.EPS;
+        return (idx, ref) -> f * (mag[idx] + (bias == null ? 0 : Math.abs(bias[idx % n]))) + Float.MIN_NORMAL;
+    }
+
+    @ParameterizedTest(name = "matmul m={0} n={1} k={2} bias={3}")
+    @MethodSource("shapes")
+    void matmulVectorMatchesScalar(int m, int n, int k, boolean withBias) {
+        long seed = 31L * m + 17L * n + k;
+        int aOff = 3;
+        float[] a = Check.gaussian(seed, aOff + m * k, 1f);
+        float[] bv = Check.gaussian(seed + 1, k * n, 1f);
+        float[] bias = withBias ? Check.gaussian(seed + 2, n, 0.5f) : null;
+        Mat b = unalignedMat(bv, k, n);
+        int cOff = 2;
+        float[] ref = new float[cOff + m * n + 1], got = new float[cOff + m * n + 1];
+        java.util.Arrays.fill(ref, 42f);
+        java.util.Arrays.fill(got, 42f);
+        Gemm.matmulScalar(a, aOff, m, k, b, bias, ref, cOff);
+        Gemm.matmulVector(a, aOff, m, k, b, bias, got, cOff);
+        Check.close("matmul c", ref, cOff, got, cOff, m * n, tol(a, aOff, m, k, bv, n, bias));
+        // nothing written outside c[cOff, cOff + m*n)
+        assertTrue(got[0] == 42f && got[1] == 42f && got[cOff + m * n] == 42f, "matmul wrote outside c");
+    }
+
+    @ParameterizedTest(name = "matmulTransposed m={0} n={1} k={2}")
+    @MethodSource("shapes")
+    void matmulTransposedVectorMatchesScalar(int m, int n, int k, boolean heapMat) {
+        long seed = 7L * m + 5L * n + k;
+        float[] a = Check.gaussian(seed, m * k, 1f);
+        float[] btv = Check.gaussian(seed + 1, n * k, 1f);
+        Mat bt = heapMat ? Mat.of(btv, n, k) : unalignedMat(btv, n, k);
+        float[] ref = new float[m * n], got = new float[m * n];
+        Gemm.matmulTransposedScalar(a, 0, m, k, bt, ref, 0);
+        Gemm.matmulTransposedVector(a, 0, m, k, bt, got, 0);
+        float[] bKN = new float[k * n];
+        for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bKN[p * n + j] = btv[j * k + p];
+        Check.close("matmulTransposed c", ref, got, tol(a, 0, m, k, bKN, n, null));
+    }
+
+    /** The LM-head shape: n = 50257 (not a multiple of any lane count), small m, k = 32..64. */
+    @Test
+    void lmHeadShape() {
+        int n = 50257;
+        for (int[] mk : new int[][] {{1, 32}, {3, 64}, {5, 48}}) {
+            int m = mk[0], k = mk[1];
+            float[] a = Check.gaussian(m, m * k, 1f);
+            float[] wte = Check.gaussian(k, n * k, 0.5f);
+            Mat bt = unalignedMat(wte, n, k);
+            float[] ref = new float[m * n], got = new float[m * n];
+            Gemm.matmulTransposedScalar(a, 0, m, k, bt, ref, 0);
+            Gemm.matmulTransposedVector(a, 0, m, k, bt, got, 0);
+            float[] bKN = new float[k * n];
+            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bKN[p * n + j] = wte[j * k + p];
+            Check.close("lm head m=" + m + " k=" + k, ref, got, tol(a, 0, m, k, bKN, n, null));
+
+            // and the [k, n] form through matmul, with bias
+            float[] bias = Check.gaussian(99, n, 0.1f);
+            Mat b = unalignedMat(bKN, k, n);
+            Gemm.matmulScalar(a, 0, m, k, b, bias, ref, 0);
+            Gemm.matmulVector(a, 0, m, k, b, bias, got, 0);
+            Check.close("matmul n=50257 m=" + m + " k=" + k, ref, got, tol(a, 0, m, k, bKN, n, bias));
+        }
+    }
+
+    @Test
+    void knownProduct() {
+        float[] a = {1, 2, 3, 4, 5, 6};            // [2, 3]
+        Mat b = Mat.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2); // [3, 2]
+        float[] c = new float[4];
+        Gemm.matmulVector(a, 0, 2, 3, b, new float[] {10, 20}, c, 0);
+        assertArrayEquals(new float[] {1 + 3 + 10, 2 + 3 + 20, 4 + 6 + 10, 5 + 6 + 20}, c);
+        Mat bt = Mat.of(new float[] {1, 0, 1, 0, 1, 1}, 2, 3); // bᵀ
+        Gemm.matmulTransposedVector(a, 0, 2, 3, bt, c, 0);
+        assertArrayEquals(new float[] {4, 5, 10, 11}, c);
+        // k = 0: the empty sum leaves the bias
+        Gemm.matmulVector(new float[0], 0, 2, 0, Mat.of(new float[0], 0, 2), new float[] {7, 8}, c, 0);
+        assertArrayEquals(new float[] {7, 8, 7, 8}, c);
+    }
+
+    /** Bit-identical results for thread counts 1 and 2: row-split, column-split and single-row (GEMV) shapes. */
+    @Test
+    void threadCountDoesNotChangeBits() {
+        for (int[] mnk : new int[][] {{200, 40, 300}, {6, 3073, 300}, {64, 768, 768}, {1, 3073, 300}}) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            float[] a = Check.gaussian(1, m * k, 1f);
+            Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
+            Mat bt = unalignedMat(Check.gaussian(3, k * n, 1f), n, k);
+            float[] bias = Check.gaussian(4, n, 1f);
+            float[] c1 = new float[m * n], c2 = new float[m * n], t1 = new float[m * n], t2 = new float[m * n];
+            Parallel.setThreads(1);
+            Gemm.matmulVector(a, 0, m, k, b, bias, c1, 0);
+            Gemm.matmulTransposedVector(a, 0, m, k, bt, t1, 0);
+            Parallel.setThreads(2);
+            Gemm.matmulVector(a, 0, m, k, b, bias, c2, 0);
+            Gemm.matmulTransposedVector(a, 0, m, k, bt, t2, 0);
+            Check.sameBits("matmul threads 1 vs 2, " + m + "x" + n + "x" + k, c1, c2);
+            Check.sameBits("matmulTransposed threads 1 vs 2, " + m + "x" + n + "x" + k, t1, t2);
+        }
+    }
+
+    /**
+     * Rows computed alone (any subrange, any m) equal the same rows of a full-batch product, bit for bit: this also
+     * holds the single-row GEMV path to the packed micro-kernels' order (several k slices, bias, a column tail).
+     */
+    @Test
+    void rowsAreIndependentOfBatch() {
+        int m = 37, n = 3 * Gemm.NR + 5, k = Gemm.KC + 70;
+        float[] a = Check.gaussian(5, m * k, 1f);
+        Mat b = unalignedMat(Check.gaussian(6, k * n, 1f), k, n);
+        Mat bt = unalignedMat(Check.gaussian(7, k * n, 1f), n, k);
+        float[] bias = Check.gaussian(8, n, 1f);
+        float[] full = new float[m * n], fullT = new float[m * n];
+        Gemm.matmulVector(a, 0, m, k, b, bias, full, 0);
+        Gemm.matmulTransposedVector(a, 0, m, k, bt, fullT, 0);
+        for (int[] r : new int[][] {{0, 1}, {36, 37}, {5, 8}, {1, 3}, {10, 30}}) {
+            int rows = r[1] - r[0];
+            float[] part = new float[rows * n], partT = new float[rows * n];
+            Gemm.matmulVector(a, r[0] * k, rows, k, b, bias, part, 0);
+            Gemm.matmulTransposedVector(a, r[0] * k, rows, k, bt, partT, 0);
+            Check.sameBits("matmul rows " + r[0] + ".." + r[1], java.util.Arrays.copyOfRange(full, r[0] * n, r[1] * n), part);
+            Check.sameBits("matmulTransposed rows " + r[0] + ".." + r[1], java.util.Arrays.copyOfRange(fullT, r[0] * n, r[1] * n), partT);
+        }
+    }
+
+    /** Repeated calls give the same bits (packing buffers are reused, never leak state between calls). */
+    @Test
+    void repeatable() {
+        int m = 9, n = 500, k = 300;
+        float[] a = Check.gaussian(11, m * k, 1f);
+        Mat b = Mat.of(Check.gaussian(12, k * n, 1f), k, n);
+        float[] c1 = new float[m * n], c2 = new float[m * n];
+        Gemm.matmulVector(a, 0, m, k, b, null, c1, 0);
+        Gemm.matmulVector(a, 0, 3, 40, Mat.of(Check.gaussian(13, 40 * 7, 1f), 40, 7), null, new float[21], 0);
+        Gemm.matmulVector(a, 0, m, k, b, null, c2, 0);
+        Check.sameBits("matmul repeated", c1, c2);
+    }
+
+    @Test
+    void badShapesAreRejected() {
+        Mat b = Mat.of(new float[6], 3, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmulVector(new float[8], 0, 2, 4, b, null, new float[4], 0));
+        assertTrue(e.getMessage().contains("inner dimensions"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmulVector(new float[6], 0, 2, 3, b, null, new float[3], 0));
+        assertTrue(e.getMessage().contains("c too small"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmulVector(new float[6], 0, 2, 3, b, new float[1], new float[4], 0));
+        assertTrue(e.getMessage().contains("bias"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmulTransposedVector(new float[6], 0, 2, 3, b, new float[9], 0));
+        assertTrue(e.getMessage().contains("bt"), e.getMessage());
+    }
+}

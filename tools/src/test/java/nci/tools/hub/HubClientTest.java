@@ -1,0 +1,524 @@
+package nci.tools.hub;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** HubClient against {@link FakeHub}: cache layout, redirects, resume, checksums, auth, offline. */
+@Timeout(60)
+class HubClientTest {
+
+    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+    static final String COMMIT2 = "fedcba9876543210fedcba9876543210fedcba98";
+    static final String TOKEN = "hf_TESTsecretTOKEN0123456789";
+
+    @TempDir
+    Path home;
+
+    FakeHub server;
+    byte[] weights;
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    final ProgressListener recorder = new ProgressListener() {
+        @Override
+        public void cached(String file, long size) {
+            events.add("cached " + file);
+        }
+
+        @Override
+        public void started(String file, long done, long total) {
+            events.add("started " + file + " " + done + "/" + total);
+        }
+
+        @Override
+        public void retrying(String file, long done, int attempt, String reason) {
+            events.add("retrying " + file + " at " + done + " #" + attempt + " " + reason);
+        }
+
+        @Override
+        public void finished(String file, long size) {
+            events.add("finished " + file + " " + size);
+        }
+    };
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new FakeHub();
+        weights = randomBytes(6000, 42);
+        server.repo("org/tiny", COMMIT)
+                .small("config.json", "{\"model_type\":\"gpt2\",\"n_layer\":2}")
+                .lfs("model.safetensors", weights)
+                .small("vocab.json", "{\"a\":0,\"b\":1}")
+                .small("merges.txt", "#version: 0.2\na b\n");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HF_ENDPOINT", server.endpoint());
+        env.put("HF_HOME", home.toString());
+        return env;
+    }
+
+    HubClient client(Map<String, String> env) {
+        HubSettings s = HubSettings.fromEnvironment(env).withRetries(3, Duration.ZERO);
+        return new HubClient(s, recorder);
+    }
+
+    Path repoDir(String folder) {
+        return home.resolve("hub").resolve(folder);
+    }
+
+    String sha256(byte[] b) {
+        return FakeHub.hex("SHA-256", b);
+    }
+
+    static void assertBytes(String what, byte[] expected, Path actualFile) throws IOException {
+        byte[] actual = Files.readAllBytes(actualFile);
+        if (!Arrays.equals(expected, actual)) {
+            int i = 0;
+            while (i < Math.min(expected.length, actual.length) && expected[i] == actual[i]) {
+                i++;
+            }
+            fail(what + ": " + actualFile + " differs: lengths " + expected.length + " vs " + actual.length
+                    + ", first difference at byte " + i);
+        }
+    }
+
+    List<Path> allFiles(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !Files.isDirectory(p)).toList();
+        }
+    }
+
+    // ------------------------------------------------------------------ layout
+
+    @Test
+    void downloadBuildsTheHuggingfaceHubCacheLayout() throws IOException {
+        Path snap = client(env()).download("org/tiny", null);
+
+        Path repo = repoDir("models--org--tiny");
+        assertEquals(repo.resolve("snapshots").resolve(COMMIT), snap);
+        assertEquals(COMMIT, Files.readString(repo.resolve("refs/main")), "refs/main holds the bare commit");
+        for (Map.Entry<String, FakeHub.FakeFile> e : server.repos.get("org/tiny").files.entrySet()) {
+            Path link = snap.resolve(e.getKey());
+            assertTrue(Files.isSymbolicLink(link), e.getKey() + " is a symlink");
+            String etag = e.getValue().etag();
+            assertEquals(Path.of("../../blobs/" + etag), Files.readSymbolicLink(link),
+                    e.getKey() + " links relatively to its blob");
+            assertTrue(Files.isRegularFile(repo.resolve("blobs").resolve(etag)), "blob " + etag);
+            assertBytes(e.getKey(), e.getValue().content(), link);
+        }
+        // LFS blob named by the sha256 of the content, small files by their git blob sha1 (config's weak ETag too).
+        assertTrue(Files.isRegularFile(repo.resolve("blobs").resolve(sha256(weights))));
+        assertTrue(Files.isRegularFile(repo.resolve("blobs").resolve(FakeHub.gitBlobSha1(
+                "{\"model_type\":\"gpt2\",\"n_layer\":2}".getBytes(StandardCharsets.UTF_8)))));
+        // Nothing half-done is left behind.
+        assertEquals(List.of(), allFiles(repo).stream().filter(p -> p.toString().endsWith(".incomplete")).toList());
+        assertEquals(4, allFiles(repo.resolve("blobs")).size());
+        // The LFS file went hub 302 -> CDN /cdn (307 relative) -> /blob; small files via a relative 302 to /raw.
+        assertEquals(1, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/cdn/")).count());
+        assertEquals(1, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
+        assertEquals(3, server.requests("hub", "GET").stream().filter(r -> r.path().startsWith("/raw/")).count());
+        // Later files were requested at the pinned commit, not at "main".
+        assertTrue(server.requests("hub", "HEAD").stream().filter(r -> r.path().contains("vocab.json"))
+                .allMatch(r -> r.path().contains("/resolve/" + COMMIT + "/")));
+        assertTrue(events.contains("finished model.safetensors 6000"), events.toString());
+    }
+
+    @Test
+    void secondDownloadReusesTheCacheWithoutFetchingBlobs() throws IOException {
+        HubClient c = client(env());
+        Path first = c.download("org/tiny", "main");
+        int getsBefore = server.requests("hub", "GET").size() + server.requests("cdn", "GET").size();
+        events.clear();
+
+        Path second = c.download("org/tiny", "main");
+
+        assertEquals(first, second);
+        int getsAfter = server.requests("hub", "GET").size() + server.requests("cdn", "GET").size();
+        assertEquals(getsBefore, getsAfter, "no GET on the second run");
+        assertEquals(List.of("cached config.json", "cached model.safetensors", "cached vocab.json",
+                "cached merges.txt"), events);
+    }
+
+    @Test
+    void existingBlobIsLinkedIntoANewSnapshotWithoutDownload() throws IOException {
+        HubClient c = client(env());
+        c.download("org/tiny", null);
+        // Same files at a new commit: every blob is already there.
+        Map<String, FakeHub.FakeFile> files = server.repos.get("org/tiny").files;
+        server.repo("org/tiny", COMMIT2).files.putAll(files);
+        int getsBefore = server.log.size();
+
+        Path snap = c.download("org/tiny", null);
+
+        assertEquals(repoDir("models--org--tiny").resolve("snapshots").resolve(COMMIT2), snap);
+        assertEquals(COMMIT2, Files.readString(repoDir("models--org--tiny").resolve("refs/main")));
+        assertTrue(server.log.subList(getsBefore, server.log.size()).stream().noneMatch(r -> r.method().equals("GET")));
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+    }
+
+    @Test
+    void shardedIndexDownloadsEveryShardOnce() throws IOException {
+        byte[] s1 = randomBytes(3000, 1);
+        byte[] s2 = randomBytes(2500, 2);
+        String index = """
+                {"metadata": {"total_size": 5500},
+                 "weight_map": {"h.0.attn.c_attn.weight": "model-00001-of-00002.safetensors",
+                                "h.0.mlp.c_fc.weight": "model-00001-of-00002.safetensors",
+                                "wte.weight": "model-00002-of-00002.safetensors"}}""";
+        server.repo("org/sharded", COMMIT2)
+                .small("config.json", "{}")
+                .small("model.safetensors.index.json", index)
+                .lfs("model-00001-of-00002.safetensors", s1)
+                .lfs("model-00002-of-00002.safetensors", s2)
+                .small("vocab.json", "{}")
+                .small("merges.txt", "#version: 0.2\n");
+
+        Path snap = client(env()).download("org/sharded", null);
+
+        assertBytes("shard 1", s1, snap.resolve("model-00001-of-00002.safetensors"));
+        assertBytes("shard 2", s2, snap.resolve("model-00002-of-00002.safetensors"));
+        assertEquals(Path.of("../../blobs/" + sha256(s1)),
+                Files.readSymbolicLink(snap.resolve("model-00001-of-00002.safetensors")));
+        assertEquals(2, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
+        assertTrue(Files.exists(repoDir("models--org--sharded").resolve(".no_exist").resolve(COMMIT2)
+                .resolve("model.safetensors")), "absence of model.safetensors recorded like huggingface_hub");
+        // And the cache alone can serve it.
+        assertEquals(snap, client(env()).resolveCached("org/sharded", null));
+    }
+
+    @Test
+    void pytorchOnlyRepoIsRejectedClearly() {
+        server.repo("org/old", COMMIT2).small("config.json", "{}").lfs("pytorch_model.bin", randomBytes(100, 3))
+                .small("vocab.json", "{}").small("merges.txt", "");
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/old", null));
+        assertEquals(HubException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("safetensors") && e.getMessage().contains("pytorch_model.bin")
+                && e.getMessage().contains("org/old"), e.getMessage());
+        assertFalse(Files.exists(repoDir("models--org--old").resolve("refs/main")));
+    }
+
+    @Test
+    void renamedRepositoryIsFollowedThroughARelativeRedirectOnHead() throws IOException {
+        server.renamed.put("oldname", "org/tiny");
+        Path snap = client(env()).download("oldname", null);
+        // Cached under the name asked for, as huggingface_hub does.
+        assertEquals(repoDir("models--oldname").resolve("snapshots").resolve(COMMIT), snap);
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+    }
+
+    // ------------------------------------------------------------------ auth and errors
+
+    @Test
+    void tokenGoesToTheHubOnlyAndIsNeverPrinted() throws IOException {
+        server.repos.get("org/tiny").requiredToken = TOKEN;
+        Map<String, String> env = env();
+        env.put("HF_TOKEN", TOKEN);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        HubSettings settings = HubSettings.fromEnvironment(env).withRetries(3, Duration.ZERO);
+        server.dropsLeft.put(sha256(weights), 1); // a retry message gets printed too
+        HubClient c = new HubClient(settings, new ConsoleProgress(new PrintStream(console, true,
+                StandardCharsets.UTF_8), false, System::nanoTime));
+
+        Path snap = c.download("org/tiny", null);
+        HubException missing = assertThrows(HubException.class, () -> c.download("org/absent", null));
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        for (FakeHub.Request r : server.requests("hub", "HEAD")) {
+            assertEquals("Bearer " + TOKEN, r.authorization(), "hub HEAD " + r.path());
+        }
+        assertFalse(server.requests("cdn", "GET").isEmpty());
+        for (FakeHub.Request r : server.requests("cdn", "GET")) {
+            assertNull(r.authorization(), "token must not reach the CDN: " + r.path());
+        }
+        String printed = console.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("model.safetensors"), printed);
+        assertFalse(printed.contains(TOKEN), "token printed: " + printed);
+        assertFalse(settings.toString().contains(TOKEN), settings.toString());
+        assertFalse(missing.getMessage().contains(TOKEN), missing.getMessage());
+    }
+
+    @Test
+    void tokenIsReadFromTheLoginFileWhenHfTokenIsUnset() throws IOException {
+        server.repos.get("org/tiny").requiredToken = TOKEN;
+        Files.writeString(home.resolve("token"), TOKEN + "\n");
+        client(env()).download("org/tiny", null);
+        assertEquals("Bearer " + TOKEN, server.requests("hub", "HEAD").get(0).authorization());
+    }
+
+    @Test
+    void gatedRepositoryWithoutTokenSaysToSetHfToken() {
+        server.repos.get("org/tiny").requiredToken = TOKEN;
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+        assertEquals(HubException.Kind.ACCESS_DENIED, e.kind());
+        assertTrue(e.getMessage().contains("401") && e.getMessage().contains("gated")
+                && e.getMessage().contains("HF_TOKEN") && e.getMessage().contains("org/tiny"), e.getMessage());
+        assertFalse(Files.exists(repoDir("models--org--tiny").resolve("snapshots")));
+        assertFalse(Files.exists(repoDir("models--org--tiny").resolve("refs")));
+    }
+
+    @Test
+    void wrongTokenIsReportedAsRefused() {
+        server.repos.get("org/tiny").requiredToken = TOKEN;
+        Map<String, String> env = env();
+        env.put("HF_TOKEN", "hf_wrong");
+        HubException e = assertThrows(HubException.class, () -> client(env).download("org/tiny", null));
+        assertEquals(HubException.Kind.ACCESS_DENIED, e.kind());
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("hf_wrong"), e.getMessage());
+    }
+
+    @Test
+    void unknownRepositoryAndRevisionAreNamed() {
+        HubException repo = assertThrows(HubException.class, () -> client(env()).download("org/nope", null));
+        assertEquals(HubException.Kind.NOT_FOUND, repo.kind());
+        assertTrue(repo.getMessage().contains("repository 'org/nope' not found"), repo.getMessage());
+
+        HubException rev = assertThrows(HubException.class, () -> client(env()).download("org/tiny", "v9"));
+        assertEquals(HubException.Kind.NOT_FOUND, rev.kind());
+        assertTrue(rev.getMessage().contains("revision 'v9'"), rev.getMessage());
+    }
+
+    @Test
+    void missingTokenizerFileIsNamedAndNoRefIsWritten() {
+        server.repos.get("org/tiny").files.remove("merges.txt");
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+        assertEquals(HubException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("merges.txt"), e.getMessage());
+        assertFalse(Files.exists(repoDir("models--org--tiny").resolve("refs/main")), "ref only after completion");
+    }
+
+    // ------------------------------------------------------------------ resume and integrity
+
+    @Test
+    void droppedConnectionIsResumedWithARangeRequest() throws IOException {
+        String sha = sha256(weights);
+        server.dropsLeft.put(sha, 2);
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        List<FakeHub.Request> blobGets = server.requests("cdn", "GET").stream()
+                .filter(r -> r.path().startsWith("/blob/")).toList();
+        assertEquals(3, blobGets.size(), blobGets.toString());
+        assertNull(blobGets.get(0).range());
+        assertEquals("bytes=3000-", blobGets.get(1).range(), "resume after the first half");
+        assertEquals("bytes=4500-", blobGets.get(2).range(), "resume after half of the rest");
+        assertTrue(events.stream().anyMatch(s -> s.startsWith("retrying model.safetensors at 3000 #1")), events.toString());
+        assertTrue(events.contains("started model.safetensors 4500/6000"), events.toString());
+    }
+
+    @Test
+    void earlierPartialDownloadIsResumed() throws IOException {
+        String sha = sha256(weights);
+        Path part = repoDir("models--org--tiny").resolve("blobs").resolve(sha + ".incomplete");
+        Files.createDirectories(part.getParent());
+        Files.write(part, Arrays.copyOf(weights, 1000));
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        assertEquals("bytes=1000-", server.requests("cdn", "GET").stream()
+                .filter(r -> r.path().startsWith("/blob/")).findFirst().orElseThrow().range());
+        assertFalse(Files.exists(part));
+    }
+
+    @Test
+    void serverIgnoringRangeRestartsFromZero() throws IOException {
+        String sha = sha256(weights);
+        Path part = repoDir("models--org--tiny").resolve("blobs").resolve(sha + ".incomplete");
+        Files.createDirectories(part.getParent());
+        Files.write(part, randomBytes(1000, 99)); // garbage prefix: only a real restart gets the checksum right
+        server.ignoreRange = true;
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        assertTrue(events.contains("started model.safetensors 0/6000"), events.toString());
+    }
+
+    @Test
+    void stalledTransferIsAbandonedAndResumed() throws IOException {
+        server.stallsLeft.put(sha256(weights), 1);
+        HubSettings s = HubSettings.fromEnvironment(env()).withRetries(3, Duration.ZERO)
+                .withStallTimeout(Duration.ofMillis(1000)); // generous: it also bounds the wait for headers
+
+        Path snap = new HubClient(s, recorder).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("retrying model.safetensors at 3000") && e.contains(
+                "no data")), events.toString());
+    }
+
+    @Test
+    void wrongChecksumFailsAndLeavesNothingThatLooksComplete() throws IOException {
+        String sha = sha256(weights);
+        server.corrupt.add(sha);
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.CHECKSUM_MISMATCH, e.kind());
+        byte[] served = weights.clone();
+        served[served.length / 2] ^= 0x5a;
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains(sha)
+                && e.getMessage().contains(sha256(served)), e.getMessage());
+        Path repo = repoDir("models--org--tiny");
+        assertFalse(Files.exists(repo.resolve("blobs").resolve(sha)), "no complete blob");
+        assertFalse(Files.exists(repo.resolve("blobs").resolve(sha + ".incomplete")), "no partial blob");
+        assertFalse(Files.exists(repo.resolve("snapshots").resolve(COMMIT).resolve("model.safetensors"), 
+                java.nio.file.LinkOption.NOFOLLOW_LINKS), "no snapshot entry");
+        assertFalse(Files.exists(repo.resolve("refs/main")));
+    }
+
+    @Test
+    void persistentServerErrorGivesUpAndKeepsNothingComplete() {
+        server.unavailable.add(sha256(weights));
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+        assertEquals(HubException.Kind.NETWORK, e.kind());
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("503")
+                && e.getMessage().contains("4 attempts"), e.getMessage());
+        assertFalse(e.getMessage().contains(FakeHub.SIGNATURE), e.getMessage());
+        assertEquals(4, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
+        assertFalse(Files.exists(repoDir("models--org--tiny").resolve("snapshots").resolve(COMMIT)
+                .resolve("model.safetensors")));
+    }
+
+    // ------------------------------------------------------------------ offline
+
+    @Test
+    void offlineModeAnswersFromAFilledCacheWithoutNetwork() throws IOException {
+        Path online = client(env()).download("org/tiny", null);
+        int before = server.log.size();
+        Map<String, String> env = env();
+        env.put("HF_HUB_OFFLINE", "1");
+
+        Path offline = client(env).download("org/tiny", null);
+
+        assertEquals(online, offline);
+        assertEquals(before, server.log.size(), "offline mode made requests");
+        assertEquals(online, client(env).resolveCached("org/tiny", COMMIT), "a commit hash needs no ref");
+    }
+
+    @Test
+    void unreachableHubFallsBackToTheCache() throws IOException {
+        Path online = client(env()).download("org/tiny", null);
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> env = env();
+        env.put("HF_ENDPOINT", "http://127.0.0.1:" + port);
+        assertEquals(online, client(env).download("org/tiny", null));
+
+        HubException e = assertThrows(HubException.class, () -> client(env).download("org/other", null));
+        assertEquals(HubException.Kind.NOT_IN_CACHE, e.kind());
+        assertTrue(e.getMessage().contains("cannot reach") && e.getMessage().contains("refs/main"), e.getMessage());
+    }
+
+    @Test
+    void offlineWithAMissingFileNamesIt() throws IOException {
+        Path snap = client(env()).download("org/tiny", null);
+        Files.delete(snap.resolve("vocab.json"));
+        Files.delete(repoDir("models--org--tiny").resolve("blobs")
+                .resolve(server.repos.get("org/tiny").files.get("merges.txt").etag())); // dangling link
+        Map<String, String> env = env();
+        env.put("HF_HUB_OFFLINE", "true");
+
+        HubException e = assertThrows(HubException.class, () -> client(env).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.NOT_IN_CACHE, e.kind());
+        assertTrue(e.getMessage().contains("lacks vocab.json, merges.txt") && e.getMessage().contains("HF_HUB_OFFLINE"),
+                e.getMessage());
+    }
+
+    @Test
+    void offlineWithEmptyCacheSaysWhatWasLookedFor() {
+        Map<String, String> env = env();
+        env.put("HF_HUB_OFFLINE", "1");
+        HubException e = assertThrows(HubException.class, () -> client(env).download("gpt2", "main"));
+        assertEquals(HubException.Kind.NOT_IN_CACHE, e.kind());
+        assertTrue(e.getMessage().contains("models--gpt2") && e.getMessage().contains("refs")
+                && e.getMessage().contains("'main'"), e.getMessage());
+        assertTrue(server.log.isEmpty());
+    }
+
+    @Test
+    void resolveUrlEncodesRevisionAndKeepsFileSlashes() {
+        HubClient c = client(env());
+        assertEquals(server.endpoint() + "/org/tiny/resolve/refs%2Fpr%2F1/sub/a%20b.json",
+                c.resolveUrl(new RepoId("org/tiny"), "refs/pr/1", "sub/a b.json").toString());
+    }
+
+    @Test
+    void tokenOriginRuleComparesSchemeHostAndPort() {
+        Map<String, String> env = env();
+        env.put("HF_TOKEN", TOKEN);
+        HubClient c = client(env);
+        assertTrue(c.sendsTokenTo(java.net.URI.create(server.endpoint() + "/x")));
+        assertFalse(c.sendsTokenTo(java.net.URI.create(server.cdnOrigin() + "/x")), "other port");
+        assertFalse(c.sendsTokenTo(java.net.URI.create("http://localhost:" + server.hub.getAddress().getPort())),
+                "other host name");
+        assertFalse(c.sendsTokenTo(java.net.URI.create(server.endpoint().replace("http:", "https:"))),
+                "other scheme");
+        assertFalse(client(env()).sendsTokenTo(java.net.URI.create(server.endpoint())), "no token, nothing sent");
+    }
+
+    @Test
+    void messagesShowUrlsWithoutTheirSignedQuery() {
+        assertEquals("https://cdn.example/abc?...", HubClient.shown(java.net.URI.create(
+                "https://cdn.example/abc?X-Amz-Signature=" + FakeHub.SIGNATURE)));
+        assertEquals("http://127.0.0.1:1/a/resolve/main/b", HubClient.shown(java.net.URI.create(
+                "http://127.0.0.1:1/a/resolve/main/b")));
+    }
+
+    @Test
+    void shardIndexWithUnsafeNameIsRejected() throws IOException {
+        Path index = home.resolve("index.json");
+        Files.writeString(index, "{\"weight_map\": {\"w\": \"../../evil\"}}");
+        HubException e = assertThrows(HubException.class, () -> HubClient.shardNames(index));
+        assertEquals(HubException.Kind.PROTOCOL, e.kind());
+        assertTrue(e.getMessage().contains("../../evil") && e.getMessage().contains("weight_map['w']"),
+                e.getMessage());
+    }
+}
