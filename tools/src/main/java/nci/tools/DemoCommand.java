@@ -69,7 +69,9 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = Models.resolve(model);
         boolean induction = model == null || dir.toAbsolutePath().normalize().getFileName().toString().equals(Models.DEFAULT);
         try (ModelSession s = ModelSession.open(dir)) {
-            ObjectNode spec = experiment(induction, model);
+            // A folder is recorded absolute, so that experiment.json reproduces the demo from anywhere.
+            String recorded = model != null && java.nio.file.Files.isDirectory(Path.of(model)) ? dir.toAbsolutePath().normalize().toString() : model;
+            ObjectNode spec = experiment(induction, recorded);
             Study study = StudyFile.parse(spec, Path.of("").toAbsolutePath(), s);
             long t0 = System.nanoTime();
             s.engine();
