@@ -7,6 +7,7 @@ import nci.tensor.Embedding;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
 import nci.tensor.LayerNorm;
+import nci.tensor.Parallel;
 import nci.tensor.VecOps;
 
 /**
@@ -91,10 +92,7 @@ public final class Gpt2Model implements AutoCloseable {
         LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln2Gamma(), w.ln2Beta(), config.layerNormEpsilon());
         float[] hidden = new float[rows * inner];
         Gemm.matmul(ln, 0, rows, e, w.fcW(), w.fcB(), hidden, 0);
-        switch (config.activation()) {
-            case GELU_NEW -> Gelu.tanhApprox(hidden, 0, hidden.length);
-            case GELU -> Gelu.exact(hidden, 0, hidden.length);
-        }
+        activation(hidden, 0, hidden.length);
         float[] out = new float[rows * e];
         Gemm.matmul(hidden, 0, rows, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
         return out;
@@ -134,7 +132,9 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /**
-     * Forward of a batch of equal-length sequences.
+     * Forward of a batch of equal-length sequences, as a flat sequence of layer calls over buffers allocated once.
+     * Rows of all sequences are stacked ([B·T, E]) for every row-wise op and matrix multiply; attention runs per
+     * (sequence, head), in parallel.
      * @param all also keep every hidden state and attention pattern
      * @param logits compute logits at every position
      */
@@ -146,34 +146,60 @@ public final class Gpt2Model implements AutoCloseable {
         for (int i = 1; i < b; i++)
             if (batch[i].length != T)
                 throw new IllegalArgumentException("sequence " + i + " has " + batch[i].length + " tokens, sequence 0 has " + T + " (a batch needs equal lengths)");
-        int e = config.nEmbd(), h = config.nHead(), rows = b * T;
+        if (T > config.nPositions())
+            throw new IllegalArgumentException(T + " tokens exceed n_positions " + config.nPositions());
+        int e = config.nEmbd(), h = config.nHead(), d = config.headDim(), inner = config.nInner(), rows = b * T;
+        float eps = config.layerNormEpsilon();
         List<float[]> hidden = new ArrayList<>();
         List<float[]> attns = new ArrayList<>();
 
-        float[] x = new float[rows * e];                                    // residual stream [B, T, E]
-        for (int i = 0; i < b; i++) System.arraycopy(embed(batch[i]), 0, x, i * T * e, T * e);
+        float[] x = new float[rows * e];              // residual stream      [B, T, E]
+        float[] ln = new float[rows * e];             // LayerNorm output     [B, T, E]
+        float[] qkv = new float[rows * 3 * e];        // c_attn output        [B, T, 3E]  columns [q | k | v]
+        float[] z = new float[rows * e];              // attention, heads merged [B, T, E]
+        float[] proj = new float[rows * e];           // c_proj output (attention or MLP) [B, T, E]
+        float[] fc = new float[rows * inner];         // MLP hidden           [B, T, I]
+
+        for (int i = 0; i < b; i++)
+            Embedding.lookup(weights.wte(), weights.wpe(), batch[i], 0, T, 0, x, i * T * e);
         for (int l = 0; l < config.nLayer(); l++) {
+            LayerWeights w = weights.layers().get(l);
             if (all) hidden.add(x.clone());
-            float[] qkv = qkv(l, x, rows);                                  // [B, T, 3E]
-            float[] attn = new float[rows * e];                             // [B, T, E]
-            float[] probs = all ? new float[b * h * T * T] : null;          // [B, H, T, T]
-            for (int i = 0; i < b; i++) {
-                float[] qkvI = java.util.Arrays.copyOfRange(qkv, i * T * 3 * e, (i + 1) * T * 3 * e);
-                float[][] heads = new float[h][];
-                java.util.Arrays.fill(heads, qkvI);
-                float[] probsI = all ? new float[h * T * T] : null;
-                float[] a = attention(l, T, heads, heads, heads, probsI);
-                System.arraycopy(a, 0, attn, i * T * e, T * e);
-                if (all) System.arraycopy(probsI, 0, probs, i * h * T * T, h * T * T);
-            }
+            float[] probs = all ? new float[b * h * T * T] : null;                        // [B, H, T, T]
+            // attention: x += c_proj(attn(c_attn(ln_1(x))))
+            LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln1Gamma(), w.ln1Beta(), eps);
+            Gemm.matmul(ln, 0, rows, e, w.attnW(), w.attnB(), qkv, 0);
+            Parallel.forRange(b * h, 1, (start, end) -> {
+                for (int job = start; job < end; job++) {
+                    int seq = job / h, head = job % h, base = seq * T * 3 * e;
+                    Attention.causal(qkv, base + head * d, 3 * e, qkv, base + e + head * d, 3 * e,
+                            qkv, base + 2 * e + head * d, 3 * e, z, seq * T * e + head * d, e,
+                            T, d, 0, probs, job * T * T);
+                }
+            });
             if (all) attns.add(probs);
-            x = add(x, attn);                                               // resid_mid
-            x = add(x, mlp(l, x, rows));                                    // block output
+            Gemm.matmul(z, 0, rows, e, w.attnProjW(), w.attnProjB(), proj, 0);
+            VecOps.add(x, 0, proj, 0, x, 0, rows * e);                                    // resid_mid
+            // MLP: x += c_proj(act(c_fc(ln_2(x))))
+            LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln2Gamma(), w.ln2Beta(), eps);
+            Gemm.matmul(ln, 0, rows, e, w.fcW(), w.fcB(), fc, 0);
+            activation(fc, 0, fc.length);
+            Gemm.matmul(fc, 0, rows, inner, w.mlpProjW(), w.mlpProjB(), proj, 0);
+            VecOps.add(x, 0, proj, 0, x, 0, rows * e);                                    // block output
         }
-        float[] last = lnFinal(x, rows);
+        float[] last = new float[rows * e];                                               // [B, T, E] after ln_f
+        LayerNorm.apply(x, 0, last, 0, rows, e, weights.lnfGamma(), weights.lnfBeta(), eps);
         if (all) hidden.add(last);
-        float[] lg = logits ? logits(last, 0, rows) : null;
+        float[] lg = logits ? logits(last, 0, rows) : null;                               // [B, T, V]
         return new Forward(b, T, last, lg, hidden, attns);
+    }
+
+    /** The configured activation, in place over x[off .. off+len). */
+    private void activation(float[] x, int off, int len) {
+        switch (config.activation()) {
+            case GELU_NEW -> Gelu.tanhApprox(x, off, len);
+            case GELU -> Gelu.exact(x, off, len);
+        }
     }
 
     @Override

@@ -18,6 +18,10 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ForwardCommand.class,
                 DownloadCommand.class,
+                PatchCommand.class,
+                SweepCommand.class,
+                DemoCommand.class,
+                RunCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,116 @@
+package nci.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import nci.gpt2.io.SafeTensorsWriter;
+import nci.patching.Metrics;
+import nci.patching.PatchEngine;
+import nci.patching.PatchResult;
+import nci.patching.PatchSpec;
+import nci.patching.RunOptions;
+import nci.tools.study.ModelSession;
+import nci.tools.study.StudyFile;
+import nci.tools.study.Strings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nci patch --model DIR --spec SPEC.json --out OUT.(json|safetensors) [--dot GRAPH.dot]}: one experiment.
+ *
+ * <p>SPEC is a {@link PatchSpec} ({@code inputs}, {@code branch}, {@code which}, optional {@code targets}); it is
+ * validated against the model before anything is computed. OUT as JSON: {@code last_hidden_state} [T][C],
+ * {@code targets} (token → probability at the last position), {@code cache} ({@code entries}, {@code hits},
+ * {@code misses}, {@code bytes}), {@code graph} (the provenance rendered as the fixtures' {@code path}). OUT as
+ * safetensors: {@code last_hidden_state} [1,T,C] and {@code logits_last} [V], with graph, targets and cache as JSON
+ * strings in {@code __metadata__}.
+ */
+@Command(name = "patch", description = "Run one path-patching experiment described by a JSON spec.")
+final class PatchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
+    String model;
+
+    @Option(names = "--spec", paramLabel = "SPEC.json", required = true, description = "The experiment: inputs, branch, which, targets.")
+    Path spec;
+
+    @Option(names = "--out", paramLabel = "OUT", required = true, description = "Output file: .json or .safetensors.")
+    Path out;
+
+    @Option(names = "--dot", paramLabel = "GRAPH.dot", description = "Also write the computation graph as Graphviz DOT.")
+    Path dot;
+
+    @Override
+    public Integer call() throws Exception {
+        String name = out.getFileName().toString();
+        boolean safetensors = name.endsWith(".safetensors");
+        if (!safetensors && !name.endsWith(".json"))
+            throw new IllegalArgumentException("--out " + out + ": expected a .json or .safetensors file name");
+        JsonNode json = StudyFile.read(spec);
+        try (ModelSession s = ModelSession.open(Models.resolve(model))) {
+            PatchSpec ps;
+            try {
+                ps = PatchSpec.parse(json, text -> s.encode(text, "inputs"), s.config());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(spec.getFileName() + ": " + e.getMessage(), e);
+            }
+            PatchEngine engine = s.engine();
+            PatchResult r = engine.run(ps.inputs(), ps.intervention(), RunOptions.DEFAULT);
+            int T = r.T(), E = r.nEmbd(), V = s.config().vocabSize();
+            float[] last = s.model().logits(r.hidden(), (T - 1) * E, 1);          // [V]
+            int[] ids = ps.targetIds();
+            double[] probs = ids.length == 0 ? new double[0] : Metrics.probabilities(last, 0, V, ids);
+
+            ObjectNode targets = StudyFile.JSON.createObjectNode();
+            for (int i = 0; i < ids.length; i++) targets.put(targetName(ps.targets().get(i), ids[i], s), probs[i]);
+            var st = engine.cache().stats();
+            ObjectNode cache = StudyFile.JSON.createObjectNode().put("entries", st.entries()).put("hits", st.hits())
+                    .put("misses", st.misses()).put("bytes", st.bytes());
+            String graph = r.provenance().render();
+            if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
+            if (safetensors) {
+                new SafeTensorsWriter()
+                        .putF32("last_hidden_state", new long[] {1, T, E}, r.hidden())
+                        .putF32("logits_last", new long[] {V}, last)
+                        .putMetadata("graph", graph)
+                        .putMetadata("targets", targets.toString())
+                        .putMetadata("cache", cache.toString())
+                        .putMetadata("model_digest", "sha256:" + engine.digest().hex())
+                        .putMetadata("nci_version", Main.VERSION)
+                        .write(out);
+            } else {
+                ObjectNode o = StudyFile.JSON.createObjectNode();
+                o.put("nci_version", Main.VERSION);
+                o.put("model", s.dir().toAbsolutePath().normalize().toString());
+                o.put("model_digest", "sha256:" + engine.digest().hex());
+                o.put("T", T);
+                ArrayNode hs = o.putArray("last_hidden_state");
+                float[] h = r.hidden();
+                for (int t = 0; t < T; t++) {
+                    ArrayNode row = hs.addArray();
+                    for (int e = 0; e < E; e++) row.add(h[t * E + e]);
+                }
+                o.set("targets", targets);
+                o.set("cache", cache);
+                o.put("graph", graph);
+                Files.writeString(out, StudyFile.JSON.writeValueAsString(o) + "\n", StandardCharsets.UTF_8);
+            }
+            if (dot != null) Files.writeString(dot, r.provenance().toDot(), StandardCharsets.UTF_8);
+
+            System.out.println("graph: " + (graph.length() > 400 ? graph.substring(0, 400) + "... (" + graph.length() + " chars)" : graph));
+            for (int i = 0; i < ids.length; i++)
+                System.out.println("p(" + Strings.quote(targetName(ps.targets().get(i), ids[i], s)) + ") = " + Strings.prob(probs[i]));
+            System.out.println("wrote " + out + (dot != null ? " and " + dot : ""));
+        }
+        return 0;
+    }
+
+    private static String targetName(String given, int id, ModelSession s) {
+        return given != null ? given : s.tokenText(id);
+    }
+
+}

@@ -1,0 +1,141 @@
+package nci.tools.study;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import nci.gpt2.Gpt2Config;
+import nci.gpt2.Gpt2Loader;
+import nci.gpt2.Gpt2Model;
+import nci.gpt2.tokenizer.Gpt2Tokenizer;
+import nci.patching.ActivationCache;
+import nci.patching.ModelDigest;
+import nci.patching.PatchEngine;
+
+/**
+ * One loaded model and what the study commands need around it: its folder, the tokenizer (when the folder has
+ * vocab.json and merges.txt), the hub revision when the folder is a hub cache snapshot, and (on first use) the
+ * content digest and a {@link PatchEngine} with one shared activation cache.
+ *
+ * <p>Loading maps the weights and reads the config; the digest (one pass over every weight) is computed only
+ * when the engine is first asked for, so that a spec can be validated against the model's shape before any
+ * real work.
+ */
+public final class ModelSession implements AutoCloseable {
+
+    /** Default activation-cache budget: ample for GPT-2 small on prompts of a few dozen tokens. */
+    public static final long DEFAULT_CACHE_BYTES = 512L << 20;
+
+    private final Path dir;
+    private final Gpt2Model model;
+    private final Gpt2Tokenizer tokenizer;
+    private final long loadMillis;
+    private final long cacheBytes;
+    private PatchEngine engine;
+
+    private ModelSession(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer, long loadMillis, long cacheBytes) {
+        this.dir = dir;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.loadMillis = loadMillis;
+        this.cacheBytes = cacheBytes;
+    }
+
+    /** Loads the model folder {@code dir} (weights mapped, tokenizer read if present). */
+    public static ModelSession open(Path dir) throws IOException {
+        return open(dir, DEFAULT_CACHE_BYTES);
+    }
+
+    public static ModelSession open(Path dir, long cacheBytes) throws IOException {
+        long t0 = System.nanoTime();
+        Path folder = Gpt2Loader.resolveFolder(dir);
+        Gpt2Model m = Gpt2Loader.load(folder);
+        Gpt2Tokenizer tok = null;
+        try {
+            if (Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt")))
+                tok = Gpt2Tokenizer.load(folder);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes);
+    }
+
+    /** Wraps an already loaded model (tests share one model across commands this way). */
+    public static ModelSession of(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer) {
+        return new ModelSession(dir, model, tokenizer, 0, DEFAULT_CACHE_BYTES);
+    }
+
+    public Path dir() { return dir; }
+
+    public Gpt2Model model() { return model; }
+
+    public Gpt2Config config() { return model.config(); }
+
+    public long loadMillis() { return loadMillis; }
+
+    /** Whether the folder had tokenizer files. */
+    public boolean hasTokenizer() { return tokenizer != null; }
+
+    /** The engine over this model (computes the model digest on first call). */
+    public synchronized PatchEngine engine() {
+        if (engine == null) engine = new PatchEngine(model, ModelDigest.of(model), new ActivationCache(cacheBytes));
+        return engine;
+    }
+
+    /** The hub revision when the folder is a hub cache snapshot ({@code .../snapshots/<rev>}), else "". */
+    public String revision() {
+        Path abs = dir.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots"))
+            return abs.getFileName().toString();
+        return "";
+    }
+
+    /**
+     * Token ids of {@code text}; {@code field} names the text in errors (e.g. {@code pairs[0].clean}).
+     * @throws IllegalArgumentException when there is no tokenizer or the text has no tokens
+     */
+    public int[] encode(String text, String field) {
+        if (tokenizer == null)
+            throw new IllegalArgumentException(field + ": a text needs a tokenizer, but " + dir + " has no vocab.json/merges.txt (give token ids instead)");
+        int[] ids = tokenizer.encode(text);
+        if (ids.length == 0) throw new IllegalArgumentException(field + ": '" + text + "' encodes to no tokens");
+        return ids;
+    }
+
+    /**
+     * The one token id of {@code token} (taken verbatim: a leading space is part of a GPT-2 token).
+     * @throws IllegalArgumentException naming {@code field} and the token when it is not exactly one token
+     */
+    public int singleToken(String token, String field) {
+        int[] ids = encode(token, field);
+        if (ids.length != 1)
+            throw new IllegalArgumentException(field + ": " + Strings.quote(token) + " is " + ids.length + " tokens "
+                    + tokenList(ids) + "; a target must be exactly one token");
+        return ids[0];
+    }
+
+    /** The text of one token id (decoded bytes), or {@code #id} without a tokenizer. */
+    public String tokenText(int id) {
+        return tokenizer == null ? "#" + id : tokenizer.decode(new int[] {id});
+    }
+
+    public List<String> tokenTexts(int[] ids) {
+        List<String> out = new ArrayList<>(ids.length);
+        for (int id : ids) out.add(tokenText(id));
+        return out;
+    }
+
+    private String tokenList(int[] ids) {
+        List<String> s = new ArrayList<>();
+        for (int id : ids) s.add(Strings.quote(tokenText(id)));
+        return s.toString();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

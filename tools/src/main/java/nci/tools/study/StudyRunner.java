@@ -1,0 +1,182 @@
+package nci.tools.study;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import nci.gpt2.Gpt2Model;
+import nci.patching.Intervention;
+import nci.patching.Interventions;
+import nci.patching.Node;
+import nci.patching.Metrics;
+import nci.patching.PatchEngine;
+import nci.patching.PatchResult;
+import nci.patching.RunOptions;
+import nci.tools.study.Study.Experiment;
+import nci.tools.study.Study.Metric;
+import nci.tools.study.Study.Pair;
+import nci.tools.study.Study.Series;
+import nci.tools.study.StudyResult.ExperimentResult;
+import nci.tools.study.StudyResult.Measurement;
+import nci.tools.study.StudyResult.PairResult;
+
+/**
+ * Runs a {@link Study} on one engine, sequentially, sharing the engine's activation cache across every pair and
+ * experiment (the clean computations are done once; a patch before the first differing token is a cache hit).
+ *
+ * <p>Per pair: the clean run (input 0 unpatched), the counterfactual run (input 1 unpatched), then each
+ * experiment. A node × position sweep runs, for each node in order and each position ascending,
+ * {@link Interventions#nodeAtPosition} (exactly the seed's {@code intervene_node_and_pos}); a heads sweep runs
+ * {@link Interventions#head} for each listed layer and every head; {@code path} runs
+ * {@link Interventions#senderToReceiver}; {@code patch} the given rules.
+ */
+public final class StudyRunner {
+    private StudyRunner() {}
+
+    /** One run to do: its labels, heatmap cell and intervention. */
+    private record Task(String node, String position, int row, int col, Intervention iv, boolean keepProvenance) {}
+
+    /** @param err where progress goes (null for none) */
+    public static StudyResult run(Study study, ModelSession session, PrintStream err) {
+        PatchEngine engine = session.engine();
+        Gpt2Model model = session.model();
+        List<Series> series = study.series();
+        int total = 0;
+        List<List<List<Task>>> plan = new ArrayList<>();
+        List<List<List<String>>> rowKeys = new ArrayList<>(), colKeys = new ArrayList<>();
+        for (Pair p : study.pairs()) {
+            List<List<Task>> perExp = new ArrayList<>();
+            List<List<String>> rk = new ArrayList<>(), ck = new ArrayList<>();
+            for (int e = 0; e < study.experiments().size(); e++) {
+                List<String> rows = new ArrayList<>(), cols = new ArrayList<>();
+                perExp.add(tasks(study, e, p, model.config().nLayer(), model.config().nHead(), rows, cols));
+                rk.add(rows);
+                ck.add(cols);
+                total += perExp.getLast().size();
+            }
+            total += 2;
+            plan.add(perExp);
+            rowKeys.add(rk);
+            colKeys.add(ck);
+        }
+
+        Progress progress = new Progress(err, "study", total);
+        long t0 = System.nanoTime();
+        List<PairResult> results = new ArrayList<>();
+        for (int k = 0; k < study.pairs().size(); k++) {
+            Pair p = study.pairs().get(k);
+            List<int[]> inputs = p.inputs();
+            Evaluator ev = new Evaluator(model, p, series);
+            PatchResult cleanRun = engine.run(inputs, Interventions.plain(0), RunOptions.DEFAULT);
+            ev.setClean(cleanRun);
+            Measurement clean = new Measurement("none", "", -1, -1, ev.evaluate(cleanRun), cleanRun.provenance(), cleanRun.stats());
+            progress.step();
+            PatchResult cfRun = engine.run(inputs, Interventions.plain(1), RunOptions.DEFAULT);
+            Measurement cf = new Measurement("counterfactual", "", -1, -1, ev.evaluate(cfRun), cfRun.provenance(), cfRun.stats());
+            progress.step();
+            List<ExperimentResult> exps = new ArrayList<>();
+            for (int e = 0; e < study.experiments().size(); e++) {
+                List<Measurement> runs = new ArrayList<>();
+                for (Task t : plan.get(k).get(e)) {
+                    PatchResult r = engine.run(inputs, t.iv(), RunOptions.DEFAULT);
+                    runs.add(new Measurement(t.node(), t.position(), t.row(), t.col(), ev.evaluate(r),
+                            t.keepProvenance() ? r.provenance() : null, r.stats()));
+                    progress.step();
+                }
+                exps.add(new ExperimentResult(e, study.experiments().get(e), runs, rowKeys.get(k).get(e), colKeys.get(k).get(e)));
+            }
+            results.add(new PairResult(k, p, clean, cf, exps));
+        }
+        progress.finish();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        return new StudyResult(study, series, results, ms, engine.cache().stats(), engine.digest().hex());
+    }
+
+    private static List<Task> tasks(Study study, int e, Pair p, int nLayer, int nHead, List<String> rows, List<String> cols) {
+        List<Task> out = new ArrayList<>();
+        Experiment ex = study.experiments().get(e);
+        String name = study.experimentName(e);
+        switch (ex) {
+            case Experiment.Patch x -> out.add(new Task(name, "", -1, -1, new Intervention(x.branch(), x.which()), true));
+            case Experiment.PathPatch x -> out.add(new Task(x.senderName() + "->" + x.receiverName(), "", -1, -1,
+                    Interventions.senderToReceiver(x.sender(), x.receiver(), nLayer, 1, 0), true));
+            case Experiment.NodePosition x -> {
+                int[] positions = x.positions();
+                if (positions == null) {
+                    positions = new int[p.length()];
+                    for (int i = 0; i < positions.length; i++) positions[i] = i;
+                }
+                for (int pos : positions) cols.add(Integer.toString(pos));
+                for (int r = 0; r < x.nodes().size(); r++) {
+                    Node n = x.nodes().get(r);
+                    rows.add(n.name());
+                    for (int c = 0; c < positions.length; c++)
+                        out.add(new Task(n.name(), Integer.toString(positions[c]), r, c,
+                                Interventions.nodeAtPosition(n, positions[c], 1, 0), false));
+                }
+            }
+            case Experiment.Heads x -> {
+                for (int h = 0; h < nHead; h++) cols.add(Integer.toString(h));
+                for (int r = 0; r < x.layers().length; r++) {
+                    int l = x.layers()[r];
+                    rows.add("a" + l);
+                    for (int h = 0; h < nHead; h++)
+                        out.add(new Task(new Node.AttnHead(l, h).name(), "all", r, h, Interventions.head(l, h, 1, 0), false));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reads every series off a run of one pair; logits rows are computed once per position and run. */
+    private static final class Evaluator {
+        private final Gpt2Model model;
+        private final Pair pair;
+        private final List<Series> series;
+        private final int T, E, V;
+        private final Map<Integer, float[]> cleanRows = new HashMap<>();
+
+        Evaluator(Gpt2Model model, Pair pair, List<Series> series) {
+            this.model = model;
+            this.pair = pair;
+            this.series = series;
+            this.T = pair.length();
+            this.E = model.config().nEmbd();
+            this.V = model.config().vocabSize();
+        }
+
+        void setClean(PatchResult clean) {
+            for (Series s : series)
+                for (int p : positions(s.def())) cleanRows.computeIfAbsent(p, q -> model.logits(clean.hidden(), q * E, 1));
+        }
+
+        int[] positions(Metric m) {
+            if (m.positions() == null) return new int[] {T - 1};
+            int[] out = new int[m.positions().length];
+            for (int i = 0; i < out.length; i++) out[i] = m.positions()[i] < 0 ? T + m.positions()[i] : m.positions()[i];
+            return out;
+        }
+
+        double[] evaluate(PatchResult r) {
+            Map<Integer, float[]> rows = new HashMap<>();
+            double[] out = new double[series.size()];
+            for (int i = 0; i < out.length; i++) {
+                Series s = series.get(i);
+                int[] ps = positions(s.def());
+                double sum = 0;
+                for (int p : ps) {
+                    float[] row = rows.computeIfAbsent(p, q -> model.logits(r.hidden(), q * E, 1));   // [V]
+                    sum += switch (s.def()) {
+                        case Metric.Prob m -> Metrics.probabilities(row, 0, V, new int[] {pair.targets().get(s.target()).id()})[0];
+                        case Metric.Logit m -> row[pair.targets().get(s.target()).id()];
+                        case Metric.LogitDiff m -> Metrics.logitDiff(row, 0, V, Study.diffA(m, pair).id(), Study.diffB(m, pair).id());
+                        case Metric.Kl m -> Metrics.klDivergence(cleanRows.get(p), row, 0, V);
+                    };
+                }
+                out[i] = sum / ps.length;
+            }
+            return out;
+        }
+    }
+}

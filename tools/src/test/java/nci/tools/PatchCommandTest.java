@@ -1,0 +1,190 @@
+package nci.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import nci.gpt2.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code nci patch}: fixture cases reproduced through the CLI, both output formats, and every rejection. */
+class PatchCommandTest {
+
+    static final JsonNode CASES = Cli.json(Cli.fixtures().resolve("cases/tiny-a.cases.json"));
+    static final Map<String, float[]> TENSORS = Cli.tensors(Cli.fixtures().resolve("cases/tiny-a.cases.safetensors"));
+
+    @TempDir
+    Path tmp;
+
+    /** Every case whose rules name only nodes of tiny-a (4 heads); see {@link #seedRuleOnMissingHeadIsRejected}. */
+    static Stream<String> caseIds() {
+        return Stream.iterate(0, i -> i + 1).limit(CASES.get("cases").size()).map(i -> CASES.get("cases").get(i))
+                .filter(c -> !namesMissingHead(c)).map(c -> c.get("id").asText());
+    }
+
+    static boolean namesMissingHead(JsonNode c) {
+        var m = java.util.regex.Pattern.compile("\\.head([0-9]+)").matcher(c.get("branch").toString() + c.get("which"));
+        while (m.find()) if (Integer.parseInt(m.group(1)) >= 4) return true;
+        return false;
+    }
+
+    /**
+     * The seed's test_attn_heads names a1.head5, which a 4-head model does not have (in the seed the rule just
+     * never matches). nci treats a node the model does not have as an error in the spec, naming the field.
+     */
+    @Test
+    void seedRuleOnMissingHeadIsRejected() throws Exception {
+        JsonNode c = fixtureCase("seed_attn_heads");
+        assertTrue(namesMissingHead(c), "the fixture case should name a missing head");
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        Files.writeString(spec, spec(c, false).toString());
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(1, r.code(), r.describe());
+        assertTrue(r.err().startsWith("nci: spec.json: which.rules[0].if_in_path: ") && r.err().contains("a1.head5")
+                && r.err().contains("4 heads"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    static JsonNode fixtureCase(String id) {
+        for (JsonNode c : CASES.get("cases")) if (c.get("id").asText().equals(id)) return c;
+        throw new IllegalArgumentException("no fixture case " + id);
+    }
+
+    /** The case as a SPEC file; inputs as token ids, or as texts when {@code texts}. */
+    static ObjectNode spec(JsonNode c, boolean texts) {
+        ObjectNode s = Cli.JSON.createObjectNode();
+        var in = s.putArray("inputs");
+        for (JsonNode i : c.get("inputs")) in.add(texts ? i.get("text") : i.get("input_ids"));
+        s.set("branch", c.get("branch"));
+        s.set("which", c.get("which"));
+        s.putArray("targets").add(" Madrid").add(" Rome");
+        return s;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("caseIds")
+    void reproducesFixtureCase(String id) throws Exception {
+        JsonNode c = fixtureCase(id);
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json"), dot = tmp.resolve("graph.dot");
+        Files.writeString(spec, spec(c, false).toString());
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", spec.toString(), "--out", out.toString(),
+                "--dot", dot.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode o = Cli.json(out);
+        assertEquals(c.get("path").asText(), o.get("graph").asText(), id + ": graph");
+        int T = c.get("input_len").asInt(), E = 32;
+        JsonNode h = o.get("last_hidden_state");
+        assertEquals(T, h.size(), id + ": last_hidden_state rows");
+        float[] got = new float[T * E];
+        for (int t = 0; t < T; t++) {
+            assertEquals(E, h.get(t).size(), id + ": last_hidden_state row " + t + " width");
+            for (int e = 0; e < E; e++) got[t * E + e] = (float) h.get(t).get(e).asDouble();
+        }
+        Cli.assertClose(id + " last_hidden_state", TENSORS.get(c.get("result_tensor").asText()), got, 1e-4, 1e-4);
+        assertTrue(o.get("targets").has(" Madrid") && o.get("targets").has(" Rome"), id + ": targets " + o.get("targets"));
+        double pm = o.get("targets").get(" Madrid").asDouble();
+        assertTrue(pm > 0 && pm < 1, id + ": p(Madrid) = " + pm);
+        assertTrue(o.get("cache").get("entries").asLong() > 0, id + ": cache entries");
+        assertTrue(o.get("cache").get("misses").asLong() > 0 && o.get("cache").get("bytes").asLong() > 0, id + ": cache " + o.get("cache"));
+        String d = Files.readString(dot);
+        assertTrue(d.startsWith("digraph") && d.contains("ln_final") && d.contains("emb("), id + ": DOT " + d);
+    }
+
+    /** Texts instead of ids, and the safetensors output: same hidden states, logits consistent with the JSON targets. */
+    @Test
+    void textInputsAndSafetensorsOutput() throws Exception {
+        JsonNode c = fixtureCase("seed_attn_lastpos");
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.safetensors"), outJson = tmp.resolve("out.json");
+        Files.writeString(spec, spec(c, true).toString());
+        String model = Cli.model("tiny-a").toString();
+        Cli.Result r = Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        assertTrue(r.out().contains("p(\" Madrid\") = "), r.out());
+        assertEquals(0, Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", outJson.toString()).code());
+        int T = c.get("input_len").asInt();
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertEquals(List.of(1L, (long) T, 32L), List.of(box(st.info("last_hidden_state").shape())), "last_hidden_state shape");
+            assertEquals(List.of(50257L), List.of(box(st.info("logits_last").shape())), "logits_last shape");
+            Cli.assertClose("last_hidden_state (safetensors)", TENSORS.get(c.get("result_tensor").asText()), st.floats("last_hidden_state"), 1e-4, 1e-4);
+            assertEquals(c.get("path").asText(), st.metadata().get("graph"), "graph in __metadata__");
+            JsonNode targets = Cli.JSON.readTree(st.metadata().get("targets"));
+            assertTrue(Cli.JSON.readTree(st.metadata().get("cache")).get("entries").asLong() > 0, "cache in __metadata__");
+            // p(" Madrid") (id 14708) recomputed from logits_last equals the reported one.
+            float[] logits = st.floats("logits_last");
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (float v : logits) max = Math.max(max, v);
+            for (float v : logits) sum += Math.exp(v - max);
+            double p = Math.exp(logits[14708] - max) / sum;
+            Cli.assertRelative("p( Madrid) from logits_last", targets.get(" Madrid").asDouble(), p, 1e-6);
+            Cli.assertRelative("p( Madrid) json vs safetensors", Cli.json(outJson).get("targets").get(" Madrid").asDouble(), p, 1e-6);
+        }
+    }
+
+    private static Long[] box(long[] a) {
+        Long[] b = new Long[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = a[i];
+        return b;
+    }
+
+    static Stream<Arguments> badSpecs() {
+        String ok = "\"inputs\": [\"The capital of Spain is\", \"The capital of Italy is\"], ";
+        return Stream.of(
+                Arguments.of("different token lengths", "{\"inputs\": [\"The capital of Spain is\", \"The capital of the Italian republic is\"], "
+                        + "\"which\": {\"rules\": [], \"default\": 0}}", "inputs[1]"),
+                Arguments.of("which names a missing input", "{" + ok + "\"which\": {\"rules\": [{\"if_in_path\": \"a1\", \"input\": 2}], \"default\": 0}}",
+                        "which.rules[0].input"),
+                Arguments.of("which default missing input", "{" + ok + "\"which\": {\"rules\": [], \"default\": 5}}", "which.default"),
+                Arguments.of("unknown node name", "{" + ok + "\"branch\": [{\"at\": \"a1.hed\", \"value\": true}], "
+                        + "\"which\": {\"rules\": [], \"default\": 0}}", "branch[0].at"),
+                Arguments.of("layer out of range", "{" + ok + "\"branch\": [{\"at\": \"a7\", \"value\": true}], "
+                        + "\"which\": {\"rules\": [], \"default\": 0}}", "branch[0].at"),
+                Arguments.of("unknown branch value", "{" + ok + "\"branch\": [{\"at\": \"a1\", \"value\": \"rows\"}], "
+                        + "\"which\": {\"rules\": [], \"default\": 0}}", "branch[0].value"),
+                Arguments.of("position out of range", "{" + ok + "\"branch\": [{\"at\": \"a1\", \"value\": true}, {\"at\": \"a1.head\", \"value\": \"positions\"}], "
+                        + "\"which\": {\"rules\": [{\"if_in_path\": \"a1.head.pos5\", \"input\": 1}], \"default\": 0}}", "which.rules[0].if_in_path"),
+                Arguments.of("multi-token target", "{" + ok + "\"targets\": [\" Madrid\", \" Rome is\"]}", "targets[1]"),
+                Arguments.of("unknown field", "{" + ok + "\"whitch\": {}}", "whitch"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSpecs")
+    void rejectsBadSpecBeforeComputing(String what, String specText, String field) throws Exception {
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        Files.writeString(spec, specText, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(1, r.code(), what + ": " + r.describe());
+        List<String> lines = r.errorLines();
+        assertEquals(1, lines.size(), what + ": one line on stderr, got " + lines);
+        String line = lines.getFirst();
+        assertTrue(line.startsWith("nci: spec.json: ") && line.contains(field), what + ": error should name " + field + ": " + line);
+        assertFalse(Files.exists(out), what + ": nothing may be written");
+    }
+
+    @Test
+    void rejectsUnknownOutputFormat() {
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", tmp.resolve("none.json").toString(),
+                "--out", tmp.resolve("out.txt").toString());
+        assertEquals(1, r.code(), r.describe());
+        assertTrue(r.err().contains("--out") && r.err().contains(".safetensors"), r.err());
+    }
+
+    @Test
+    void rejectsMissingSpecFile() {
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", tmp.resolve("none.json").toString(),
+                "--out", tmp.resolve("out.json").toString());
+        assertEquals(1, r.code(), r.describe());
+        assertTrue(r.err().contains("none.json") && r.err().contains("no such file"), r.err());
+    }
+}

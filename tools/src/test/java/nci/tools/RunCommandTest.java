@@ -1,0 +1,188 @@
+package nci.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code nci run}: the worked example, a dataset file, and every kind of bad file (each error names its field). */
+class RunCommandTest {
+
+    static final Path EXAMPLE = Cli.root().resolve("examples/induction.json");
+    static final String MAT = "The cat sat on the mat. The cat sat on the";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void workedExample() throws Exception {
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run("run", EXAMPLE.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode res = Cli.json(out.resolve("results.json"));
+        assertEquals(2, res.get("pairs").size());
+        // Series: p(t0), p(t1), logit_diff, kl.
+        assertEquals(4, res.get("series").size());
+        for (JsonNode p : res.get("pairs")) {
+            String name = p.get("name").asText();
+            assertEquals(0.0, p.get("clean_run").get(3).asDouble(), 1e-12, name + ": KL(clean||clean) = 0");
+            assertTrue(p.get("counterfactual_run").get(3).asDouble() > 1, name + ": KL(clean||counterfactual) is large");
+            assertTrue(p.get("clean_run").get(2).asDouble() > 30, name + ": logit(mat) - logit(other) on the clean run");
+            JsonNode exps = p.get("experiments");
+            assertEquals(6, exps.size());
+            double key = exps.get(2).get("runs").get(0).get("values").get(0).asDouble();
+            double value = exps.get(3).get("runs").get(0).get("values").get(0).asDouble();
+            double direct = exps.get(4).get("runs").get(0).get("values").get(0).asDouble();
+            double rules = exps.get(5).get("runs").get(0).get("values").get(0).asDouble();
+            // The induction head's direct effect carries the whole behaviour in both pairs.
+            assertTrue(direct < 1e-6, name + ": a1.head1 -> final sends p(mat) to ~0, got " + direct);
+            // The previous-token head's output reaches the induction head through its key, never its value.
+            assertEquals(1.0, value, 1e-6, name + ": a0.head2 -> a1.head1.v has no effect");
+            if (name.equals("the/a")) {
+                assertTrue(key < 1e-6, "the/a: a0.head2 -> a1.head1.k breaks the match, got " + key);
+                assertEquals(1.0, rules, 1e-6, "the/a: the value of a1.head1 reads the same token");
+            } else {
+                assertEquals(1.0, key, 1e-6, "mat/rug: the key at the match is the same in both prompts");
+                assertTrue(rules < 1e-6, "mat/rug: the value of a1.head1 carries the copied token, got " + rules);
+            }
+            String g = exps.get(5).get("runs").get(0).get("graph").asText();
+            assertTrue(g.startsWith("ln_final(f1(a1(a1.resid(") && g.contains("a1.head1("), g);
+        }
+        for (String f : List.of("report.html", "results.csv", "experiment.json",
+                "p0-mat-rug.e2-a0-head2-a1-head1-k.graph.dot", "p1-the-a.e5-value-of-a1-head1.graph.dot",
+                "p1-the-a.e1-heads.s3-kl.svg", "p1-the-a.e1-heads.s3-kl.png", "p0-mat-rug.e0-attention-x-position.s2-logit_diff.png"))
+            assertTrue(Files.exists(out.resolve(f)), f);
+        assertTrue(r.out().contains("the/a, heads: p(\" mat\") is carried by a0.head2"), r.out());
+    }
+
+    @Test
+    void datasetFileAndOutRelativeToTheExperimentFile() throws Exception {
+        Files.writeString(tmp.resolve("pairs.jsonl"), """
+                {"clean": "The cat sat on the mat. The cat sat on the", "counterfactual": "The cat sat on the rug. The cat sat on the", "targets": [" mat", " rug"]}
+
+                {"clean": "The dog sat on the mat. The dog sat on the", "counterfactual": "The dog sat on the rug. The dog sat on the", "targets": [" mat", " rug"]}
+                """, StandardCharsets.UTF_8);
+        Path exp = tmp.resolve("exp.json");
+        Files.writeString(exp, """
+                {"dataset": "pairs.jsonl", "experiments": [{"type": "heads", "layers": [1]}], "out": "o"}
+                """, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", exp.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode res = Cli.json(tmp.resolve("o/results.json"));
+        assertEquals(2, res.get("pairs").size());
+        for (JsonNode p : res.get("pairs")) {
+            JsonNode runs = p.get("experiments").get(0).get("runs");
+            assertEquals(4, runs.size(), "layer 1 only");
+            for (int h = 0; h < 4; h++)
+                assertEquals(h == 1 ? 0.0 : 1.0, runs.get(h).get("values").get(0).asDouble(), 1e-6, p.get("name") + " a1.head" + h);
+        }
+    }
+
+    static ObjectNode base() {
+        ObjectNode o = Cli.JSON.createObjectNode();
+        ObjectNode p = o.putArray("pairs").addObject().put("clean", MAT).put("counterfactual", "The cat sat on the rug. The cat sat on the");
+        p.putArray("targets").add(" mat").add(" rug");
+        ArrayNode es = o.putArray("experiments");
+        es.addObject().put("type", "heads");
+        es.addObject().put("type", "node_position");
+        return o;
+    }
+
+    static Arguments bad(String what, String field, Consumer<ObjectNode> edit) {
+        return Arguments.of(what, field, edit);
+    }
+
+    static ObjectNode exp(ObjectNode o, int i) {
+        ArrayNode es = (ArrayNode) o.get("experiments");
+        while (es.size() <= i) es.addObject().put("type", "heads");
+        return (ObjectNode) es.get(i);
+    }
+
+    static Stream<Arguments> badFiles() {
+        return Stream.of(
+                bad("unknown top-level field", "outt: unknown field", o -> o.put("outt", "x")),
+                bad("unknown experiment field", "experiments[1].node: unknown field", o -> exp(o, 1).put("node", "a1")),
+                bad("unknown node", "experiments[1].nodes[0]: unknown node 'a9'", o -> exp(o, 1).putArray("nodes").add("a9")),
+                bad("not a node", "experiments[1].nodes[1]: unknown node name 'x1'", o -> exp(o, 1).putArray("nodes").add("a1").add("x1")),
+                bad("position out of range", "experiments[1].positions[1]: position 12 out of range",
+                        o -> exp(o, 1).putArray("positions").add(3).add(12)),
+                bad("different token lengths", "pairs[0]: clean has 12 tokens, counterfactual has 13",
+                        o -> ((ObjectNode) o.get("pairs").get(0)).put("counterfactual", "The cat sat on the big rug. The cat sat on the")),
+                bad("input index with no input", "experiments[2].which.rules[0].input: input 2 does not exist", o -> {
+                    ObjectNode e = exp(o, 2).put("type", "patch");
+                    e.putArray("branch").addObject().put("at", "a1").put("value", true);
+                    e.putObject("which").put("default", 0).putArray("rules").addObject().put("if_in_path", "a1").put("input", 2);
+                }),
+                bad("rule position out of range", "experiments[2].which.rules[0].if_in_path: node 'a1.head.pos12': position 12 out of range", o -> {
+                    ObjectNode e = exp(o, 2).put("type", "patch");
+                    e.putObject("which").put("default", 0).putArray("rules").addObject().put("if_in_path", "a1.head.pos12").put("input", 1);
+                }),
+                bad("bad branch value", "experiments[2].branch[0].value: bad value", o -> {
+                    ObjectNode e = exp(o, 2).put("type", "patch");
+                    e.putArray("branch").addObject().put("at", "a1").put("value", "rows");
+                }),
+                bad("unknown experiment type", "experiments[0].type: expected one of", o -> exp(o, 0).put("type", "neurons")),
+                bad("sender above receiver", "experiments[2].sender: 'a1.head1' (layer 1) must be below the receiver 'a0.head2.q'",
+                        o -> exp(o, 2).put("type", "path").put("sender", "a1.head1").put("receiver", "a0.head2.q")),
+                bad("bad receiver", "experiments[2].receiver: 'a1.head1' cannot be a receiver",
+                        o -> exp(o, 2).put("type", "path").put("sender", "a0.head1").put("receiver", "a1.head1")),
+                bad("heads layer out of range", "experiments[0].layers[0]: layer 2 out of range", o -> exp(o, 0).putArray("layers").add(2)),
+                bad("multi-token target", "pairs[0].targets[1]: \" rug rug\" is 2 tokens",
+                        o -> ((ArrayNode) o.get("pairs").get(0).get("targets")).set(1, Cli.JSON.getNodeFactory().textNode(" rug rug"))),
+                bad("unknown metric", "metrics[0].type: expected one of", o -> o.putArray("metrics").add("accuracy")),
+                bad("metric position out of range", "metrics[1].positions[0]: position 12 out of range for pairs[0]",
+                        o -> o.putArray("metrics").add("prob").addObject().put("type", "kl").putArray("positions").add(12)),
+                bad("missing dataset", "dataset: no such file", o -> { o.remove("pairs"); o.put("dataset", "nope.jsonl"); }),
+                bad("pairs and dataset", "pairs: give either", o -> o.put("dataset", "x.jsonl")),
+                bad("token id out of vocabulary", "pairs[0].clean[1]: expected a token id in [0, 50257)",
+                        o -> ((ObjectNode) o.get("pairs").get(0)).putArray("clean").add(464).add(99999)),
+                bad("no targets", "pairs[0].targets: missing", o -> ((ObjectNode) o.get("pairs").get(0)).remove("targets")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badFiles")
+    void badFileNamesItsField(String what, String message, Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode o = base();
+        edit.accept(o);
+        Path f = tmp.resolve("bad.json"), out = tmp.resolve("out");
+        Files.writeString(f, o.toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString(), "--out", out.toString());
+        assertEquals(1, r.code(), what + ": " + r.describe());
+        List<String> lines = r.errorLines();
+        assertEquals(1, lines.size(), what + ": one line, got " + lines);
+        assertTrue(lines.getFirst().startsWith("nci: bad.json: " + message), what + ": expected 'nci: bad.json: " + message + "...', got " + lines.getFirst());
+        assertFalse(Files.exists(out), what + ": nothing may be written");
+    }
+
+    @Test
+    void syntaxErrorNamesLine() throws Exception {
+        Path f = tmp.resolve("broken.json");
+        Files.writeString(f, "{\n  \"pairs\": [\n  }\n", StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), r.describe());
+        assertTrue(r.err().contains("broken.json: not valid JSON (line 3"), r.err());
+    }
+
+    @Test
+    void outIsRequiredSomewhere() throws Exception {
+        Path f = tmp.resolve("noout.json");
+        Files.writeString(f, base().toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), r.describe());
+        assertTrue(r.err().startsWith("nci: noout.json: out: missing"), r.err());
+    }
+}
