@@ -59,7 +59,9 @@ public final class BenchMain {
                     ? List.of(new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"1x32"})),
                               new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"16x32"}, "threads", new String[] {"2"})))
                     : List.of(new Plan("ForwardBench.forwardLastLogits", Map.of()));
-            case SWEEP -> List.of(); // TODO(sweep): SweepBench waits for nci.patching's sweep API on main
+            case SWEEP -> quick
+                    ? List.of(new Plan("SweepBench.nodeAndPosition", Map.of("cache", new String[] {"on"}, "threads", new String[] {"2"}), 0))
+                    : List.of(new Plan("SweepBench.nodeAndPosition", Map.of()));
         };
     }
 
@@ -88,13 +90,7 @@ public final class BenchMain {
         long start = System.nanoTime();
         List<BenchRecord> records = new ArrayList<>();
         for (Family f : families.stream().distinct().toList()) {
-            List<Plan> plans = plans(f, quick);
-            if (plans.isEmpty()) {
-                System.err.println("nci bench: " + f.name().toLowerCase() + " benchmarks are not available yet "
-                        + "(SweepBench needs the patching engine's sweep API); skipped");
-                continue;
-            }
-            for (Plan p : plans) {
+            for (Plan p : plans(f, quick)) {
                 for (RunResult r : new Runner(options(p, quick)).run()) records.add(Results.fromJmh(r));
             }
         }
