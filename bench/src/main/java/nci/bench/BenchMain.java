@@ -20,23 +20,26 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>A full run takes the iteration counts from the benchmark classes' annotations and every
  * parameter value; {@code --quick} (1 fork, 1 warmup × 1 s, 2 × 1 s measurements, a subset of the
- * parameters) keeps gemm + forward + sweep under about two minutes, for checking the pipeline.
+ * parameters; the sweep, seconds per op: no warmup beyond its setup, 1 measurement) keeps gemm + forward
+ * + sweep near two minutes, for checking the pipeline.
  */
 public final class BenchMain {
     private BenchMain() {}
 
     /**
      * One Runner invocation: a benchmark method, the param values to override (none = all of its own),
-     * and the warmup iterations under --quick (an op that takes seconds is warm after its @Setup check).
+     * and the warmup and measured iterations under --quick (an op that takes seconds is warm after its
+     * @Setup check, and one measured op of it is all a pipeline check can afford).
      */
-    record Plan(String benchmark, Map<String, String[]> params, int quickWarmups) {
+    record Plan(String benchmark, Map<String, String[]> params, int quickWarmups, int quickMeasurements) {
         Plan {
             params = Map.copyOf(params);
             if (quickWarmups < 0) throw new IllegalArgumentException("quickWarmups must be >= 0, got " + quickWarmups);
+            if (quickMeasurements < 1) throw new IllegalArgumentException("quickMeasurements must be >= 1, got " + quickMeasurements);
         }
 
         Plan(String benchmark, Map<String, String[]> params) {
-            this(benchmark, params, 1);
+            this(benchmark, params, 1, 2);
         }
 
         String includeRegex() {
@@ -60,7 +63,7 @@ public final class BenchMain {
                               new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"16x32"}, "threads", new String[] {"2"})))
                     : List.of(new Plan("ForwardBench.forwardLastLogits", Map.of()));
             case SWEEP -> quick
-                    ? List.of(new Plan("SweepBench.nodeAndPosition", Map.of("cache", new String[] {"on"}, "threads", new String[] {"2"}), 0))
+                    ? List.of(new Plan("SweepBench.nodeAndPosition", Map.of("cache", new String[] {"on"}, "threads", new String[] {"2"}), 0, 1))
                     : List.of(new Plan("SweepBench.nodeAndPosition", Map.of()));
         };
     }
@@ -120,7 +123,7 @@ public final class BenchMain {
         if (quick) {
             b.forks(1)
                     .warmupIterations(plan.quickWarmups()).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(2).measurementTime(TimeValue.seconds(1));
+                    .measurementIterations(plan.quickMeasurements()).measurementTime(TimeValue.seconds(1));
         }
         return b.build();
     }
