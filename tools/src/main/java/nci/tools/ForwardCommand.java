@@ -9,6 +9,7 @@ import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.io.SafeTensorsWriter;
 import nci.gpt2.tokenizer.Gpt2Tokenizer;
+import nci.tools.study.Strings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,10 +99,10 @@ final class ForwardCommand implements Callable<Integer> {
                     float[] logits = m.logits(f.lastHidden(), (i * T + T - 1) * e, 1);
                     double[] p = Probabilities.softmax(logits);
                     int[] best = Probabilities.topK(p, top);
-                    String head = tok != null ? " " + Json.quote(tok.decode(batch[i])) : "";
+                    String head = tok != null ? " " + Strings.quote(tok.decode(batch[i])) : "";
                     System.out.println("sequence " + i + head + " (" + T + " tokens): top " + best.length + " next tokens");
                     for (int r = 0; r < best.length; r++) {
-                        String text = tok != null ? Json.quote(tok.decode(new int[] {best[r]})) : "";
+                        String text = tok != null ? Strings.quote(tok.decode(new int[] {best[r]})) : "";
                         System.out.printf("  %2d. %-20s id %-6d p=%.6g%n", r + 1, text, best[r], p[best[r]]);
                     }
                 }

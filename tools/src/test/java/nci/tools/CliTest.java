@@ -1,7 +1,7 @@
 package nci.tools;
 
-import static nci.tools.CliTestSupport.fixtures;
-import static nci.tools.CliTestSupport.run;
+import static nci.tools.Cli.fixtures;
+import static nci.tools.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,7 +41,7 @@ class CliTest {
         Path out = tmp.resolve("f.safetensors");
         var o = run("forward", "--model", TINY_A, "--text", "The capital of Spain is", "--ids", "464,3139,286,8031,318",
                 "--out", out.toString(), "--all");
-        assertEquals(0, o.code(), o.errLines());
+        assertEquals(0, o.code(), String.join("\n", o.errorLines()));
         try (SafeTensors got = SafeTensors.open(out);
              SafeTensors ref = SafeTensors.open(fixtures().resolve("models/tiny-a/reference.safetensors"))) {
             assertEquals(List.of(2L, 5L, 32L), List.of(box(got.info("last_hidden_state").shape())));
@@ -65,7 +65,7 @@ class CliTest {
     @Test
     void forwardWithoutOutPrintsTopTokens() {
         var o = run("forward", "--text", "The cat sat on the mat. The cat sat on the");
-        assertEquals(0, o.code(), o.errLines());
+        assertEquals(0, o.code(), String.join("\n", o.errorLines()));
         String first = o.out().lines().skip(1).findFirst().orElseThrow();
         assertTrue(first.contains("\" mat\"") && first.contains("id 2603") && first.contains("p=1.00000"), o.out());
         assertEquals(11, o.out().lines().count(), o.out());
@@ -80,10 +80,10 @@ class CliTest {
         assertError(run("forward", "--model", TINY_A, "--ids", "1", "--all"), "--all needs --out");
     }
 
-    static void assertError(CliTestSupport.Outcome o, String needle) {
+    static void assertError(Cli.Result o, String needle) {
         assertTrue(o.code() != 0, "expected failure, got exit 0: " + o.out());
-        String err = o.errLines();
-        assertEquals(1, err.lines().count(), "one line on stderr: " + err);
+        String err = String.join("\n", o.errorLines());
+        assertEquals(1, o.errorLines().size(), "one line on stderr: " + o.err());
         assertTrue(err.startsWith("nci: ") && err.contains(needle), "stderr '" + err.strip() + "' should mention '" + needle + "'");
     }
 
