@@ -85,11 +85,16 @@ public final class PatchEngine {
      * everyone else's into one matrix multiply per weight matrix, instead of streaming every weight matrix once
      * per experiment. Run statistics count as if the experiments had run one after the other, in order.
      *
-     * <p>Experiments are taken in order in chunks of about {@link #BATCH_BYTES} of values (bounding memory); the
+     * <p>Experiments are taken in order in chunks of about 256 MB of values (bounding memory); the
      * cache carries reuse between chunks. With the cache disabled nothing is shared between experiments: each
      * is evaluated on its own.
      */
     public List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options) {
+        return runAll(inputs, interventions, options, BATCH_BYTES);
+    }
+
+    /** {@link #runAll} with batches of about {@code batchBytes} of values (tests force several batches). */
+    List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options, long batchBytes) {
         if (interventions == null) throw new IllegalArgumentException("interventions is null");
         for (int i = 0; i < interventions.size(); i++)
             if (interventions.get(i) == null) throw new IllegalArgumentException("interventions[" + i + "] is null");
@@ -106,7 +111,7 @@ public final class PatchEngine {
             roots.add(run.build());
             chunk.add(run);
             bytes += run.newBytes(seen);
-            if (!cache.enabled() || bytes >= BATCH_BYTES || i == interventions.size() - 1) {
+            if (!cache.enabled() || bytes >= batchBytes || i == interventions.size() - 1) {
                 out.addAll(evaluate(chunk, roots, in[0].length, o));
                 chunk.clear();
                 roots.clear();
