@@ -29,7 +29,7 @@ import nci.patching.Provenance.Computed;
  * {@code ln_final}: at every node {@link Branch} is asked whether to split, at every embedding
  * {@link Which} picks the input; the outcome is a graph of operations ({@link Op}) with row keys
  * ({@link Keys}), interned so that equal computations are one, and the provenance tree. Then the final
- * value is materialised ({@link Materialiser}): an operation whose key is in the {@link ActivationCache} is
+ * value is materialised ({@code Materialiser}): an operation whose key is in the {@link ActivationCache} is
  * taken from it; one whose first rows are (a prefix of row keys matches) computes only the remaining rows.
  * {@link #runAll} materialises many experiments together: shared values once, and every layer's rows of all
  * experiments in one matrix multiply per weight matrix. Results are bit-identical with the cache off, cold or
@@ -80,7 +80,7 @@ public final class PatchEngine {
 
     /**
      * Runs many experiments on the same inputs as one batch. Each result is bit for bit the one {@link #run} gives
-     * for that experiment alone, but the batch is evaluated together (see {@link Materialiser}): a value shared by
+     * for that experiment alone, but the batch is evaluated together (see {@code Materialiser}): a value shared by
      * several experiments is computed once, and the rows each experiment computes at a layer are stacked with
      * everyone else's into one matrix multiply per weight matrix, instead of streaming every weight matrix once
      * per experiment. Run statistics count as if the experiments had run one after the other, in order.
@@ -138,29 +138,37 @@ public final class PatchEngine {
         return out;
     }
 
-    /** logits [T, V] per run: the final hidden states of the distinct results stacked, one LM-head product. */
+    /**
+     * logits [T, V] per run: the final hidden states of the distinct results stacked, one LM-head product per
+     * group of at most {@link #LOGIT_ROWS} rows (instead of one pass over the LM head per run).
+     */
     private float[][] logits(List<Run> runs, Materialiser values, int T) {
         int E = model.config().nEmbd(), V = model.config().vocabSize();
         Map<Key, Integer> index = new LinkedHashMap<>();
         for (Run r : runs) index.putIfAbsent(r.key(), index.size());
-        float[] stacked = new float[index.size() * T * E];                  // [R·T, E]
-        for (Run r : runs) {
-            int i = index.get(r.key());
-            System.arraycopy(values.data(r.fin()), 0, stacked, i * T * E, T * E);
+        List<Run> distinct = new ArrayList<>(index.size());
+        for (Run r : runs) if (index.get(r.key()) == distinct.size()) distinct.add(r);
+        float[][] byKey = new float[distinct.size()][];
+        int per = Math.max(1, LOGIT_ROWS / T);                              // runs per product
+        for (int g = 0; g < distinct.size(); g += per) {
+            int n = Math.min(per, distinct.size() - g);
+            float[] stacked = new float[n * T * E];                          // [n·T, E]
+            for (int j = 0; j < n; j++) System.arraycopy(values.data(distinct.get(g + j).fin()), 0, stacked, j * T * E, T * E);
+            float[] all = model.logits(stacked, 0, n * T);                   // [n·T, V]
+            for (int j = 0; j < n; j++) byKey[g + j] = n == 1 ? all : Arrays.copyOfRange(all, j * T * V, (j + 1) * T * V);
         }
-        float[] all = model.logits(stacked, 0, index.size() * T);          // [R·T, V]
         float[][] out = new float[runs.size()][];
-        for (int i = 0; i < runs.size(); i++) {
-            int at = index.get(runs.get(i).key());
-            out[i] = runs.size() == 1 ? all : Arrays.copyOfRange(all, at * T * V, (at + 1) * T * V);
+        boolean[] given = new boolean[byKey.length];
+        for (int i = 0; i < runs.size(); i++) {                              // every result owns its array
+            int k = index.get(runs.get(i).key());
+            out[i] = given[k] ? byKey[k].clone() : byKey[k];
+            given[k] = true;
         }
         return out;
     }
 
-    /** A plain forward of one sequence through the engine (no branching). */
-    public PatchResult forward(int[] ids, RunOptions options) {
-        return run(List.of(ids), Branch.NONE, Which.always(0), options);
-    }
+    /** Rows per batched LM-head product (bounds the [rows, V] logits held twice). */
+    static final int LOGIT_ROWS = 256;
 
     private int[][] checkInputs(List<int[]> inputs) {
         if (inputs == null || inputs.isEmpty()) throw new IllegalArgumentException("inputs: need at least one input");

@@ -105,12 +105,21 @@ public final class Sweeps {
                 }
             });
         }
+        // The seed's path strings and cache-entry counts: pure functions of each run's provenance, in parallel.
+        String[] paths = new String[results.size()];
+        int[] seedEntries = new int[results.size()];
+        Parallel.forRange(results.size(), 8, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                paths[i] = results.get(i).provenance().render();
+                seedEntries[i] = results.get(i).provenance().seedCacheEntries();
+            }
+        });
         List<SweepResult.Run> runs = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             PatchResult r = results.get(i);
             Label label = labels.get(i);
             runs.add(new SweepResult.Run(label.node(), label.position(), probs[slot[i]].clone(), logits[slot[i]].clone(),
-                    r.provenance().render(), r.provenance().seedCacheEntries(), r.stats(), keepHidden ? r.hidden() : null));
+                    paths[i], seedEntries[i], r.stats(), keepHidden ? r.hidden() : null));
         }
         return new SweepResult(targets, runs, engine.cache().stats());
     }

@@ -2,6 +2,7 @@ package nci.patching;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -144,6 +145,12 @@ class BatchTest {
             }
             assertEquals(0, warm.get(i).stats().computed(), "intervention " + i + ": the warm batch computes nothing");
         }
+        // Results with equal final states share the LM-head product but not their arrays.
+        int a = 0, b = -1;
+        for (int i = 1; i < ivs.size() && b < 0; i++) if (cold.get(i).key().equals(cold.get(a).key())) b = i;
+        assertTrue(b > 0, "some intervention is a no-op (equal to intervention 0)");
+        assertNotSame(cold.get(a).logits(), cold.get(b).logits());
+        assertNotSame(cold.get(a).hidden(), cold.get(b).hidden());
     }
 
     @Test
