@@ -103,11 +103,12 @@ public final class PatchEngine {
         List<PatchResult> out = new ArrayList<>(interventions.size());
         List<Run> chunk = new ArrayList<>();
         List<List<Op>> roots = new ArrayList<>();
+        Map<Derived, Op> derived = new HashMap<>();
         Set<Key> seen = new HashSet<>();
         long bytes = 0;
         for (int i = 0; i < interventions.size(); i++) {
             Intervention iv = interventions.get(i);
-            Run run = new Run(in, iv.branch(), iv.which(), o);
+            Run run = new Run(in, iv.branch(), iv.which(), o, derived);
             roots.add(run.build());
             chunk.add(run);
             bytes += run.newBytes(seen);
@@ -116,6 +117,7 @@ public final class PatchEngine {
                 chunk.clear();
                 roots.clear();
                 seen.clear();
+                derived.clear();
                 bytes = 0;
             }
         }
@@ -192,11 +194,13 @@ public final class PatchEngine {
         return out;
     }
 
+    /** A derived operation's identity before its row keys are hashed: (operation, layer, operand keys). */
+    private record Derived(int op, int layer, List<Key> operands) {}
+
     /** One experiment: the symbolic recursion ({@link #build}), then its result from materialised values. */
     private final class Run {
         private record Res(Op op, Provenance prov) {}
         private record AttnSite(Op.Attn op, Provenance source) {}
-        private record Derived(int op, int layer, List<Key> operands) {}
 
         private final int[][] inputs;
         private final Branch branch;
@@ -207,14 +211,18 @@ public final class PatchEngine {
         private final Keys.Encoder enc = new Keys.Encoder();
         private final byte[] digestBytes = digest.bytes();
         private final Map<Key, Op> intern = new HashMap<>();
-        /** (operation, layer, operand keys) → op: repeated sub-trees of the recursion skip re-hashing their rows. */
-        private final Map<Derived, Op> derived = new HashMap<>();
+        /**
+         * (operation, layer, operand keys) → op, shared by the runs of a batch: repeated sub-trees of the recursion,
+         * and the clean computations every experiment of a sweep repeats, skip re-hashing their rows.
+         */
+        private final Map<Derived, Op> derived;
         private final Op.Emb[] embs;
         private final Map<Key, AttnSite> attnSites = new LinkedHashMap<>();
         private Res fin;
 
-        Run(int[][] inputs, Branch branch, Which which, RunOptions options) {
+        Run(int[][] inputs, Branch branch, Which which, RunOptions options, Map<Derived, Op> derived) {
             this.inputs = inputs;
+            this.derived = derived;
             this.branch = branch;
             this.which = which;
             this.options = options;
@@ -440,9 +448,16 @@ public final class PatchEngine {
             return e;
         }
 
+        /** The op derived before (by this run or another of the batch), now also one of this run's values; or null. */
+        private Op known(Derived d) {
+            Op op = derived.get(d);
+            if (op != null) intern.putIfAbsent(op.key(), op);
+            return op;
+        }
+
         private Op.Qkv qkv(int layer, Op in) {
             Derived d = new Derived(Keys.QKV, layer, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return (Op.Qkv) known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.QKV).putInt(layer).putKey(in.rows()[t]).finish();
@@ -455,7 +470,7 @@ public final class PatchEngine {
             List<Key> operands = new ArrayList<>(3 * H);
             for (int h = 0; h < H; h++) { operands.add(q[h].key()); operands.add(k[h].key()); operands.add(v[h].key()); }
             Derived d = new Derived(Keys.ATTN, layer, operands);
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) {
                 attnSites.putIfAbsent(known.key(), new AttnSite((Op.Attn) known, source));
                 return (Op.Attn) known;
@@ -474,7 +489,7 @@ public final class PatchEngine {
 
         private Op mlp(int layer, Op in) {
             Derived d = new Derived(Keys.MLP, layer, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.MLP).putInt(layer).putKey(in.rows()[t]).finish();
@@ -485,7 +500,7 @@ public final class PatchEngine {
 
         private Op add(Op a, Op b) {
             Derived d = new Derived(Keys.ADD, -1, List.of(a.key(), b.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.ADD).putKey(a.rows()[t]).putKey(b.rows()[t]).finish();
@@ -496,7 +511,7 @@ public final class PatchEngine {
 
         private Op lnf(Op in) {
             Derived d = new Derived(Keys.LNF, -1, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.LNF).putKey(in.rows()[t]).finish();

@@ -138,6 +138,7 @@ class BatchTest {
                 Fixtures.assertBitwise(id + " hidden", r.hidden(), got.hidden());
                 Fixtures.assertBitwise(id + " logits", r.logits(), got.logits());
                 assertEquals(r.key(), got.key(), id + ": key");
+                assertEquals(r.stats().values(), got.stats().values(), id + ": distinct values of the experiment");
                 assertEquals(r.provenance(), got.provenance(), id + ": provenance");
                 assertEquals(r.attentions().size(), got.attentions().size(), id + ": attention patterns");
                 for (int a = 0; a < r.attentions().size(); a++)

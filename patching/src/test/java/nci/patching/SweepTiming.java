@@ -33,6 +33,16 @@ public final class SweepTiming {
         cf[3] = 8066;
         int[] targets = {6342, 4881, 13};
 
+        if (args.length > 2 && args[2].equals("symbolic")) {                 // profile runAll on a warm cache
+            PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
+            List<Intervention> ivs = interventions(model.config().nLayer(), clean.length);
+            for (int i = 0; i < 200; i++) {
+                long s = System.nanoTime();
+                eng.runAll(List.of(clean, cf), ivs, RunOptions.DEFAULT);
+                if (i % 20 == 19) System.out.printf("warm runAll %d ms%n", (System.nanoTime() - s) / 1_000_000);
+            }
+            return;
+        }
         if (args.length > 2 && args[2].equals("warm")) {                     // profile the warm-cache path only
             PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
             for (int i = 0; i < 40; i++) {
