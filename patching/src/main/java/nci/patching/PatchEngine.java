@@ -78,6 +78,11 @@ public final class PatchEngine {
         return runAll(inputs, List.of(new Intervention(branch, which)), options).getFirst();
     }
 
+    /** A plain forward of one sequence through the engine (no branching). */
+    public PatchResult forward(int[] ids, RunOptions options) {
+        return run(List.of(ids), Branch.NONE, Which.always(0), options);
+    }
+
     /**
      * Runs many experiments on the same inputs as one batch. Each result is bit for bit the one {@link #run} gives
      * for that experiment alone, but the batch is evaluated together (see {@code Materialiser}): a value shared by

@@ -13,10 +13,14 @@ import nci.tensor.Mat;
 
 /**
  * Not a test: a timing harness for the node × position sweep on a GPT-2-small-shaped model with seeded random
- * weights (12 layers, 12 heads, 768 wide, vocabulary 50257; ~500 MB of f32). Prints the median wall time of a
- * cold-cache sweep and of the unoptimised path (cache disabled: every experiment computed from scratch, one by
- * one), and checks that both give the same bits. Run with the test classpath:
- * {@code java --add-modules jdk.incubator.vector -Xmx4g -cp ... nci.patching.SweepTiming [reps] [offReps]}.
+ * weights (12 layers, 12 heads, 768 wide, vocabulary 50257; ~500 MB of f32), a 6-token pair differing at position 3.
+ * Default: {@code reps} cold-cache sweeps (wall and process CPU; the first pays for the JIT), a breakdown (batch,
+ * warm batch, LM-head product, metrics), then {@code offReps} runs of the unoptimised path (cache off, one
+ * experiment at a time, one LM-head pass per run) and a bit-for-bit comparison with the sweep. Modes (third
+ * argument): {@code sweeps} (sweeps only), {@code heads} (the per-head sweep), {@code warm}, {@code symbolic}
+ * (runAll on a warm cache), {@code profile FILE} (JFR of {@code reps} sweeps after warm-up). Run with the classes
+ * of tensor, gpt2, patching and patching's test classes:
+ * {@code java --add-modules jdk.incubator.vector -Xmx6g -cp ... nci.patching.SweepTiming [reps] [offReps] [mode]}.
  */
 public final class SweepTiming {
     private SweepTiming() {}
@@ -33,6 +37,31 @@ public final class SweepTiming {
         cf[3] = 8066;
         int[] targets = {6342, 4881, 13};
 
+        if (args.length > 2 && args[2].equals("profile")) {                  // JFR of cold sweeps after warm-up
+            for (int i = 0; i < 3; i++) Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(2L << 30)), clean, cf, targets, false);
+            try (jdk.jfr.Recording rec = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"))) {
+                rec.start();
+                for (int i = 0; i < reps; i++) {
+                    long s = System.nanoTime();
+                    Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(2L << 30)), clean, cf, targets, false);
+                    System.out.printf("profiled sweep %d ms%n", (System.nanoTime() - s) / 1_000_000);
+                }
+                rec.stop();
+                rec.dump(java.nio.file.Path.of(args[3]));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        if (args.length > 2 && args[2].equals("heads")) {                    // the per-head sweep, cold cache
+            for (int i = 0; i < reps; i++) {
+                PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
+                long s = System.nanoTime();
+                SweepResult r = Sweeps.heads(eng, clean, cf, targets, false);
+                System.out.printf("heads sweep (%d runs) %d ms  %s%n", r.runs().size(), (System.nanoTime() - s) / 1_000_000, r.cacheStats());
+            }
+            return;
+        }
         if (args.length > 2 && args[2].equals("symbolic")) {                 // profile runAll on a warm cache
             PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
             List<Intervention> ivs = interventions(model.config().nLayer(), clean.length);
