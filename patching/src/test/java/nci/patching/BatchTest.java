@@ -185,6 +185,17 @@ class BatchTest {
     }
 
     @Test
+    void singleRunsAndForwardGoThroughTheSameBatchPath() {
+        PatchEngine eng = EngineTest.engine(new ActivationCache(1 << 24));
+        PatchResult f = eng.forward(INPUTS.get(2), RunOptions.DEFAULT.withLogits(true));
+        Gpt2Model.Forward ref = EngineTest.MODEL.forward(new int[][] {INPUTS.get(2)}, false, true);
+        Fixtures.assertBitwise("forward hidden", ref.lastHidden(), f.hidden());
+        Fixtures.assertBitwise("forward logits", ref.logits(), f.logits());
+        assertEquals(9, f.stats().computed());
+        assertEquals(f.key(), eng.runAll(List.of(INPUTS.get(2)), List.of(Interventions.plain(0)), RunOptions.DEFAULT).getFirst().key());
+    }
+
+    @Test
     void badBatchesAreRejected() {
         PatchEngine eng = EngineTest.engine(ActivationCache.disabled());
         var e = assertThrows(IllegalArgumentException.class,
