@@ -1,10 +1,13 @@
 package nci.patching;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import nci.gpt2.Gpt2Config;
 import nci.gpt2.Gpt2Model;
@@ -26,9 +29,11 @@ import nci.patching.Provenance.Computed;
  * {@code ln_final}: at every node {@link Branch} is asked whether to split, at every embedding
  * {@link Which} picks the input; the outcome is a graph of operations ({@link Op}) with row keys
  * ({@link Keys}), interned so that equal computations are one, and the provenance tree. Then the final
- * value is materialised: an operation whose key is in the {@link ActivationCache} is taken from it; one
- * whose first rows are (a prefix of row keys matches) computes only the remaining rows. Results are
- * bit-identical with the cache off, cold or warm.
+ * value is materialised ({@code Materialiser}): an operation whose key is in the {@link ActivationCache} is
+ * taken from it; one whose first rows are (a prefix of row keys matches) computes only the remaining rows.
+ * {@link #runAll} materialises many experiments together: shared values once, and every layer's rows of all
+ * experiments in one matrix multiply per weight matrix. Results are bit-identical with the cache off, cold or
+ * warm, one experiment at a time or batched.
  *
  * <p>Thread-safe: runs share only the model (read-only) and the cache (synchronised).
  */
@@ -70,13 +75,107 @@ public final class PatchEngine {
     public PatchResult run(List<int[]> inputs, Branch branch, Which which, RunOptions options) {
         if (branch == null) throw new IllegalArgumentException("branch is null");
         if (which == null) throw new IllegalArgumentException("which is null");
-        return new Run(checkInputs(inputs), branch, which, options == null ? RunOptions.DEFAULT : options).execute();
+        return runAll(inputs, List.of(new Intervention(branch, which)), options).getFirst();
     }
 
     /** A plain forward of one sequence through the engine (no branching). */
     public PatchResult forward(int[] ids, RunOptions options) {
         return run(List.of(ids), Branch.NONE, Which.always(0), options);
     }
+
+    /**
+     * Runs many experiments on the same inputs as one batch. Each result is bit for bit the one {@link #run} gives
+     * for that experiment alone, but the batch is evaluated together (see {@code Materialiser}): a value shared by
+     * several experiments is computed once, and the rows each experiment computes at a layer are stacked with
+     * everyone else's into one matrix multiply per weight matrix, instead of streaming every weight matrix once
+     * per experiment. Run statistics count as if the experiments had run one after the other, in order.
+     *
+     * <p>Experiments are taken in order in chunks of about 256 MB of values (bounding memory); the
+     * cache carries reuse between chunks. With the cache disabled nothing is shared between experiments: each
+     * is evaluated on its own.
+     */
+    public List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options) {
+        return runAll(inputs, interventions, options, BATCH_BYTES);
+    }
+
+    /** {@link #runAll} with batches of about {@code batchBytes} of values (tests force several batches). */
+    List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options, long batchBytes) {
+        if (interventions == null) throw new IllegalArgumentException("interventions is null");
+        for (int i = 0; i < interventions.size(); i++)
+            if (interventions.get(i) == null) throw new IllegalArgumentException("interventions[" + i + "] is null");
+        int[][] in = checkInputs(inputs);
+        RunOptions o = options == null ? RunOptions.DEFAULT : options;
+        List<PatchResult> out = new ArrayList<>(interventions.size());
+        List<Run> chunk = new ArrayList<>();
+        List<List<Op>> roots = new ArrayList<>();
+        Map<Derived, Op> derived = new HashMap<>();
+        Set<Key> seen = new HashSet<>();
+        long bytes = 0;
+        for (int i = 0; i < interventions.size(); i++) {
+            Intervention iv = interventions.get(i);
+            Run run = new Run(in, iv.branch(), iv.which(), o, derived);
+            roots.add(run.build());
+            chunk.add(run);
+            bytes += run.newBytes(seen);
+            if (!cache.enabled() || bytes >= batchBytes || i == interventions.size() - 1) {
+                out.addAll(evaluate(chunk, roots, in[0].length, o));
+                chunk.clear();
+                roots.clear();
+                seen.clear();
+                derived.clear();
+                bytes = 0;
+            }
+        }
+        return out;
+    }
+
+    /** Values held at once by one batch of {@link #runAll} (a bound on memory, not on the cache). */
+    static final long BATCH_BYTES = 256L << 20;
+
+    /** Phase two for a batch of built runs: materialise, then logits (one product for the batch), then results. */
+    private List<PatchResult> evaluate(List<Run> runs, List<List<Op>> roots, int T, RunOptions o) {
+        Materialiser values = new Materialiser(model, cache, T, o.log());
+        List<Op> all = new ArrayList<>();
+        for (List<Op> r : roots) all.addAll(r);
+        values.materialise(all);
+        float[][] logits = o.logits() ? logits(runs, values, T) : null;
+        List<PatchResult> out = new ArrayList<>(runs.size());
+        for (int i = 0; i < runs.size(); i++)
+            out.add(runs.get(i).result(values, roots.get(i), logits == null ? null : logits[i]));
+        return out;
+    }
+
+    /**
+     * logits [T, V] per run: the final hidden states of the distinct results stacked, one LM-head product per
+     * group of at most {@link #LOGIT_ROWS} rows (instead of one pass over the LM head per run).
+     */
+    private float[][] logits(List<Run> runs, Materialiser values, int T) {
+        int E = model.config().nEmbd(), V = model.config().vocabSize();
+        Map<Key, Integer> index = new LinkedHashMap<>();
+        for (Run r : runs) index.putIfAbsent(r.key(), index.size());
+        List<Run> distinct = new ArrayList<>(index.size());
+        for (Run r : runs) if (index.get(r.key()) == distinct.size()) distinct.add(r);
+        float[][] byKey = new float[distinct.size()][];
+        int per = Math.max(1, LOGIT_ROWS / T);                              // runs per product
+        for (int g = 0; g < distinct.size(); g += per) {
+            int n = Math.min(per, distinct.size() - g);
+            float[] stacked = new float[n * T * E];                          // [n·T, E]
+            for (int j = 0; j < n; j++) System.arraycopy(values.data(distinct.get(g + j).fin()), 0, stacked, j * T * E, T * E);
+            float[] all = model.logits(stacked, 0, n * T);                   // [n·T, V]
+            for (int j = 0; j < n; j++) byKey[g + j] = n == 1 ? all : Arrays.copyOfRange(all, j * T * V, (j + 1) * T * V);
+        }
+        float[][] out = new float[runs.size()][];
+        boolean[] given = new boolean[byKey.length];
+        for (int i = 0; i < runs.size(); i++) {                              // every result owns its array
+            int k = index.get(runs.get(i).key());
+            out[i] = given[k] ? byKey[k].clone() : byKey[k];
+            given[k] = true;
+        }
+        return out;
+    }
+
+    /** Rows per batched LM-head product (bounds the [rows, V] logits held twice). */
+    static final int LOGIT_ROWS = 256;
 
     private int[][] checkInputs(List<int[]> inputs) {
         if (inputs == null || inputs.isEmpty()) throw new IllegalArgumentException("inputs: need at least one input");
@@ -100,11 +199,13 @@ public final class PatchEngine {
         return out;
     }
 
-    /** One experiment: the symbolic recursion, then materialisation. */
+    /** A derived operation's identity before its row keys are hashed: (operation, layer, operand keys). */
+    private record Derived(int op, int layer, List<Key> operands) {}
+
+    /** One experiment: the symbolic recursion ({@link #build}), then its result from materialised values. */
     private final class Run {
         private record Res(Op op, Provenance prov) {}
         private record AttnSite(Op.Attn op, Provenance source) {}
-        private record Derived(int op, int layer, List<Key> operands) {}
 
         private final int[][] inputs;
         private final Branch branch;
@@ -115,17 +216,18 @@ public final class PatchEngine {
         private final Keys.Encoder enc = new Keys.Encoder();
         private final byte[] digestBytes = digest.bytes();
         private final Map<Key, Op> intern = new HashMap<>();
-        /** (operation, layer, operand keys) → op: repeated sub-trees of the recursion skip re-hashing their rows. */
-        private final Map<Derived, Op> derived = new HashMap<>();
+        /**
+         * (operation, layer, operand keys) → op, shared by the runs of a batch: repeated sub-trees of the recursion,
+         * and the clean computations every experiment of a sweep repeats, skip re-hashing their rows.
+         */
+        private final Map<Derived, Op> derived;
         private final Op.Emb[] embs;
-        private final Map<Key, float[]> memo = new HashMap<>();
-        private final Map<Key, float[]> probsMemo = new HashMap<>();
         private final Map<Key, AttnSite> attnSites = new LinkedHashMap<>();
-        private int computed, cacheHits, partialHits;
-        private long rowsComputed, rowsReused;
+        private Res fin;
 
-        Run(int[][] inputs, Branch branch, Which which, RunOptions options) {
+        Run(int[][] inputs, Branch branch, Which which, RunOptions options, Map<Derived, Op> derived) {
             this.inputs = inputs;
+            this.derived = derived;
             this.branch = branch;
             this.which = which;
             this.options = options;
@@ -138,21 +240,38 @@ public final class PatchEngine {
             this.embs = new Op.Emb[inputs.length];
         }
 
-        PatchResult execute() {
-            Res fin = lnFinal();
-            float[] hidden = data(fin.op()).clone();
-            float[] logits = options.logits() ? model.logits(hidden, 0, T) : null;
-            List<AttentionPattern> patterns = new ArrayList<>();
-            if (options.attentions()) {
-                for (AttnSite site : attnSites.values()) {
-                    Key k = site.op().key();
-                    if (!probsMemo.containsKey(k)) data(site.op());
-                    patterns.add(new AttentionPattern(site.op().layer(), H, T, k, site.source(), probsMemo.get(k).clone()));
-                }
-            }
-            return new PatchResult(T, E, hidden, logits, patterns, fin.prov(), fin.op().key(),
-                    new PatchResult.RunStats(intern.size(), computed, cacheHits, partialHits, rowsComputed, rowsReused));
+        /** Phase one: follows the seed's recursion symbolically; returns the values a result needs (see {@link #result}). */
+        List<Op> build() {
+            fin = lnFinal();
+            List<Op> roots = new ArrayList<>();
+            roots.add(fin.op());
+            if (options.attentions()) for (AttnSite site : attnSites.values()) roots.add(site.op());
+            return roots;
         }
+
+        /** Bytes of every value this experiment consists of that {@code seen} does not hold yet (adds them to it). */
+        long newBytes(Set<Key> seen) {
+            long b = 0;
+            for (Op op : intern.values()) {
+                if (!seen.add(op.key())) continue;
+                b += 4L * T * (op instanceof Op.Qkv ? 3 * E : E) + (op instanceof Op.Attn ? 4L * H * T * T : 0);
+            }
+            return b;
+        }
+
+        /** Phase two done: the result, from the materialised values (logits [T, V] or null). */
+        PatchResult result(Materialiser values, List<Op> roots, float[] logits) {
+            float[] hidden = values.data(fin.op()).clone();
+            List<AttentionPattern> patterns = new ArrayList<>();
+            if (options.attentions())
+                for (AttnSite site : attnSites.values())
+                    patterns.add(new AttentionPattern(site.op().layer(), H, T, site.op().key(), site.source(), values.probs(site.op()).clone()));
+            return new PatchResult(T, E, hidden, logits, patterns, fin.prov(), fin.op().key(), values.stats(intern.size(), roots));
+        }
+
+        Key key() { return fin.op().key(); }
+
+        Op fin() { return fin.op(); }
 
         // ------------------------------------------------------------ the seed's recursion (symbolic)
 
@@ -334,9 +453,16 @@ public final class PatchEngine {
             return e;
         }
 
+        /** The op derived before (by this run or another of the batch), now also one of this run's values; or null. */
+        private Op known(Derived d) {
+            Op op = derived.get(d);
+            if (op != null) intern.putIfAbsent(op.key(), op);
+            return op;
+        }
+
         private Op.Qkv qkv(int layer, Op in) {
             Derived d = new Derived(Keys.QKV, layer, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return (Op.Qkv) known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.QKV).putInt(layer).putKey(in.rows()[t]).finish();
@@ -349,7 +475,7 @@ public final class PatchEngine {
             List<Key> operands = new ArrayList<>(3 * H);
             for (int h = 0; h < H; h++) { operands.add(q[h].key()); operands.add(k[h].key()); operands.add(v[h].key()); }
             Derived d = new Derived(Keys.ATTN, layer, operands);
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) {
                 attnSites.putIfAbsent(known.key(), new AttnSite((Op.Attn) known, source));
                 return (Op.Attn) known;
@@ -368,7 +494,7 @@ public final class PatchEngine {
 
         private Op mlp(int layer, Op in) {
             Derived d = new Derived(Keys.MLP, layer, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.MLP).putInt(layer).putKey(in.rows()[t]).finish();
@@ -379,7 +505,7 @@ public final class PatchEngine {
 
         private Op add(Op a, Op b) {
             Derived d = new Derived(Keys.ADD, -1, List.of(a.key(), b.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.ADD).putKey(a.rows()[t]).putKey(b.rows()[t]).finish();
@@ -390,7 +516,7 @@ public final class PatchEngine {
 
         private Op lnf(Op in) {
             Derived d = new Derived(Keys.LNF, -1, List.of(in.key()));
-            Op known = derived.get(d);
+            Op known = known(d);
             if (known != null) return known;
             Key[] rows = new Key[T];
             for (int t = 0; t < T; t++) rows[t] = enc.begin(Keys.LNF).putKey(in.rows()[t]).finish();
@@ -408,100 +534,6 @@ public final class PatchEngine {
                 else rows[t] = enc.begin(Keys.MIX).putKey(rows[t - 1]).putKey(src[t]).finish();
             }
             return intern.computeIfAbsent(rows[T - 1], key -> new Op.Mix(perRow.clone(), rows));
-        }
-
-        // ------------------------------------------------------------ materialisation
-
-        private float[] data(Op op) {
-            Key key = op.key();
-            float[] d = memo.get(key);
-            if (d != null) return d;
-            d = switch (op) {
-                case Op.Emb e -> model.embed(e.ids());
-                case Op.Add a -> {
-                    float[] x = data(a.a()), y = data(a.b());
-                    float[] out = new float[T * E];
-                    RowKernels.add(x, y, E, T, 0, out);
-                    yield out;
-                }
-                case Op.Mix m -> {
-                    float[] out = new float[T * E];
-                    for (int t = 0; t < T; t++) System.arraycopy(data(m.perRow()[t]), t * E, out, t * E, E);
-                    yield out;
-                }
-                case Op.LnF l -> {
-                    float[] x = data(l.in());
-                    float[] out = new float[T * E];
-                    RowKernels.lnFinal(model, x, T, 0, out);
-                    yield out;
-                }
-                case Op.Qkv q -> cached(q, 3 * E, false);
-                case Op.Mlp m -> cached(m, E, false);
-                case Op.Attn a -> cached(a, E, true);
-            };
-            memo.put(key, d);
-            return d;
-        }
-
-        /** A cacheable value: whole from the cache, or rows 0..r-1 from the cache and rows r.. computed. */
-        private float[] cached(Op op, int width, boolean attention) {
-            Key key = op.key();
-            ActivationCache.Entry hit = cache.get(key);
-            if (hit != null) {
-                if (log != null) log.accept("cache hit " + key.hex() + " " + describe(op));
-                cacheHits++;
-                rowsReused += T;
-                if (attention) probsMemo.put(key, hit.probs());
-                return hit.data();
-            }
-            ActivationCache.RowHit prefix = cache.prefix(op.rows());
-            int r = prefix == null ? 0 : prefix.row() + 1;
-            float[] out = new float[T * width];
-            float[] probs = attention ? new float[H * T * T] : null;
-            if (prefix != null) {
-                ActivationCache.Entry e = prefix.entry();
-                System.arraycopy(e.data(), 0, out, 0, r * width);
-                if (attention) {
-                    int T2 = e.rows();
-                    for (int h = 0; h < H; h++)
-                        for (int t = 0; t < r; t++)
-                            System.arraycopy(e.probs(), (h * T2 + t) * T2, probs, (h * T + t) * T, t + 1);
-                }
-                partialHits++;
-                rowsReused += r;
-                if (log != null) log.accept("cache hit rows 0.." + (r - 1) + " " + op.rows()[r - 1].hex() + " " + describe(op));
-            }
-            switch (op) {
-                case Op.Qkv q -> RowKernels.qkv(model, q.layer(), data(q.in()), T, r, out);
-                case Op.Mlp m -> RowKernels.mlp(model, m.layer(), data(m.in()), T, r, out);
-                case Op.Attn a -> {
-                    float[][] qs = new float[H][], ks = new float[H][], vs = new float[H][];
-                    for (int h = 0; h < H; h++) {
-                        qs[h] = data(a.q()[h]);
-                        ks[h] = data(a.k()[h]);
-                        vs[h] = data(a.v()[h]);
-                    }
-                    RowKernels.attn(model, a.layer(), T, r, qs, ks, vs, out, probs);
-                }
-                default -> throw new IllegalStateException("not a cacheable operation: " + op.getClass().getSimpleName());
-            }
-            computed++;
-            rowsComputed += T - r;
-            if (attention) probsMemo.put(key, probs);
-            if (cache.enabled()) {
-                cache.put(op.rows(), width, out, probs);
-                if (log != null) log.accept("cache store " + key.hex() + " " + describe(op) + " rows " + r + ".." + (T - 1) + " computed");
-            }
-            return out;
-        }
-
-        private String describe(Op op) {
-            return switch (op) {
-                case Op.Qkv q -> "qkv(layer " + q.layer() + ")";
-                case Op.Mlp m -> "mlp(layer " + m.layer() + ")";
-                case Op.Attn a -> "attn(layer " + a.layer() + ")";
-                default -> op.getClass().getSimpleName();
-            };
         }
     }
 }

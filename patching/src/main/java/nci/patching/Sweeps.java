@@ -1,16 +1,24 @@
 package nci.patching;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import nci.gpt2.Gpt2Config;
+import nci.tensor.Parallel;
 
 /**
- * The standard sweeps, each a sequence of experiments on one engine, sharing its cache (the clean
- * computations are done once; with row keys, a patch before the first token where the inputs differ
- * is recognised as a no-op and served from the cache).
+ * The standard sweeps, each a batch of experiments on one engine ({@link PatchEngine#runAll}), sharing its
+ * cache: the clean computations are done once; with row keys, a patch before the first token where the inputs
+ * differ is recognised as a no-op; the rows every experiment recomputes at a layer go through one matrix
+ * multiply per weight matrix; and the metrics' logits come from one LM-head product over the distinct results'
+ * last rows. Results are bit-identical to running the experiments one by one.
  */
 public final class Sweeps {
     private Sweeps() {}
+
+    /** Last-position rows per LM-head product: bounds the [rows, V] logits held at once. */
+    private static final int LOGIT_ROWS = 256;
 
     /**
      * The seed's {@code intervene_node_and_pos}: node {@code none} (a plain forward of the clean input, reported
@@ -20,18 +28,20 @@ public final class Sweeps {
      */
     public static SweepResult nodeAndPosition(PatchEngine engine, int[] clean, int[] counterfactual, int[] targets, boolean keepHidden) {
         Gpt2Config c = engine.model().config();
-        List<int[]> inputs = List.of(clean, counterfactual);
         int T = clean.length;
-        List<SweepResult.Run> runs = new ArrayList<>();
-        runs.add(measure(engine, inputs, "none", "0", Interventions.plain(0), targets, keepHidden));
+        List<Label> labels = new ArrayList<>();
+        List<Intervention> ivs = new ArrayList<>();
+        labels.add(new Label("none", "0"));
+        ivs.add(Interventions.plain(0));
         for (int l = c.nLayer() - 1; l >= 0; l--) {
             for (Node node : List.of(new Node.Mlp(l), new Node.Attn(l))) {
-                for (int p = 0; p < T; p++)
-                    runs.add(measure(engine, inputs, node.name(), Integer.toString(p),
-                            Interventions.nodeAtPosition(node, p, 1, 0), targets, keepHidden));
+                for (int p = 0; p < T; p++) {
+                    labels.add(new Label(node.name(), Integer.toString(p)));
+                    ivs.add(Interventions.nodeAtPosition(node, p, 1, 0));
+                }
             }
         }
-        return new SweepResult(targets, runs, engine.cache().stats());
+        return measure(engine, List.of(clean, counterfactual), labels, ivs, targets, keepHidden);
     }
 
     /**
@@ -41,21 +51,76 @@ public final class Sweeps {
      */
     public static SweepResult heads(PatchEngine engine, int[] clean, int[] counterfactual, int[] targets, boolean keepHidden) {
         Gpt2Config c = engine.model().config();
-        List<int[]> inputs = List.of(clean, counterfactual);
-        List<SweepResult.Run> runs = new ArrayList<>();
-        for (int l = 0; l < c.nLayer(); l++)
-            for (int h = 0; h < c.nHead(); h++)
-                runs.add(measure(engine, inputs, new Node.AttnHead(l, h).name(), "all",
-                        Interventions.head(l, h, 1, 0), targets, keepHidden));
-        return new SweepResult(targets, runs, engine.cache().stats());
+        List<Label> labels = new ArrayList<>();
+        List<Intervention> ivs = new ArrayList<>();
+        for (int l = 0; l < c.nLayer(); l++) {
+            for (int h = 0; h < c.nHead(); h++) {
+                labels.add(new Label(new Node.AttnHead(l, h).name(), "all"));
+                ivs.add(Interventions.head(l, h, 1, 0));
+            }
+        }
+        return measure(engine, List.of(clean, counterfactual), labels, ivs, targets, keepHidden);
     }
 
-    private static SweepResult.Run measure(PatchEngine engine, List<int[]> inputs, String node, String pos,
-                                           Intervention iv, int[] targets, boolean keepHidden) {
-        PatchResult r = engine.run(inputs, iv, RunOptions.DEFAULT);
-        int V = engine.model().config().vocabSize(), E = r.nEmbd();
-        float[] last = engine.model().logits(r.hidden(), (r.T() - 1) * E, 1);     // [1, V]
-        return new SweepResult.Run(node, pos, Metrics.probabilities(last, 0, V, targets), Metrics.logits(last, 0, V, targets),
-                r.provenance().render(), r.provenance().seedCacheEntries(), r.stats(), keepHidden ? r.hidden() : null);
+    private record Label(String node, String position) {}
+
+    /** Runs the batch, then the targets' probabilities and logits at the last position of every run. */
+    private static SweepResult measure(PatchEngine engine, List<int[]> inputs, List<Label> labels, List<Intervention> ivs,
+                                       int[] targets, boolean keepHidden) {
+        int V = engine.model().config().vocabSize(), E = engine.model().config().nEmbd();
+        if (targets == null) throw new IllegalArgumentException("targets is null");
+        for (int i = 0; i < targets.length; i++)
+            if (targets[i] < 0 || targets[i] >= V)
+                throw new IllegalArgumentException("targets[" + i + "] = " + targets[i] + " is outside the vocabulary [0, " + V + ")");
+        List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT);
+
+        // Distinct final states (by content key; with the cache off every run is its own), their last rows.
+        boolean share = engine.cache().enabled();
+        Map<Key, Integer> index = new HashMap<>();
+        List<PatchResult> distinct = new ArrayList<>();
+        int[] slot = new int[results.size()];
+        for (int i = 0; i < results.size(); i++) {
+            PatchResult r = results.get(i);
+            Integer k = share ? index.get(r.key()) : null;
+            if (k == null) {
+                k = distinct.size();
+                distinct.add(r);
+                if (share) index.put(r.key(), k);
+            }
+            slot[i] = k;
+        }
+        double[][] probs = new double[distinct.size()][], logits = new double[distinct.size()][];
+        for (int c0 = 0; c0 < distinct.size(); c0 += LOGIT_ROWS) {
+            int n = Math.min(LOGIT_ROWS, distinct.size() - c0), base = c0;
+            float[] last = new float[n * E];                                  // [n, E]: last position of each
+            for (int j = 0; j < n; j++) {
+                PatchResult r = distinct.get(base + j);
+                System.arraycopy(r.hidden(), (r.T() - 1) * E, last, j * E, E);
+            }
+            float[] lg = engine.model().logits(last, 0, n);                   // [n, V]
+            Parallel.forRange(n, 1, (s, e) -> {
+                for (int j = s; j < e; j++) {
+                    probs[base + j] = Metrics.probabilities(lg, j, V, targets);
+                    logits[base + j] = Metrics.logits(lg, j, V, targets);
+                }
+            });
+        }
+        // The seed's path strings and cache-entry counts: pure functions of each run's provenance, in parallel.
+        String[] paths = new String[results.size()];
+        int[] seedEntries = new int[results.size()];
+        Parallel.forRange(results.size(), 8, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                paths[i] = results.get(i).provenance().render();
+                seedEntries[i] = results.get(i).provenance().seedCacheEntries();
+            }
+        });
+        List<SweepResult.Run> runs = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            PatchResult r = results.get(i);
+            Label label = labels.get(i);
+            runs.add(new SweepResult.Run(label.node(), label.position(), probs[slot[i]].clone(), logits[slot[i]].clone(),
+                    paths[i], seedEntries[i], r.stats(), keepHidden ? r.hidden() : null));
+        }
+        return new SweepResult(targets, runs, engine.cache().stats());
     }
 }

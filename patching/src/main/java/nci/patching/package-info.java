@@ -49,6 +49,19 @@
  * budget; a value whose leading row keys are cached reuses those rows and computes only the rest.
  * Results are bit-identical with the cache off, cold or warm.
  *
+ * <h2>Batches and sweeps</h2>
+ * A sweep is many experiments on the same inputs, and after reuse each of them recomputes only a few rows
+ * (the rows at and after its patched position) of the layers at and above the patched one. One at a time, every
+ * such matrix multiply would stream a whole weight matrix from memory for one to a few rows.
+ * {@link nci.patching.PatchEngine#runAll} therefore evaluates the experiments together
+ * (package-private {@code Materialiser}): first every experiment's graph symbolically, then the union of their
+ * values, once per key, in layer-synchronous stages (layer by layer; qkv, attention, MLP), with the rows every
+ * experiment needs at a stage stacked into one matrix and one GEMM per weight matrix; rows whose row key another
+ * value of the stage computes are copied, not recomputed. {@link nci.patching.Sweeps} then computes the metrics'
+ * logits with one LM-head product over the distinct results' last rows. Every GEMM output element is the same
+ * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
+ * experiments run one by one, with the cache on or off.
+ *
  * <h2>What a result holds</h2>
  * {@link nci.patching.PatchResult}: the final hidden states, optional logits, the attention patterns, and
  * the {@link nci.patching.Provenance} tree, which renders exactly as the seed's {@code path} and exports to
