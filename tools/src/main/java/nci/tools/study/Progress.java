@@ -28,8 +28,11 @@ public final class Progress {
     public int done() { return done; }
 
     /** One more experiment finished. */
-    public void step() {
-        done++;
+    public void step() { step(1); }
+
+    /** n more experiments finished. */
+    public void step(int n) {
+        done += n;
         if (err == null) return;
         long now = System.nanoTime(), ms = (now - start) / 1_000_000;
         if (ms < QUIET_MILLIS || (now - lastPrint) < 1_000_000_000L) return;

@@ -22,7 +22,7 @@ import nci.tools.study.StudyResult.Measurement;
 import nci.tools.study.StudyResult.PairResult;
 
 /**
- * Runs a {@link Study} on one engine, sequentially, sharing the engine's activation cache across every pair and
+ * Runs a {@link Study} on one engine, in batches ({@link PatchEngine#runAll}), sharing the engine's activation cache across every pair and
  * experiment (the clean computations are done once; a patch before the first differing token is a cache hit).
  *
  * <p>Per pair: the clean run (input 0 unpatched), the counterfactual run (input 1 unpatched), then each
@@ -68,21 +68,29 @@ public final class StudyRunner {
             Pair p = study.pairs().get(k);
             List<int[]> inputs = p.inputs();
             Evaluator ev = new Evaluator(model, p, series);
-            PatchResult cleanRun = engine.run(inputs, Interventions.plain(0), RunOptions.DEFAULT);
-            ev.setClean(cleanRun);
-            Measurement clean = new Measurement("none", "", -1, -1, ev.evaluate(cleanRun), cleanRun.provenance(), cleanRun.stats());
-            progress.step();
-            PatchResult cfRun = engine.run(inputs, Interventions.plain(1), RunOptions.DEFAULT);
-            Measurement cf = new Measurement("counterfactual", "", -1, -1, ev.evaluate(cfRun), cfRun.provenance(), cfRun.stats());
-            progress.step();
+            // The two unpatched runs first (the clean one is the KL baseline), then each experiment as one batch:
+            // PatchEngine.runAll shares what the runs have in common and stacks the rest into large products.
+            List<PatchResult> plain = engine.runAll(inputs, List.of(Interventions.plain(0), Interventions.plain(1)), RunOptions.DEFAULT);
+            ev.setClean(plain.get(0));
+            double[][] plainValues = ev.evaluateAll(plain);
+            Measurement clean = new Measurement("none", "", -1, -1, plainValues[0], plain.get(0).provenance(), plain.get(0).stats());
+            Measurement cf = new Measurement("counterfactual", "", -1, -1, plainValues[1], plain.get(1).provenance(), plain.get(1).stats());
+            progress.step(2);
             List<ExperimentResult> exps = new ArrayList<>();
             for (int e = 0; e < study.experiments().size(); e++) {
-                List<Measurement> runs = new ArrayList<>();
-                for (Task t : plan.get(k).get(e)) {
-                    PatchResult r = engine.run(inputs, t.iv(), RunOptions.DEFAULT);
-                    runs.add(new Measurement(t.node(), t.position(), t.row(), t.col(), ev.evaluate(r),
-                            t.keepProvenance() ? r.provenance() : null, r.stats()));
-                    progress.step();
+                List<Task> tasks = plan.get(k).get(e);
+                List<Measurement> runs = new ArrayList<>(tasks.size());
+                for (int c0 = 0; c0 < tasks.size(); c0 += BATCH) {
+                    List<Task> chunk = tasks.subList(c0, Math.min(tasks.size(), c0 + BATCH));
+                    List<PatchResult> rs = engine.runAll(inputs, chunk.stream().map(Task::iv).toList(), RunOptions.DEFAULT);
+                    double[][] values = ev.evaluateAll(rs);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        Task t = chunk.get(i);
+                        PatchResult r = rs.get(i);
+                        runs.add(new Measurement(t.node(), t.position(), t.row(), t.col(), values[i],
+                                t.keepProvenance() ? r.provenance() : null, r.stats()));
+                    }
+                    progress.step(chunk.size());
                 }
                 exps.add(new ExperimentResult(e, study.experiments().get(e), runs, rowKeys.get(k).get(e), colKeys.get(k).get(e)));
             }
@@ -92,6 +100,9 @@ public final class StudyRunner {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         return new StudyResult(study, series, results, ms, engine.cache().stats(), engine.digest().hex());
     }
+
+    /** Runs per {@link PatchEngine#runAll} batch: large enough for big products, small enough for steady progress. */
+    private static final int BATCH = 64;
 
     private static List<Task> tasks(Study study, int e, Pair p, int nLayer, int nHead, List<String> rows, List<String> cols) {
         List<Task> out = new ArrayList<>();
@@ -151,6 +162,28 @@ public final class StudyRunner {
                 for (int p : positions(s.def())) cleanRows.computeIfAbsent(p, q -> model.logits(clean.hidden(), q * E, 1));
         }
 
+        /** The series of every run; the logits rows they need come from LM-head products of up to 256 rows. */
+        double[][] evaluateAll(List<PatchResult> runs) {
+            int[] ps = allPositions();
+            int rowsPerRun = ps.length, perProduct = Math.max(1, 256 / rowsPerRun);
+            double[][] out = new double[runs.size()][];
+            for (int c0 = 0; c0 < runs.size(); c0 += perProduct) {
+                int n = Math.min(perProduct, runs.size() - c0);
+                float[] h = new float[n * rowsPerRun * E];                                       // [n·P, E]
+                for (int j = 0; j < n; j++)
+                    for (int i = 0; i < rowsPerRun; i++)
+                        System.arraycopy(runs.get(c0 + j).hidden(), ps[i] * E, h, (j * rowsPerRun + i) * E, E);
+                float[] lg = model.logits(h, 0, n * rowsPerRun);                                 // [n·P, V]
+                for (int j = 0; j < n; j++) {
+                    Map<Integer, float[]> rows = new HashMap<>();
+                    for (int i = 0; i < rowsPerRun; i++)
+                        rows.put(ps[i], java.util.Arrays.copyOfRange(lg, (j * rowsPerRun + i) * V, (j * rowsPerRun + i + 1) * V));
+                    out[c0 + j] = evaluate(rows);
+                }
+            }
+            return out;
+        }
+
         int[] positions(Metric m) {
             if (m.positions() == null) return new int[] {T - 1};
             int[] out = new int[m.positions().length];
@@ -158,15 +191,22 @@ public final class StudyRunner {
             return out;
         }
 
-        double[] evaluate(PatchResult r) {
-            Map<Integer, float[]> rows = new HashMap<>();
+        /** Every position some series reads, ascending. */
+        private int[] allPositions() {
+            java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
+            for (Series s : series) for (int p : positions(s.def())) all.add(p);
+            return all.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** The series from the logits rows [V] of one run, by position. */
+        private double[] evaluate(Map<Integer, float[]> rows) {
             double[] out = new double[series.size()];
             for (int i = 0; i < out.length; i++) {
                 Series s = series.get(i);
                 int[] ps = positions(s.def());
                 double sum = 0;
                 for (int p : ps) {
-                    float[] row = rows.computeIfAbsent(p, q -> model.logits(r.hidden(), q * E, 1));   // [V]
+                    float[] row = rows.get(p);                                                         // [V]
                     sum += switch (s.def()) {
                         case Metric.Prob m -> Metrics.probabilities(row, 0, V, new int[] {pair.targets().get(s.target()).id()})[0];
                         case Metric.Logit m -> row[pair.targets().get(s.target()).id()];
