@@ -48,20 +48,28 @@ public final class Gemm {
     static final int MR = 4;
     /** Columns of C per micro-tile: two vectors (see the micro-kernels for why not three). */
     static final int NR = 2 * L;
-    /** Depth of a k slice: a packed B micro-panel (KC x NR floats, 16 KB at 8 lanes) stays in L1. */
+    /**
+     * Depth of a k slice: a packed B micro-panel (KC x NR floats, 16 KB at 8 lanes) stays in L1. Not part of the
+     * result (the running sums wait in C between slices), so free to tune.
+     */
     static final int KC = 256;
-    /** Columns per packed B block (a multiple of NR, about 256): a KC x NC block (256 KB) stays in L2. */
+    /** Columns per packed B block (a multiple of NR): a KC x NC block (256 KB) stays in L2. */
     static final int NC = NR * Math.max(1, (256 + NR - 1) / NR);
-    /** Rows per packed A block (a multiple of MR). */
+    /** Rows that sweep one B micro-panel before the next (a multiple of MR): their packed A (64 KB) stays in L2. */
     static final int MC = 64;
+    /**
+     * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
+     * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
+     */
+    static final int ROWPACK_M = 32;
     /** Below this many flops the pool hand-off costs more than it saves. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 22;
     /** The initial accumulator row when there is no bias. */
     private static final float[] ZEROS = new float[NR];
 
-    /** Per-thread buffers: B block [NC/NR][KC][NR], A block [MC/MR][KC][MR], an edge tile [MR][NR]. Reused. */
+    /** Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. */
     private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][] {new float[KC * NC], new float[MC * KC], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[KC * Math.max(NC, packedStride(NC))], new float[MR * NR]});
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
@@ -149,51 +157,82 @@ public final class Gemm {
             else Parallel.forRange(units, 1, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GU, Math.min(n, e * GU)));
             return;
         }
-        int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (!parallel) {
-            blocked(a, aOff, k, n, b, bias, c, cOff, 0, m, 0, n);
-        } else if (nPanels >= 2 * threads) {
-            // each thread packs and streams only its own columns of B (B is what costs memory traffic)
-            Parallel.forRange(nPanels, 1, (s, e) ->
-                    blocked(a, aOff, k, n, b, bias, c, cOff, 0, m, s * NR, Math.min(n, e * NR)));
-        } else {
-            Parallel.forRange(mPanels, 1, (s, e) ->
-                    blocked(a, aOff, k, n, b, bias, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
+        // A is packed once per chunk of rows, for all of k (a small copy next to the product: 1/n of its flops)
+        float[] ap = aBuffer(Math.min(m, MCHUNK), k);
+        int nPanels = (n + NR - 1) / NR;
+        for (int r0 = 0; r0 < m; r0 += MCHUNK) {
+            int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n;
+            packA(a, aOff + r0 * k, rows, k, ap);
+            int mPanels = (rows + MR - 1) / MR;
+            if (!parallel) {
+                blocked(ap, k, n, b, bias, c, cBase, 0, rows, 0, n);
+            } else if (nPanels >= 2 * threads) {
+                // each thread packs and streams only its own columns of B (B is what costs memory traffic)
+                Parallel.forRange(nPanels, 1, (s, e) ->
+                        blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
+            } else {
+                Parallel.forRange(mPanels, 1, (s, e) ->
+                        blocked(ap, k, n, b, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
+            }
         }
     }
 
-    /** C[i0..i1, j0..j1) (j0 a multiple of NR), all of k. */
-    private static void blocked(float[] a, int aOff, int k, int n, Mat b, float[] bias,
+    /** Rows of A packed at a time; B is packed (or streamed) once per chunk. */
+    private static final int MCHUNK = 256;
+
+    /** The calling thread's A-packing buffer, grown to the largest [MCHUNK][k] seen (pool threads only read it). */
+    private static final ThreadLocal<float[][]> APACK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    private static float[] aBuffer(int rows, int k) {
+        float[][] holder = APACK.get();
+        int need = Math.multiplyExact((rows + MR - 1) / MR * MR, k);
+        if (holder[0].length < need) holder[0] = new float[need];
+        return holder[0];
+    }
+
+    /** ap[t][p][r] = a[t*MR + r, p] for the row tiles t of a [rows, k] block; slots of rows past the end are never read. */
+    private static void packA(float[] a, int aOff, int rows, int k, float[] ap) {
+        for (int t = 0; t * MR < rows; t++) {
+            int base = t * k * MR, h = Math.min(MR, rows - t * MR);
+            for (int r = 0; r < h; r++) {
+                int src = aOff + (t * MR + r) * k;
+                for (int p = 0, d = base + r; p < k; p++, d += MR) ap[d] = a[src + p];
+            }
+        }
+    }
+
+    /** C[i0..i1, j0..j1) of a packed row chunk (i0 a multiple of MR, j0 of NR), all of k. */
+    private static void blocked(float[] ap, int k, int n, Mat b, float[] bias,
                                 float[] c, int cOff, int i0, int i1, int j0, int j1) {
         float[][] scratch = SCRATCH.get();
-        float[] bp = scratch[0], ap = scratch[1], tile = scratch[2];
+        float[] bp = scratch[0], tile = scratch[1];
+        boolean rowPack = i1 - i0 <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
+            int ldb = rowPack ? packedStride(nc) : NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                packB(b, pc, kc, jc, nc, bp);
+                if (rowPack) packRows(b, pc, kc, jc, nc, bp, ldb); else packPanels(b, pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(a, aOff, k, ic, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
-                        int bo = (jr / NR) * kc * NR;
                         int col = jc + jr;
                         // first k slice: the accumulators start from the bias row (or zeros), later ones from C
                         float[] init = !first ? null : bias != null ? bias : ZEROS;
                         int io = bias != null ? col : 0;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int h = Math.min(MR, mc - ir);
-                            int ao = (ir / MR) * kc * MR;
+                            int ao = (ic + ir) * k + pc * MR;   // tile (ic+ir)/MR, row p = pc
                             int co = cOff + (ic + ir) * n + col;
                             if (w == NR) {
-                                micro(h, ap, ao, bp, bo, kc, c, co, n, init, io);
+                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, ldb, kc, c, co, n, init, io);
                             } else { // column edge: run the same kernel on a zero-padded copy of the tile
                                 for (int r = 0; r < h; r++)
                                     for (int q = 0; q < NR; q++)
                                         tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                micro(h, ap, ao, bp, bo, kc, tile, 0, NR, null, 0);
+                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, ldb, kc, tile, 0, NR, null, 0);
                                 for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                             }
                         }
@@ -203,13 +242,13 @@ public final class Gemm {
         }
     }
 
-    private static void micro(int h, float[] ap, int ao, float[] bp, int bo, int kc,
+    private static void micro(int h, float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
                               float[] c, int co, int ldc, float[] init, int io) {
         switch (h) {
-            case 4 -> micro4(ap, ao, bp, bo, kc, c, co, ldc, init, io);
-            case 3 -> micro3(ap, ao, bp, bo, kc, c, co, ldc, init, io);
-            case 2 -> micro2(ap, ao, bp, bo, kc, c, co, ldc, init, io);
-            default -> micro1(ap, ao, bp, bo, kc, c, co, init, io);
+            case 4 -> micro4(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            case 3 -> micro3(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            case 2 -> micro2(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            default -> micro1(ap, ao, bp, bo, ldb, kc, c, co, init, io);
         }
     }
 
@@ -385,8 +424,13 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Packing
 
-    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc. Reads B row by row (sequential in memory). */
-    private static void packB(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+    /**
+     * Row stride of a packed B block nc wide: nc rounded up to NR, plus one more 64-byte line when that is an even
+     * number of lines. B's own row strides (768, 2304, 3072 floats) are multiples of 1 KB, so a micro-panel read
+     * down B's rows would map all its lines onto a few L1 sets; an odd number of lines walks all 64 sets.
+     */
+    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
+    private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
         int panels = (nc + NR - 1) / NR;
         for (int p = 0; p < kc; p++) {
@@ -406,16 +450,26 @@ public final class Gemm {
             }
         }
     }
+    static int packedStride(int nc) {
+        int ldb = (nc + NR - 1) / NR * NR;
+        int lines = ldb * Float.BYTES / 64;
+        return lines % 2 == 0 ? ldb + 64 / Float.BYTES : ldb;
+    }
 
-    /** ap[ir][p][r] = a[ic + ir*MR + r, pc + p]; slots of rows past mc are left as they are (never read). */
-    private static void packA(float[] a, int aOff, int k, int ic, int mc, int pc, int kc, float[] ap) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int base = (ir / MR) * kc * MR;
-            int h = Math.min(MR, mc - ir);
-            for (int r = 0; r < h; r++) {
-                int src = aOff + (ic + ir + r) * k + pc;
-                for (int p = 0, d = base + r; p < kc; p++, d += MR) ap[d] = a[src + p];
-            }
+    /**
+     * bp[p * ldb + q] = b[pc + p, jc + q] for q < nc, zero from nc up to the next multiple of NR: a row-by-row copy
+     * (B read sequentially, one contiguous run per row), so packing costs no more than streaming B once.
+     */
+    private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp, int ldb) {
+        MemorySegment seg = b.data();
+        int ub = S.loopBound(nc), padded = (nc + NR - 1) / NR * NR;
+        for (int p = 0; p < kc; p++) {
+            long row = b.byteOffset(pc + p, jc);
+            int dst = p * ldb;
+            for (int q = 0; q < ub; q += L)
+                FloatVector.fromMemorySegment(S, seg, row + (long) q * Float.BYTES, NATIVE).intoArray(bp, dst + q);
+            for (int q = ub; q < nc; q++) bp[dst + q] = seg.get(Mat.FLOAT, row + (long) q * Float.BYTES);
+            for (int q = nc; q < padded; q++) bp[dst + q] = 0f;
         }
     }
 
@@ -429,7 +483,7 @@ public final class Gemm {
     // accumulators + 3 B vectors + 4 broadcasts = 19 ymm registers and spills three accumulators to the stack
     // every iteration (measured ~30% of peak). 4 x 2 needs 8 + 2 + 4 = 14 and runs without spills.
 
-    private static void micro4(float[] ap, int ao, float[] bp, int bo, int kc,
+    private static void micro4(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
                                float[] c, int co, int ldc, float[] init, int io) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (init != null) {
@@ -441,7 +495,7 @@ public final class Gemm {
             c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
             c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         }
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -458,7 +512,7 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    private static void micro3(float[] ap, int ao, float[] bp, int bo, int kc,
+    private static void micro3(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
                                float[] c, int co, int ldc, float[] init, int io) {
         FloatVector c00, c01, c10, c11, c20, c21;
         if (init != null) {
@@ -469,7 +523,7 @@ public final class Gemm {
             c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
             c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         }
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -483,7 +537,7 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
     }
 
-    private static void micro2(float[] ap, int ao, float[] bp, int bo, int kc,
+    private static void micro2(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
                                float[] c, int co, int ldc, float[] init, int io) {
         FloatVector c00, c01, c10, c11;
         if (init != null) {
@@ -493,7 +547,7 @@ public final class Gemm {
             c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
             c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         }
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -504,7 +558,7 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
     }
 
-    private static void micro1(float[] ap, int ao, float[] bp, int bo, int kc,
+    private static void micro1(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
                                float[] c, int co, float[] init, int io) {
         FloatVector c00, c01;
         if (init != null) {
@@ -512,7 +566,7 @@ public final class Gemm {
         } else {
             c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         }
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
             c00 = FloatVector.fromArray(S, bp, bo).fma(av, c00);
             c01 = FloatVector.fromArray(S, bp, bo + L).fma(av, c01);
