@@ -99,6 +99,10 @@ public final class Gemm {
         runTransposed(a, aOff, m, k, bt, c, cOff);
     }
 
+    /**
+     * The scalar twin, in the vector path's order: c = bias (or 0), then c = fma(a[i,p], b[p,j], c) for increasing
+     * p. So it gives the vector path's bits exactly, and {@code -Dnci.vector=false} changes no result of matmul.
+     */
     public static void matmulScalar(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
@@ -108,7 +112,7 @@ public final class Gemm {
             for (int j = 0; j < n; j++) c[ci + j] = bias == null ? 0f : bias[j];
             for (int p = 0; p < k; p++) {
                 float av = a[aOff + i * k + p];
-                for (int j = 0; j < n; j++) c[ci + j] += av * b.get(p, j);
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(av, b.get(p, j), c[ci + j]);
             }
         }
     }
