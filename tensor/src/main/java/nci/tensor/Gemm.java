@@ -12,14 +12,16 @@ import java.nio.ByteOrder;
  * {@code matmul} is the fast path; {@code matmulScalar} is its scalar twin and reference.
  *
  * <h2>The vector path</h2>
- * GotoBLAS-style: the output is cut into {@code NC}-column blocks, the inner dimension into {@code KC}-deep
- * slices and the rows into {@code MC}-row blocks. For each (column block, k slice) a panel of B is packed into a
- * per-thread heap buffer as {@code [NC/NR][KC][NR]} (zero-padded past n), so the micro-kernel reads it
- * contiguously and the weights themselves can stay memory-mapped. A is packed per (row block, k slice) as
- * {@code [MC/MR][KC][MR]}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 2 vectors tile of C in
- * registers (8 accumulators), broadcasting one A value per row and loading two B vectors per k step.
+ * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, as
+ * {@code [rows/MR][k][MR]}. The output is cut into {@code NC}-column blocks and the inner dimension into
+ * {@code KC}-deep slices; for each (column block, k slice) the block of B is copied into a per-thread heap buffer
+ * (the weights themselves stay memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M},
+ * where packing is most of the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep
+ * each B micro-panel in groups of {@code MC}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 2 vectors tile
+ * of C in registers (8 accumulators), broadcasting one A value per row and loading two B vectors per k step.
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
+ * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k, read straight from bt's (mapped) rows, in register tiles of 4 rows of a
@@ -158,7 +160,7 @@ public final class Gemm {
         if (m == 1) { // one row: packing B would cost more than the product; stream B's rows instead
             int units = (n + GU - 1) / GU;
             if (!parallel || units < 2) gemv(a, aOff, k, b, bias, c, cOff, 0, n);
-            else Parallel.forRange(units, 1, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GU, Math.min(n, e * GU)));
+            else shared(units, threads, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GU, Math.min(n, e * GU)));
             return;
         }
         // A is packed once per chunk of rows, for all of k (a small copy next to the product: 1/n of its flops)
@@ -171,14 +173,33 @@ public final class Gemm {
             if (!parallel) {
                 blocked(ap, k, n, b, bias, c, cBase, 0, rows, 0, n);
             } else if (nPanels >= 2 * threads) {
-                // each thread packs and streams only its own columns of B (B is what costs memory traffic)
-                Parallel.forRange(nPanels, 1, (s, e) ->
+                // each chunk packs and streams only its own columns of B (B is what costs memory traffic)
+                shared(nPanels, threads, (s, e) ->
                         blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
             } else {
-                Parallel.forRange(mPanels, 1, (s, e) ->
+                shared(mPanels, threads, (s, e) ->
                         blocked(ap, k, n, b, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
             }
         }
+    }
+
+    /** Chunks per thread when work is shared out: small enough that a thread that starts late costs little. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    /**
+     * Runs body over [0, units) on the pool, in chunks that the threads claim one at a time. On this shared
+     * machine a pool thread often starts late or gets only part of a core; with a fixed half each, the caller then
+     * waited for it and two threads ran slower than one. Claiming lets the faster thread take the larger share.
+     * Which thread computes a chunk never changes its bits (the order of operations per element is fixed).
+     */
+    private static void shared(int units, int threads, Parallel.RangeBody body) {
+        int per = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
+        int chunks = (units + per - 1) / per;
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.forRange(Math.min(threads, chunks), 1, (s, e) -> {
+            for (int ch = next.getAndIncrement(); ch < chunks; ch = next.getAndIncrement())
+                body.run(ch * per, Math.min(units, (ch + 1) * per));
+        });
     }
 
     /** Rows of A packed at a time; B is packed (or streamed) once per chunk. */
@@ -326,10 +347,10 @@ public final class Gemm {
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, 0, n);
         } else if (n >= m) {
-            Parallel.forRange((n + JB - 1) / JB, 1, (s, e) ->
+            shared((n + JB - 1) / JB, threads, (s, e) ->
                     dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, s * JB, Math.min(n, e * JB)));
         } else {
-            Parallel.forRange((m + MR - 1) / MR, 1, (s, e) ->
+            shared((m + MR - 1) / MR, threads, (s, e) ->
                     dotBlocked(a, aOff, m, k, bt, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
         }
     }
