@@ -159,7 +159,9 @@ public final class Gemm {
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
         if (m == 1) { // one row: packing B would cost more than the product; stream B's rows instead
             int units = (n + GU - 1) / GU;
-            if (!parallel || units < 2) gemv(a, aOff, k, b, bias, c, cOff, 0, n);
+            // a second thread only pays when B is far too big for the caches (the LM head): measured on the
+            // [1,3072]x[3072,768] block it halved the speed (30 -> 18 GFLOP/s), both threads sharing one L3 stream
+            if (!parallel || units < 2 || 2L * n * k < GEMV_PARALLEL_MIN_FLOPS) gemv(a, aOff, k, b, bias, c, cOff, 0, n);
             else shared(units, threads, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GU, Math.min(n, e * GU)));
             return;
         }
@@ -279,6 +281,8 @@ public final class Gemm {
 
     /** Columns per GEMV block: its slice of the C row (4 KB) stays in L1 while B's rows stream past. */
     private static final int GC = 1024;
+    /** A single row is split over threads only from this many flops on (B of tens of MB, e.g. the LM head). */
+    private static final long GEMV_PARALLEL_MIN_FLOPS = 1L << 25;
     /** Columns per unit of work when the GEMV is split over threads. */
     private static final int GU = 128;
 

@@ -169,6 +169,23 @@ class GemmTest {
         }
     }
 
+    /** A single row big enough (>= 2^25 flops) for the GEMV to be split over threads: same bits as 1 thread and as the scalar twin. */
+    @Test
+    void bigSingleRowSplitOverThreads() {
+        int k = 768, n = 21846; // 2·k·n just above 2^25
+        float[] a = Check.gaussian(31, k, 1f);
+        Mat b = Mat.of(Check.gaussian(32, k * n, 1f), k, n);
+        float[] bias = Check.gaussian(33, n, 1f);
+        float[] c1 = new float[n], c2 = new float[n], ref = new float[n];
+        Parallel.setThreads(1);
+        Gemm.matmulVector(a, 0, 1, k, b, bias, c1, 0);
+        Parallel.setThreads(2);
+        Gemm.matmulVector(a, 0, 1, k, b, bias, c2, 0);
+        Gemm.matmulScalar(a, 0, 1, k, b, bias, ref, 0);
+        Check.sameBits("matmul m=1 n=" + n + " threads 1 vs 2", c1, c2);
+        Check.sameBits("matmul m=1 n=" + n + " vector vs scalar", ref, c1);
+    }
+
     /**
      * Rows computed alone (any subrange, any m) equal the same rows of a full-batch product, bit for bit: this also
      * holds the single-row GEMV path to the packed micro-kernels' order (several k slices, bias, a column tail).
