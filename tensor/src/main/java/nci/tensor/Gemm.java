@@ -12,26 +12,28 @@ import java.nio.ByteOrder;
  * {@code matmul} is the fast path; {@code matmulScalar} is its scalar twin and reference.
  *
  * <h2>The vector path</h2>
- * GotoBLAS-style: the output is cut into {@code NC}-column blocks, the inner dimension into {@code KC}-deep
- * slices and the rows into {@code MC}-row blocks. For each (column block, k slice) a panel of B is packed into a
- * per-thread heap buffer as {@code [NC/NR][KC][NR]} (zero-padded past n), so the micro-kernel reads it
- * contiguously and the weights themselves can stay memory-mapped. A is packed per (row block, k slice) as
- * {@code [MC/MR][KC][MR]}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 3 vectors tile of C in
- * registers (12 accumulators), broadcasting one A value per row and loading three B vectors per k step.
+ * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, as
+ * {@code [rows/MR][k][MR]}. The output is cut into {@code NC}-column blocks and the inner dimension into
+ * {@code KC}-deep slices; for each (column block, k slice) the block of B is copied into a per-thread heap buffer
+ * (the weights themselves stay memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M},
+ * where packing is most of the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep
+ * each B micro-panel in groups of {@code MC}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 2 vectors tile
+ * of C in registers (8 accumulators), broadcasting one A value per row and loading two B vectors per k step.
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
- * the segment into a per-slice partial-sum row (GEMV), with the same per-element operations as the micro-kernels.
+ * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
+ * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k, read straight from bt's (mapped) rows, in register tiles of 4 rows of a
- * x 3 rows of bt (12 accumulators). Streaming bt sequentially is what its m = 1 case needs.
+ * x 2 rows of bt (8 accumulators). Streaming bt sequentially is what its m = 1 case needs.
  *
  * <h2>Determinism</h2>
  * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
- * falls in, or the thread count: for each k slice {@code b = 0, 1, ...} (fixed {@code KC} boundaries),
- * {@code S_b = fma(a[p], b[p], ... fma(a[p0], b[p0], 0))} in increasing p, then
- * {@code c = bias + S_0} (or {@code S_0} without bias) and {@code c = c + S_b} for later slices. Work is split
- * over output tiles only, never over k. So results are bit-identical across runs, across thread counts, and a
- * row computed alone equals the same row computed inside a larger batch (the patching engine relies on this).
+ * falls in, the k slicing or the thread count: {@code c = bias[j]} (or 0), then {@code c = fma(a[i,p], b[p,j], c)}
+ * for p = 0, 1, ..., k-1, one rounding per step. Between k slices the running sum waits in C exactly (a float
+ * store and reload), so not even {@code KC} is part of the result. Work is split over output tiles only, never
+ * over k. So results are bit-identical across runs, across thread counts, and a row computed alone equals the
+ * same row computed inside a larger batch (the patching engine relies on this).
  * {@link #matmulTransposed} fixes its own order per element: lane-wise fma partial sums over the first
  * {@code loopBound(k)} indices (lane l takes p ≡ l mod L, in increasing p), reduced by {@link VMath#sum}'s
  * fixed tree, then {@code c = fma(a[p], bt[p], c)} for the remaining p; again the same for every m, n and split.
@@ -46,20 +48,30 @@ public final class Gemm {
 
     /** Rows of C per micro-tile. */
     static final int MR = 4;
-    /** Columns of C per micro-tile: three vectors. */
-    static final int NR = 3 * L;
-    /** Depth of a k slice: a packed B micro-panel (KC x NR floats, 24 KB at 8 lanes) stays in L1. */
+    /** Columns of C per micro-tile: two vectors (see the micro-kernels for why not three). */
+    static final int NR = 2 * L;
+    /**
+     * Depth of a k slice: a packed B micro-panel (KC x NR floats, 16 KB at 8 lanes) stays in L1. Not part of the
+     * result (the running sums wait in C between slices), so free to tune.
+     */
     static final int KC = 256;
-    /** Columns per packed B block (a multiple of NR, about 256): a KC x NC block (~270 KB) stays in L2. */
+    /** Columns per packed B block (a multiple of NR): a KC x NC block (256 KB) stays in L2. */
     static final int NC = NR * Math.max(1, (256 + NR - 1) / NR);
-    /** Rows per packed A block (a multiple of MR). */
+    /** Rows that sweep one B micro-panel before the next (a multiple of MR): their packed A (64 KB) stays in L2. */
     static final int MC = 64;
+    /**
+     * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
+     * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
+     */
+    static final int ROWPACK_M = 32;
     /** Below this many flops the pool hand-off costs more than it saves. */
-    private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+    private static final long PARALLEL_MIN_FLOPS = 1L << 22;
+    /** The initial accumulator row when there is no bias. */
+    private static final float[] ZEROS = new float[NR];
 
-    /** Per-thread packing buffers: B block [NC/NR][KC][NR], A block [MC/MR][KC][MR]. Reused across calls. */
+    /** Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. */
     private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][] {new float[KC * NC], new float[MC * KC]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[KC * Math.max(NC, packedStride(NC))], new float[MR * NR]});
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
@@ -89,6 +101,10 @@ public final class Gemm {
         runTransposed(a, aOff, m, k, bt, c, cOff);
     }
 
+    /**
+     * The scalar twin, in the vector path's order: c = bias (or 0), then c = fma(a[i,p], b[p,j], c) for increasing
+     * p. So it gives the vector path's bits exactly, and {@code -Dnci.vector=false} changes no result of matmul.
+     */
     public static void matmulScalar(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
@@ -98,7 +114,7 @@ public final class Gemm {
             for (int j = 0; j < n; j++) c[ci + j] = bias == null ? 0f : bias[j];
             for (int p = 0; p < k; p++) {
                 float av = a[aOff + i * k + p];
-                for (int j = 0; j < n; j++) c[ci + j] += av * b.get(p, j);
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(av, b.get(p, j), c[ci + j]);
             }
         }
     }
@@ -140,54 +156,111 @@ public final class Gemm {
             return;
         }
         int threads = Parallel.threads();
+        boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
         if (m == 1) { // one row: packing B would cost more than the product; stream B's rows instead
-            int blocks = (n + GC - 1) / GC;
-            if (threads == 1 || 2L * n * k < PARALLEL_MIN_FLOPS) gemv(a, aOff, k, b, bias, c, cOff, 0, n);
-            else Parallel.forRange(blocks, 1, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GC, Math.min(n, e * GC)));
+            int units = (n + GU - 1) / GU;
+            // a second thread only pays when B is far too big for the caches (the LM head): measured on the
+            // [1,3072]x[3072,768] block it halved the speed (30 -> 18 GFLOP/s), both threads sharing one L3 stream
+            if (!parallel || units < 2 || 2L * n * k < GEMV_PARALLEL_MIN_FLOPS) gemv(a, aOff, k, b, bias, c, cOff, 0, n);
+            else shared(units, threads, (s, e) -> gemv(a, aOff, k, b, bias, c, cOff, s * GU, Math.min(n, e * GU)));
             return;
         }
-        int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
-            blocked(a, aOff, k, n, b, bias, c, cOff, 0, m, 0, n);
-        } else if (nPanels >= 4 * threads || nPanels >= mPanels) {
-            // few rows (the usual case in patching) or many columns: each thread packs only its own B columns
-            Parallel.forRange(nPanels, 1, (s, e) ->
-                    blocked(a, aOff, k, n, b, bias, c, cOff, 0, m, s * NR, Math.min(n, e * NR)));
-        } else {
-            Parallel.forRange(mPanels, 1, (s, e) ->
-                    blocked(a, aOff, k, n, b, bias, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
+        // A is packed once per chunk of rows, for all of k (a small copy next to the product: 1/n of its flops)
+        float[] ap = aBuffer(Math.min(m, MCHUNK), k);
+        int nPanels = (n + NR - 1) / NR;
+        for (int r0 = 0; r0 < m; r0 += MCHUNK) {
+            int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n;
+            packA(a, aOff + r0 * k, rows, k, ap);
+            int mPanels = (rows + MR - 1) / MR;
+            if (!parallel) {
+                blocked(ap, k, n, b, bias, c, cBase, 0, rows, 0, n);
+            } else if (nPanels >= 2 * threads) {
+                // each chunk packs and streams only its own columns of B (B is what costs memory traffic)
+                shared(nPanels, threads, (s, e) ->
+                        blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
+            } else {
+                shared(mPanels, threads, (s, e) ->
+                        blocked(ap, k, n, b, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
+            }
         }
     }
 
-    /** C[i0..i1, j0..j1) (j0 a multiple of NR), all of k. */
-    private static void blocked(float[] a, int aOff, int k, int n, Mat b, float[] bias,
+    /** Chunks per thread when work is shared out: small enough that a thread that starts late costs little. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    /**
+     * Runs body over [0, units) on the pool, in chunks that the threads claim one at a time. On this shared
+     * machine a pool thread often starts late or gets only part of a core; with a fixed half each, the caller then
+     * waited for it and two threads ran slower than one. Claiming lets the faster thread take the larger share.
+     * Which thread computes a chunk never changes its bits (the order of operations per element is fixed).
+     */
+    private static void shared(int units, int threads, Parallel.RangeBody body) {
+        int per = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
+        int chunks = (units + per - 1) / per;
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.forRange(Math.min(threads, chunks), 1, (s, e) -> {
+            for (int ch = next.getAndIncrement(); ch < chunks; ch = next.getAndIncrement())
+                body.run(ch * per, Math.min(units, (ch + 1) * per));
+        });
+    }
+
+    /** Rows of A packed at a time; B is packed (or streamed) once per chunk. */
+    private static final int MCHUNK = 256;
+
+    /** The calling thread's A-packing buffer, grown to the largest [MCHUNK][k] seen (pool threads only read it). */
+    private static final ThreadLocal<float[][]> APACK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    private static float[] aBuffer(int rows, int k) {
+        float[][] holder = APACK.get();
+        int need = Math.multiplyExact((rows + MR - 1) / MR * MR, k);
+        if (holder[0].length < need) holder[0] = new float[need];
+        return holder[0];
+    }
+
+    /** ap[t][p][r] = a[t*MR + r, p] for the row tiles t of a [rows, k] block; slots of rows past the end are never read. */
+    private static void packA(float[] a, int aOff, int rows, int k, float[] ap) {
+        for (int t = 0; t * MR < rows; t++) {
+            int base = t * k * MR, h = Math.min(MR, rows - t * MR);
+            for (int r = 0; r < h; r++) {
+                int src = aOff + (t * MR + r) * k;
+                for (int p = 0, d = base + r; p < k; p++, d += MR) ap[d] = a[src + p];
+            }
+        }
+    }
+
+    /** C[i0..i1, j0..j1) of a packed row chunk (i0 a multiple of MR, j0 of NR), all of k. */
+    private static void blocked(float[] ap, int k, int n, Mat b, float[] bias,
                                 float[] c, int cOff, int i0, int i1, int j0, int j1) {
         float[][] scratch = SCRATCH.get();
-        float[] bp = scratch[0], ap = scratch[1];
+        float[] bp = scratch[0], tile = scratch[1];
+        boolean rowPack = i1 - i0 <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
+            int ldb = rowPack ? packedStride(nc) : NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                packB(b, pc, kc, jc, nc, bp);
+                if (rowPack) packRows(b, pc, kc, jc, nc, bp, ldb); else packPanels(b, pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(a, aOff, k, ic, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
-                        int bo = (jr / NR) * kc * NR;
                         int col = jc + jr;
+                        // first k slice: the accumulators start from the bias row (or zeros), later ones from C
+                        float[] init = !first ? null : bias != null ? bias : ZEROS;
+                        int io = bias != null ? col : 0;
                         for (int ir = 0; ir < mc; ir += MR) {
-                            int ao = (ir / MR) * kc * MR;
+                            int h = Math.min(MR, mc - ir);
+                            int ao = (ic + ir) * k + pc * MR;   // tile (ic+ir)/MR, row p = pc
                             int co = cOff + (ic + ir) * n + col;
-                            switch (Math.min(MR, mc - ir)) {
-                                case 4 -> micro4(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
-                                case 3 -> {
-                                    micro2(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
-                                    micro1(ap, ao + 2, bp, bo, kc, c, co + 2 * n, w, first, bias, col);
-                                }
-                                case 2 -> micro2(ap, ao, bp, bo, kc, c, co, n, w, first, bias, col);
-                                default -> micro1(ap, ao, bp, bo, kc, c, co, w, first, bias, col);
+                            if (w == NR) {
+                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, ldb, kc, c, co, n, init, io);
+                            } else { // column edge: run the same kernel on a zero-padded copy of the tile
+                                for (int r = 0; r < h; r++)
+                                    for (int q = 0; q < NR; q++)
+                                        tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
+                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, ldb, kc, tile, 0, NR, null, 0);
+                                for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                             }
                         }
                     }
@@ -196,37 +269,71 @@ public final class Gemm {
         }
     }
 
-    /** Columns per GEMV block: its partial-sum row (4 KB) stays in L1 while B's rows stream past. */
+    private static void micro(int h, float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        switch (h) {
+            case 4 -> micro4(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            case 3 -> micro3(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            case 2 -> micro2(ap, ao, bp, bo, ldb, kc, c, co, ldc, init, io);
+            default -> micro1(ap, ao, bp, bo, ldb, kc, c, co, init, io);
+        }
+    }
+
+    /** Columns per GEMV block: its slice of the C row (4 KB) stays in L1 while B's rows stream past. */
     private static final int GC = 1024;
+    /** A single row is split over threads only from this many flops on (B of tens of MB, e.g. the LM head). */
+    private static final long GEMV_PARALLEL_MIN_FLOPS = 1L << 25;
+    /** Columns per unit of work when the GEMV is split over threads. */
+    private static final int GU = 128;
 
     /**
-     * c[0, j0..j1) for a single row of a: per KC slice, tmp = Σ_p b[p, :]·a[p] (fma, increasing p, from zero),
-     * then c = tmp (+ bias) or c = c + tmp: exactly the micro-kernels' operations per element, with B read
-     * row by row, sequentially, straight from its segment.
+     * c[0, j0..j1) for a single row of a: c = bias (or 0), then c = fma(a[p], b[p, :], c) for p = 0, 1, ...:
+     * exactly the micro-kernels' operations per element, with B read row by row (four rows per pass over the
+     * C slice, so C is loaded and stored once per four rows), sequentially, straight from its segment.
      */
     private static void gemv(float[] a, int aOff, int k, Mat b, float[] bias, float[] c, int cOff, int j0, int j1) {
-        float[] tmp = SCRATCH.get()[1]; // the A-packing buffer (MC*KC >= GC floats) is free on this path
         MemorySegment seg = b.data();
+        long rs = (long) b.cols() * Float.BYTES;  // bytes between rows of B
         for (int jc = j0; jc < j1; jc += GC) {
             int nc = Math.min(GC, j1 - jc);
             int ub = S.loopBound(nc);
             VectorMask<Float> tail = S.indexInRange(ub, nc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                java.util.Arrays.fill(tmp, 0, nc, 0f);
-                for (int p = 0; p < kc; p++) {
-                    FloatVector av = FloatVector.broadcast(S, a[aOff + pc + p]);
-                    long row = b.byteOffset(pc + p, jc);
-                    for (int j = 0; j < ub; j += L)
-                        FloatVector.fromMemorySegment(S, seg, row + (long) j * Float.BYTES, NATIVE)
-                                .fma(av, FloatVector.fromArray(S, tmp, j)).intoArray(tmp, j);
-                    if (ub < nc)
-                        FloatVector.fromMemorySegment(S, seg, row + (long) ub * Float.BYTES, NATIVE, tail)
-                                .fma(av, FloatVector.fromArray(S, tmp, ub, tail)).intoArray(tmp, ub, tail);
+            int co = cOff + jc;
+            if (bias == null) java.util.Arrays.fill(c, co, co + nc, 0f);
+            else System.arraycopy(bias, jc, c, co, nc);
+            int p = 0;
+            for (; p + 4 <= k; p += 4) {
+                FloatVector a0 = FloatVector.broadcast(S, a[aOff + p]), a1 = FloatVector.broadcast(S, a[aOff + p + 1]);
+                FloatVector a2 = FloatVector.broadcast(S, a[aOff + p + 2]), a3 = FloatVector.broadcast(S, a[aOff + p + 3]);
+                long row = b.byteOffset(p, jc);
+                for (int j = 0; j < ub; j += L) {
+                    long o = row + (long) j * Float.BYTES;
+                    FloatVector acc = FloatVector.fromArray(S, c, co + j);
+                    acc = FloatVector.fromMemorySegment(S, seg, o, NATIVE).fma(a0, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + rs, NATIVE).fma(a1, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + 2 * rs, NATIVE).fma(a2, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + 3 * rs, NATIVE).fma(a3, acc);
+                    acc.intoArray(c, co + j);
                 }
-                boolean first = pc == 0;
-                int co = cOff + jc;
-                for (int j = 0; j < nc; j += L) store(FloatVector.fromArray(S, tmp, j, S.indexInRange(j, nc)), c, co, j, nc, first, bias, jc);
+                if (ub < nc) {
+                    long o = row + (long) ub * Float.BYTES;
+                    FloatVector acc = FloatVector.fromArray(S, c, co + ub, tail);
+                    acc = FloatVector.fromMemorySegment(S, seg, o, NATIVE, tail).fma(a0, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + rs, NATIVE, tail).fma(a1, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + 2 * rs, NATIVE, tail).fma(a2, acc);
+                    acc = FloatVector.fromMemorySegment(S, seg, o + 3 * rs, NATIVE, tail).fma(a3, acc);
+                    acc.intoArray(c, co + ub, tail);
+                }
+            }
+            for (; p < k; p++) {
+                FloatVector a0 = FloatVector.broadcast(S, a[aOff + p]);
+                long row = b.byteOffset(p, jc);
+                for (int j = 0; j < ub; j += L)
+                    FloatVector.fromMemorySegment(S, seg, row + (long) j * Float.BYTES, NATIVE)
+                            .fma(a0, FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
+                if (ub < nc)
+                    FloatVector.fromMemorySegment(S, seg, row + (long) ub * Float.BYTES, NATIVE, tail)
+                            .fma(a0, FloatVector.fromArray(S, c, co + ub, tail)).intoArray(c, co + ub, tail);
             }
         }
     }
@@ -244,10 +351,10 @@ public final class Gemm {
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, 0, n);
         } else if (n >= m) {
-            Parallel.forRange((n + JB - 1) / JB, 1, (s, e) ->
+            shared((n + JB - 1) / JB, threads, (s, e) ->
                     dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, s * JB, Math.min(n, e * JB)));
         } else {
-            Parallel.forRange((m + MR - 1) / MR, 1, (s, e) ->
+            shared((m + MR - 1) / MR, threads, (s, e) ->
                     dotBlocked(a, aOff, m, k, bt, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
         }
     }
@@ -263,14 +370,14 @@ public final class Gemm {
                 int h = Math.min(MR, i1 - i);
                 int j = jb;
                 if (h == MR) {
-                    for (; j + 3 <= je; j += 3) dot4x3(a, aOff + i * k, k, seg, bt.byteOffset(j, 0), c, cOff + i * n + j, n);
+                    for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, seg, bt.byteOffset(j, 0), c, cOff + i * n + j, n);
                     for (; j < je; j++)
                         for (int r = 0; r < MR; r++) dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(j, 0), c, cOff + (i + r) * n + j);
                 } else {
                     for (int r = 0; r < h; r++) {
                         int ao = aOff + (i + r) * k, co = cOff + (i + r) * n;
                         int jj = jb;
-                        for (; jj + 3 <= je; jj += 3) dot1x3(a, ao, k, seg, bt.byteOffset(jj, 0), c, co + jj);
+                        for (; jj + 2 <= je; jj += 2) dot1x2(a, ao, k, seg, bt.byteOffset(jj, 0), c, co + jj);
                         for (; jj < je; jj++) dot1x1(a, ao, k, seg, bt.byteOffset(jj, 0), c, co + jj);
                     }
                 }
@@ -281,56 +388,52 @@ public final class Gemm {
     /** Bytes between consecutive bt rows. */
     private static long rowBytes(int k) { return (long) k * Float.BYTES; }
 
-    /** c[r, q] for 4 a rows (stride k from ao) x 3 bt rows (from byte bo); c rows ldc apart. */
-    private static void dot4x3(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co, int ldc) {
+    /**
+     * c[r, q] for 4 a rows (stride k from ao) x 2 bt rows (from byte bo); c rows ldc apart. Two bt rows, not
+     * three: 4 x 3 needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads.
+     */
+    private static void dot4x2(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co, int ldc) {
         long rb = rowBytes(k);
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
         int ub = S.loopBound(k);
         for (int p = 0; p < ub; p += L) {
             long bp = bo + (long) p * Float.BYTES;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bt, bp, NATIVE);
             FloatVector b1 = FloatVector.fromMemorySegment(S, bt, bp + rb, NATIVE);
-            FloatVector b2 = FloatVector.fromMemorySegment(S, bt, bp + 2 * rb, NATIVE);
             FloatVector av = FloatVector.fromArray(S, a, ao + p);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
             av = FloatVector.fromArray(S, a, ao + k + p);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
             av = FloatVector.fromArray(S, a, ao + 2 * k + p);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
             av = FloatVector.fromArray(S, a, ao + 3 * k + p);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
         c[co] = dotTail(a, ao, k, ub, bt, bo, VMath.sum(c00));
         c[co + 1] = dotTail(a, ao, k, ub, bt, bo + rb, VMath.sum(c01));
-        c[co + 2] = dotTail(a, ao, k, ub, bt, bo + 2 * rb, VMath.sum(c02));
         c[co + ldc] = dotTail(a, ao + k, k, ub, bt, bo, VMath.sum(c10));
         c[co + ldc + 1] = dotTail(a, ao + k, k, ub, bt, bo + rb, VMath.sum(c11));
-        c[co + ldc + 2] = dotTail(a, ao + k, k, ub, bt, bo + 2 * rb, VMath.sum(c12));
         c[co + 2 * ldc] = dotTail(a, ao + 2 * k, k, ub, bt, bo, VMath.sum(c20));
         c[co + 2 * ldc + 1] = dotTail(a, ao + 2 * k, k, ub, bt, bo + rb, VMath.sum(c21));
-        c[co + 2 * ldc + 2] = dotTail(a, ao + 2 * k, k, ub, bt, bo + 2 * rb, VMath.sum(c22));
         c[co + 3 * ldc] = dotTail(a, ao + 3 * k, k, ub, bt, bo, VMath.sum(c30));
         c[co + 3 * ldc + 1] = dotTail(a, ao + 3 * k, k, ub, bt, bo + rb, VMath.sum(c31));
-        c[co + 3 * ldc + 2] = dotTail(a, ao + 3 * k, k, ub, bt, bo + 2 * rb, VMath.sum(c32));
     }
 
-    private static void dot1x3(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co) {
+    private static void dot1x2(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co) {
         long rb = rowBytes(k);
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+        FloatVector c0 = FloatVector.zero(S), c1 = c0;
         int ub = S.loopBound(k);
         for (int p = 0; p < ub; p += L) {
             long bp = bo + (long) p * Float.BYTES;
             FloatVector av = FloatVector.fromArray(S, a, ao + p);
             c0 = av.fma(FloatVector.fromMemorySegment(S, bt, bp, NATIVE), c0);
             c1 = av.fma(FloatVector.fromMemorySegment(S, bt, bp + rb, NATIVE), c1);
-            c2 = av.fma(FloatVector.fromMemorySegment(S, bt, bp + 2 * rb, NATIVE), c2);
         }
         c[co] = dotTail(a, ao, k, ub, bt, bo, VMath.sum(c0));
         c[co + 1] = dotTail(a, ao, k, ub, bt, bo + rb, VMath.sum(c1));
-        c[co + 2] = dotTail(a, ao, k, ub, bt, bo + 2 * rb, VMath.sum(c2));
     }
 
     private static void dot1x1(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co) {
@@ -350,8 +453,13 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Packing
 
-    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc. Reads B row by row (sequential in memory). */
-    private static void packB(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+    /**
+     * Row stride of a packed B block nc wide: nc rounded up to NR, plus one more 64-byte line when that is an even
+     * number of lines. B's own row strides (768, 2304, 3072 floats) are multiples of 1 KB, so a micro-panel read
+     * down B's rows would map all its lines onto a few L1 sets; an odd number of lines walks all 64 sets.
+     */
+    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
+    private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
         int panels = (nc + NR - 1) / NR;
         for (int p = 0; p < kc; p++) {
@@ -364,7 +472,6 @@ public final class Gemm {
                 if (w == NR) {
                     FloatVector.fromMemorySegment(S, seg, src, NATIVE).intoArray(bp, dst);
                     FloatVector.fromMemorySegment(S, seg, src + (long) L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
-                    FloatVector.fromMemorySegment(S, seg, src + 2L * L * Float.BYTES, NATIVE).intoArray(bp, dst + 2 * L);
                 } else {
                     for (int q = 0; q < NR; q++)
                         bp[dst + q] = q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f;
@@ -372,103 +479,127 @@ public final class Gemm {
             }
         }
     }
+    static int packedStride(int nc) {
+        int ldb = (nc + NR - 1) / NR * NR;
+        int lines = ldb * Float.BYTES / 64;
+        return lines % 2 == 0 ? ldb + 64 / Float.BYTES : ldb;
+    }
 
-    /** ap[ir][p][r] = a[ic + ir*MR + r, pc + p]; rows past mc are zero (and never read). */
-    private static void packA(float[] a, int aOff, int k, int ic, int mc, int pc, int kc, float[] ap) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int base = (ir / MR) * kc * MR;
-            for (int r = 0; r < MR; r++) {
-                int d = base + r;
-                if (ir + r < mc) {
-                    int src = aOff + (ic + ir + r) * k + pc;
-                    for (int p = 0; p < kc; p++, d += MR) ap[d] = a[src + p];
-                } else {
-                    for (int p = 0; p < kc; p++, d += MR) ap[d] = 0f;
-                }
-            }
+    /**
+     * bp[p * ldb + q] = b[pc + p, jc + q] for q < nc, zero from nc up to the next multiple of NR: a row-by-row copy
+     * (B read sequentially, one contiguous run per row), so packing costs no more than streaming B once.
+     */
+    private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp, int ldb) {
+        MemorySegment seg = b.data();
+        int ub = S.loopBound(nc), padded = (nc + NR - 1) / NR * NR;
+        for (int p = 0; p < kc; p++) {
+            long row = b.byteOffset(pc + p, jc);
+            int dst = p * ldb;
+            for (int q = 0; q < ub; q += L)
+                FloatVector.fromMemorySegment(S, seg, row + (long) q * Float.BYTES, NATIVE).intoArray(bp, dst + q);
+            for (int q = ub; q < nc; q++) bp[dst + q] = seg.get(Mat.FLOAT, row + (long) q * Float.BYTES);
+            for (int q = nc; q < padded; q++) bp[dst + q] = 0f;
         }
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Micro-kernels: an h x NR tile of C (h = 4, 2, 1) over one k slice. All three perform exactly the same
-    // operations per element, so which one a row lands in never changes its bits.
+    // Micro-kernels: an h x NR tile of C (h = 4, 3, 2, 1; NR = two vectors) over one k slice. The accumulators
+    // start from init[io..io+NR) for every row (the bias row or zeros, first k slice) or from C (later slices),
+    // take one fma per p in increasing p, and go back to C: so every kernel performs exactly the same operations
+    // per element, and which kernel a row lands in, or where the k slices are cut, never changes its bits.
+    //
+    // Why 4 x 2 vectors and not 4 x 3: C2 schedules all loads of the loop body first, so 4 x 3 needs 12
+    // accumulators + 3 B vectors + 4 broadcasts = 19 ymm registers and spills three accumulators to the stack
+    // every iteration (measured ~30% of peak). 4 x 2 needs 8 + 2 + 4 = 14 and runs without spills.
 
-    private static void micro4(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc, int w, boolean first, float[] bias, int col) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00;
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+    private static void micro4(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
+                               float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        }
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
             av = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
             av = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
         }
-        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
-        co += ldc;
-        store(c10, c, co, 0, w, first, bias, col); store(c11, c, co, L, w, first, bias, col); store(c12, c, co, 2 * L, w, first, bias, col);
-        co += ldc;
-        store(c20, c, co, 0, w, first, bias, col); store(c21, c, co, L, w, first, bias, col); store(c22, c, co, 2 * L, w, first, bias, col);
-        co += ldc;
-        store(c30, c, co, 0, w, first, bias, col); store(c31, c, co, L, w, first, bias, col); store(c32, c, co, 2 * L, w, first, bias, col);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    private static void micro2(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc, int w, boolean first, float[] bias, int col) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+    private static void micro3(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
+                               float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c10, c11, c20, c21;
+        if (init != null) {
+            c00 = c10 = c20 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        }
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
+            av = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
         }
-        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
-        co += ldc;
-        store(c10, c, co, 0, w, first, bias, col); store(c11, c, co, L, w, first, bias, col); store(c12, c, co, 2 * L, w, first, bias, col);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
     }
 
-    private static void micro1(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int w, boolean first, float[] bias, int col) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+    private static void micro2(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
+                               float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c10, c11;
+        if (init != null) {
+            c00 = c10 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        }
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
+            av = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+    }
+
+    private static void micro1(float[] ap, int ao, float[] bp, int bo, int ldb, int kc,
+                               float[] c, int co, float[] init, int io) {
+        FloatVector c00, c01;
+        if (init != null) {
+            c00 = FloatVector.fromArray(S, init, io); c01 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        }
+        for (int p = 0; p < kc; p++, ao += MR, bo += ldb) {
             FloatVector av = FloatVector.broadcast(S, ap[ao]);
             c00 = FloatVector.fromArray(S, bp, bo).fma(av, c00);
             c01 = FloatVector.fromArray(S, bp, bo + L).fma(av, c01);
-            c02 = FloatVector.fromArray(S, bp, bo + 2 * L).fma(av, c02);
         }
-        store(c00, c, co, 0, w, first, bias, col); store(c01, c, co, L, w, first, bias, col); store(c02, c, co, 2 * L, w, first, bias, col);
-    }
-
-    /**
-     * Writes lanes [v0, v0+L) of a tile row (only those below w, the panel's valid width) to c at co + v0:
-     * first k slice: c = acc (+ bias); later slices: c = c + acc.
-     */
-    private static void store(FloatVector acc, float[] c, int co, int v0, int w, boolean first, float[] bias, int col) {
-        if (v0 + L <= w) {
-            FloatVector r;
-            if (!first) r = FloatVector.fromArray(S, c, co + v0).add(acc);
-            else if (bias != null) r = acc.add(FloatVector.fromArray(S, bias, col + v0));
-            else r = acc;
-            r.intoArray(c, co + v0);
-        } else if (v0 < w) {
-            VectorMask<Float> mask = S.indexInRange(v0, w);
-            FloatVector r;
-            if (!first) r = FloatVector.fromArray(S, c, co + v0, mask).add(acc);
-            else if (bias != null) r = acc.add(FloatVector.fromArray(S, bias, col + v0, mask));
-            else r = acc;
-            r.intoArray(c, co + v0, mask);
-        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
     }
 }

@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Gemm's vector path against its scalar twin. Tolerance per element (i, j):
- * 2·(√k + 1)·eps·(Σ_p |a_ip|·|b_pj| + |bias_j|), eps = 2⁻²³: both are fp32 sums of the same k products in
- * different orders (blocked fma vs. sequential mul-add), each within a few eps of Σ|a||b| in practice.
+ * Gemm's vector path against its scalar twin. matmul: both compute c = bias, then c = fma(a, b, c) in increasing p,
+ * so they must agree bit for bit, and the scalar twin is held to a double-precision reference within
+ * 2·(√k + 1)·eps·(Σ_p |a_ip|·|b_pj| + |bias_j|), eps = 2⁻²³. matmulTransposed sums in another (lane-blocked)
+ * order than its scalar twin, so there the same tolerance applies between the two.
  */
 class GemmTest {
     private static final int L = VectorInfo.lanes();
@@ -34,6 +35,9 @@ class GemmTest {
                 {0, 17, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {1, L - 1, L + 1}, {4, L + 1, L - 1},
                 {2, 15, 3}, {3, 17, 1}, {5, Gemm.NR + 1, Gemm.KC + 1}, {7, 767, 64}, {5, 767, 767},
                 {9, 3073, 40}, {70, 300, 300}, {1, 1, 3073}, {130, 2 * Gemm.NC + 5, 33},
+                // both B packings (up to ROWPACK_M rows: row copies; above: micro-panels), several A chunks
+                {Gemm.ROWPACK_M, Gemm.NR * 5 + 3, Gemm.KC + 9}, {Gemm.ROWPACK_M + 1, Gemm.NR * 5 + 3, Gemm.KC + 9},
+                {Gemm.MC + 3, 2 * Gemm.NR, 7}, {301, 37, 20},
         };
         for (int[] x : mnk) {
             s.add(Arguments.of(x[0], x[1], x[2], true));
@@ -76,7 +80,15 @@ class GemmTest {
         java.util.Arrays.fill(got, 42f);
         Gemm.matmulScalar(a, aOff, m, k, b, bias, ref, cOff);
         Gemm.matmulVector(a, aOff, m, k, b, bias, got, cOff);
-        Check.close("matmul c", ref, cOff, got, cOff, m * n, tol(a, aOff, m, k, bv, n, bias));
+        float[] exact = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double sum = bias == null ? 0 : bias[j];
+                for (int p = 0; p < k; p++) sum += (double) a[aOff + i * k + p] * bv[p * n + j];
+                exact[i * n + j] = (float) sum;
+            }
+        Check.close("matmul scalar c vs double reference", exact, 0, ref, cOff, m * n, tol(a, aOff, m, k, bv, n, bias));
+        Check.sameBits("matmul vector c vs scalar c", ref, got);
         // nothing written outside c[cOff, cOff + m*n)
         assertTrue(got[0] == 42f && got[1] == 42f && got[cOff + m * n] == 42f, "matmul wrote outside c");
     }
@@ -157,6 +169,23 @@ class GemmTest {
         }
     }
 
+    /** A single row big enough (>= 2^25 flops) for the GEMV to be split over threads: same bits as 1 thread and as the scalar twin. */
+    @Test
+    void bigSingleRowSplitOverThreads() {
+        int k = 768, n = 21846; // 2·k·n just above 2^25
+        float[] a = Check.gaussian(31, k, 1f);
+        Mat b = Mat.of(Check.gaussian(32, k * n, 1f), k, n);
+        float[] bias = Check.gaussian(33, n, 1f);
+        float[] c1 = new float[n], c2 = new float[n], ref = new float[n];
+        Parallel.setThreads(1);
+        Gemm.matmulVector(a, 0, 1, k, b, bias, c1, 0);
+        Parallel.setThreads(2);
+        Gemm.matmulVector(a, 0, 1, k, b, bias, c2, 0);
+        Gemm.matmulScalar(a, 0, 1, k, b, bias, ref, 0);
+        Check.sameBits("matmul m=1 n=" + n + " threads 1 vs 2", c1, c2);
+        Check.sameBits("matmul m=1 n=" + n + " vector vs scalar", ref, c1);
+    }
+
     /**
      * Rows computed alone (any subrange, any m) equal the same rows of a full-batch product, bit for bit: this also
      * holds the single-row GEMV path to the packed micro-kernels' order (several k slices, bias, a column tail).
@@ -178,6 +207,26 @@ class GemmTest {
             Gemm.matmulTransposedVector(a, r[0] * k, rows, k, bt, partT, 0);
             Check.sameBits("matmul rows " + r[0] + ".." + r[1], java.util.Arrays.copyOfRange(full, r[0] * n, r[1] * n), part);
             Check.sameBits("matmulTransposed rows " + r[0] + ".." + r[1], java.util.Arrays.copyOfRange(fullT, r[0] * n, r[1] * n), partT);
+        }
+    }
+
+    /**
+     * The same across the driver's internal boundaries: rows alone, in a batch small enough for row-copy packing
+     * of B, in one that uses micro-panels, and in one of several A chunks all give the same bits for a row.
+     */
+    @Test
+    void rowsAreIndependentOfPackingAndChunks() {
+        int m = 301, n = 3 * Gemm.NR + 5, k = Gemm.KC + 70;
+        float[] a = Check.gaussian(21, m * k, 1f);
+        Mat b = unalignedMat(Check.gaussian(22, k * n, 1f), k, n);
+        float[] bias = Check.gaussian(23, n, 1f);
+        float[] full = new float[m * n];
+        Gemm.matmulVector(a, 0, m, k, b, bias, full, 0);
+        for (int[] r : new int[][] {{0, 1}, {0, 2}, {3, 3 + Gemm.ROWPACK_M}, {3, 4 + Gemm.ROWPACK_M}, {250, 301}, {299, 301}}) {
+            int rows = r[1] - r[0];
+            float[] part = new float[rows * n];
+            Gemm.matmulVector(a, r[0] * k, rows, k, b, bias, part, 0);
+            Check.sameBits("matmul rows " + r[0] + ".." + r[1] + " of " + m, java.util.Arrays.copyOfRange(full, r[0] * n, r[1] * n), part);
         }
     }
 
