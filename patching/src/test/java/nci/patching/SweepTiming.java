@@ -64,7 +64,7 @@ public final class SweepTiming {
         }
         if (args.length > 2 && args[2].equals("symbolic")) {                 // profile runAll on a warm cache
             PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
-            List<Intervention> ivs = interventions(model.config().nLayer(), clean.length);
+            List<Intervention> ivs = BatchTest.nodeAndPosition(model.config().nLayer(), clean.length);
             for (int i = 0; i < 200; i++) {
                 long s = System.nanoTime();
                 eng.runAll(List.of(clean, cf), ivs, RunOptions.DEFAULT);
@@ -97,7 +97,7 @@ public final class SweepTiming {
         if (args.length > 2 && args[2].equals("sweeps")) return;
         // Where the time goes (warm JIT): the batch alone, the batch on a warm cache (symbolic phase + bookkeeping),
         // the LM-head product over the distinct last rows, the metrics.
-        List<Intervention> ivs = interventions(model.config().nLayer(), clean.length);
+        List<Intervention> ivs = BatchTest.nodeAndPosition(model.config().nLayer(), clean.length);
         int V = model.config().vocabSize(), E = model.config().nEmbd();
         for (int i = 0; i < 3; i++) {
             PatchEngine eng = new PatchEngine(model, digest, new ActivationCache(2L << 30));
@@ -148,7 +148,7 @@ public final class SweepTiming {
     static void unoptimised(PatchEngine eng, int[] clean, int[] cf, int[] targets,
                             List<float[]> hidden, List<double[]> probs, List<double[]> logits) {
         List<int[]> inputs = List.of(clean, cf);
-        List<Intervention> ivs = interventions(eng.model().config().nLayer(), clean.length);
+        List<Intervention> ivs = BatchTest.nodeAndPosition(eng.model().config().nLayer(), clean.length);
         int V = eng.model().config().vocabSize(), E = eng.model().config().nEmbd();
         for (Intervention iv : ivs) {
             PatchResult r = eng.run(inputs, iv, RunOptions.DEFAULT);
@@ -157,16 +157,6 @@ public final class SweepTiming {
             probs.add(Metrics.probabilities(lg, 0, V, targets));
             logits.add(Metrics.logits(lg, 0, V, targets));
         }
-    }
-
-    /** The node × position sweep's experiments, in Sweeps' order. */
-    static List<Intervention> interventions(int nLayer, int T) {
-        List<Intervention> ivs = new ArrayList<>();
-        ivs.add(Interventions.plain(0));
-        for (int l = nLayer - 1; l >= 0; l--)
-            for (Node node : List.of(new Node.Mlp(l), new Node.Attn(l)))
-                for (int p = 0; p < T; p++) ivs.add(Interventions.nodeAtPosition(node, p, 1, 0));
-        return ivs;
     }
 
     static long cpuNanos() {
