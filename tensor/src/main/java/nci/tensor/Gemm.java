@@ -170,15 +170,19 @@ public final class Gemm {
         }
         // A is packed once per chunk of rows, for all of k (a small copy next to the product: 1/n of its flops)
         float[] ap = aBuffer(Math.min(m, MCHUNK), k);
-        int nPanels = (n + NR - 1) / NR;
+        int nPanels = (n + NR - 1) / NR, nBlocks = (n + NC - 1) / NC;
         for (int r0 = 0; r0 < m; r0 += MCHUNK) {
             int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n;
             packA(a, aOff + r0 * k, rows, k, ap);
             int mPanels = (rows + MR - 1) / MR;
             if (!parallel) {
                 blocked(ap, k, n, b, bias, c, cBase, 0, rows, 0, n);
+            } else if (nBlocks >= 2 * threads) {
+                // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
+                // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
+                shared(nBlocks, threads, (s, e) ->
+                        blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NC, Math.min(n, e * NC)));
             } else if (nPanels >= 2 * threads) {
-                // each chunk packs and streams only its own columns of B (B is what costs memory traffic)
                 shared(nPanels, threads, (s, e) ->
                         blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
             } else {
