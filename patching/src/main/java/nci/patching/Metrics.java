@@ -2,8 +2,9 @@ package nci.patching;
 
 /**
  * Read-outs of a patched run, over logits [T, V] row-major (or a single row [V] with row = 0).
- * Softmax and logs are evaluated in double with the max subtracted, so tiny probabilities (1e-10)
- * keep their relative precision.
+ * The softmax normaliser is {@link nci.tensor.Softmax#logSumExp} (max subtracted, vectorised exps, block sums in
+ * double); probabilities are exp(logit - logSumExp) in double, so tiny ones (1e-10, 1e-30) keep their relative
+ * precision.
  */
 public final class Metrics {
     private Metrics() {}
@@ -11,12 +12,7 @@ public final class Metrics {
     /** log Σ_v exp(logits[row, v]). */
     public static double logSumExp(float[] logits, int row, int V) {
         check(logits, row, V);
-        int o = row * V;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < V; v++) max = Math.max(max, logits[o + v]);
-        double s = 0;
-        for (int v = 0; v < V; v++) s += Math.exp(logits[o + v] - max);
-        return max + Math.log(s);
+        return nci.tensor.Softmax.logSumExp(logits, row * V, V);
     }
 
     /** softmax(logits[row])[id] for each id. */

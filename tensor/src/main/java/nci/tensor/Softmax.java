@@ -47,6 +47,48 @@ public final class Softmax {
         if (ub < len) FloatVector.fromArray(S, x, off + ub, tail).mul(vinv).intoArray(x, off + ub, tail);
     }
 
+    /** Elements per float partial sum in {@link #logSumExp}: bounds the float rounding error of each block (~1e-5 relative). */
+    private static final int LSE_BLOCK = 1024;
+
+    /**
+     * log Σ exp(x[off..off+len)), stably (max subtracted), without writing x: the normaliser of a softmax over a
+     * vocabulary. Vector path: {@link VMath#exp} per lane, float lane sums over blocks of {@code LSE_BLOCK}
+     * elements added into a double, in a fixed order (same bits every run). Scalar twin: {@link Math#exp} in double.
+     * Empty input: -inf.
+     */
+    public static double logSumExp(float[] x, int off, int len) {
+        if (off < 0 || len < 0 || (long) off + len > x.length)
+            throw new IllegalArgumentException("range [" + off + ", " + ((long) off + len) + ") outside an array of " + x.length);
+        if (len == 0) return Double.NEGATIVE_INFINITY;
+        if (!VectorInfo.ENABLED) return logSumExpScalar(x, off, len);
+        int ub = S.loopBound(len);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < ub; i += L) vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
+        float max = VMath.max(vmax);
+        for (int i = ub; i < len; i++) max = Math.max(max, x[off + i]);
+        if (max == Float.POSITIVE_INFINITY || Float.isNaN(max)) return max;
+        if (max == Float.NEGATIVE_INFINITY) return Double.NEGATIVE_INFINITY;
+        FloatVector vm = FloatVector.broadcast(S, max);
+        double sum = 0;
+        for (int b = 0; b < ub; b += LSE_BLOCK) {
+            int be = Math.min(ub, b + LSE_BLOCK);
+            FloatVector vsum = FloatVector.zero(S);
+            for (int i = b; i < be; i += L) vsum = vsum.add(VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
+            sum += VMath.sum(vsum);
+        }
+        for (int i = ub; i < len; i++) sum += Math.exp((double) x[off + i] - max);
+        return max + Math.log(sum);
+    }
+
+    static double logSumExpScalar(float[] x, int off, int len) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = off; i < off + len; i++) max = Math.max(max, x[i]);
+        if (Double.isInfinite(max) || Double.isNaN(max)) return max;
+        double s = 0;
+        for (int i = off; i < off + len; i++) s += Math.exp(x[i] - max);
+        return max + Math.log(s);
+    }
+
     public static void inPlaceScalar(float[] x, int off, int len) {
         if (len == 0) return;
         float max = Float.NEGATIVE_INFINITY;

@@ -2,7 +2,9 @@ package nci.tensor;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,6 +102,36 @@ class ElementwiseTest {
             if (n > 0) assertEquals(1.0, sum, 1e-4, "softmax n=" + n + " sums to 1");
             for (int i = 0; i < 4; i++) assertEquals(x[i], got[i], "softmax touched x[" + i + "] before off");
         }
+    }
+
+    /**
+     * logSumExp against a double-precision reference: on random rows of every test size and a vocabulary-sized one,
+     * with the max far from 0, and on known values; x is left untouched; edge cases (empty, all -inf, +inf, NaN).
+     */
+    @Test
+    void logSumExpMatchesDoubleReference() {
+        int[] sizes = java.util.stream.IntStream.concat(java.util.Arrays.stream(Check.sizes()), java.util.stream.IntStream.of(50257)).toArray();
+        for (int n : sizes) {
+            if (n == 0) continue;
+            float[] x = Check.gaussian(n + 7, n + 3, 4f);
+            for (int i = 0; i < x.length; i++) x[i] += 30f;                  // logits are rarely centred on 0
+            float[] before = x.clone();
+            double ref = Softmax.logSumExpScalar(x, 3, n);
+            double got = Softmax.logSumExp(x, 3, n);
+            assertEquals(ref, got, 1e-5 * Math.abs(ref) + 1e-5, "logSumExp n=" + n);
+            assertArrayEquals(before, x, "logSumExp changed x (n=" + n + ")");
+        }
+        float[] known = {0f, (float) Math.log(3), (float) Math.log(4)};        // 1 + 3 + 4 = 8
+        assertEquals(Math.log(8), Softmax.logSumExp(known, 0, 3), 1e-6);
+        assertEquals(Double.NEGATIVE_INFINITY, Softmax.logSumExp(known, 1, 0));
+        float[] ninf = new float[20];
+        java.util.Arrays.fill(ninf, Float.NEGATIVE_INFINITY);
+        assertEquals(Double.NEGATIVE_INFINITY, Softmax.logSumExp(ninf, 0, 20));
+        ninf[13] = Float.POSITIVE_INFINITY;
+        assertEquals(Double.POSITIVE_INFINITY, Softmax.logSumExp(ninf, 0, 20));
+        ninf[5] = Float.NaN;
+        assertTrue(Double.isNaN(Softmax.logSumExp(ninf, 0, 20)), "NaN in, NaN out");
+        assertThrows(IllegalArgumentException.class, () -> Softmax.logSumExp(known, 2, 2));
     }
 
     @Test
