@@ -138,6 +138,11 @@ public final class Gpt2Model implements AutoCloseable {
     private static final int NORM_ROWS = 64;
     /** Rows per chunk of the activation (~4 us a row of 3072 at gelu_new): up to 16 rows on the calling thread. */
     private static final int ACT_ROWS = 16;
+    /**
+     * Attention work (T²·d) per chunk of (sequence, head) jobs: 2^17 is ~25 us (one head at T = 32, d = 64 measured
+     * 13 us, at T = 128 84 us), so the 12 heads of one short sequence (T = 8: ~1 us each) stay on the calling thread.
+     */
+    private static final int ATTN_CHUNK_WORK = 1 << 17;
 
     /**
      * Forward of a batch of equal-length sequences, as a flat sequence of layer calls over buffers allocated once.
@@ -182,7 +187,7 @@ public final class Gpt2Model implements AutoCloseable {
             float[] probs = all ? new float[b * h * T * T] : null;                        // [B, H, T, T]
             // attention: x += c_proj(attn(c_attn(ln_1(x)))); ln holds ln_1(x)
             Gemm.matmul(ln, 0, rows, e, w.attnW(), w.attnB(), qkv, 0);
-            Parallel.forChunks(b * h, 1, (start, end) -> {
+            Parallel.forChunks(b * h, (int) Math.max(1, ATTN_CHUNK_WORK / ((long) T * T * d)), (start, end) -> {
                 for (int job = start; job < end; job++) {
                     int seq = job / h, head = job % h, base = seq * T * 3 * e;
                     Attention.causal(qkv, base + head * d, 3 * e, qkv, base + e + head * d, 3 * e,
