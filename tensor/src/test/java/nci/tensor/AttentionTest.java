@@ -65,6 +65,69 @@ class AttentionTest {
             for (int s = 0; s < T; s++) assertEquals(-7f, pGot[2 + t * T + s], name + ": probs row " + t + " before rowStart written");
     }
 
+    /**
+     * A row computed from rowStart equals the same row of a full pass bit for bit (the patching engine relies on
+     * it), whatever the parity of rowStart (the vector path pairs rows from rowStart), in both twins.
+     */
+    @Test
+    void rowsFromRowStartEqualTheFullPass() {
+        int l = VectorInfo.lanes();
+        for (int T : new int[] {1, 2, 7, 37, 4 * l + 1}) {
+            for (int d : new int[] {l + 3, 64}) {
+                int heads = 2, e = heads * d, head = 1;
+                float[] qkv = Check.gaussian(977L * T + d, T * 3 * e, 1.2f);
+                for (boolean vector : new boolean[] {true, false}) {
+                    float[] full = new float[T * e], pFull = new float[T * T];
+                    run(vector, qkv, e, head, d, T, 0, full, pFull);
+                    for (int rowStart : new int[] {1, 2, 3, T - 1}) {
+                        if (rowStart < 0 || rowStart > T) continue;
+                        float[] part = new float[T * e], pPart = new float[T * T];
+                        run(vector, qkv, e, head, d, T, rowStart, part, pPart);
+                        String name = (vector ? "vector" : "scalar") + " attention T=" + T + " d=" + d + " rowStart=" + rowStart;
+                        Check.sameBits(name + " out rows from rowStart", Arrays.copyOfRange(full, rowStart * e, T * e),
+                                Arrays.copyOfRange(part, rowStart * e, T * e));
+                        Check.sameBits(name + " probs rows from rowStart", Arrays.copyOfRange(pFull, rowStart * T, T * T),
+                                Arrays.copyOfRange(pPart, rowStart * T, T * T));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void run(boolean vector, float[] qkv, int e, int head, int d, int T, int rowStart, float[] out, float[] probs) {
+        if (vector)
+            Attention.causalVector(qkv, head * d, 3 * e, qkv, e + head * d, 3 * e, qkv, 2 * e + head * d, 3 * e,
+                    out, head * d, e, T, d, rowStart, probs, 0);
+        else
+            Attention.causalScalar(qkv, head * d, 3 * e, qkv, e + head * d, 3 * e, qkv, 2 * e + head * d, 3 * e,
+                    out, head * d, e, T, d, rowStart, probs, 0);
+    }
+
+    /**
+     * With one key per row (T = 1) the softmax is exactly 1 in both twins, so the output is exactly v: and with
+     * equal scores everywhere (q = 0) the pattern is uniform and both twins sum p·v with the same fmas in the same
+     * order, so the outputs agree bit for bit wherever the two softmaxes give the same p (here: 1/2^j rows).
+     */
+    @Test
+    void twinsAgreeBitForBitWhenTheSoftmaxIsExact() {
+        int l = VectorInfo.lanes();
+        for (int d : new int[] {1, l - 1, l + 1, 4 * l + 3, 64}) {
+            int T = 8, e = d;
+            float[] q = new float[T * e];                                   // q = 0: every score is 0
+            float[] k = Check.gaussian(5L + d, T * e, 1f), v = Check.gaussian(7L + d, T * e, 1f);
+            float[] a = new float[T * e], b = new float[T * e], pa = new float[T * T], pb = new float[T * T];
+            Attention.causalVector(q, 0, e, k, 0, e, v, 0, e, a, 0, e, T, d, 0, pa, 0);
+            Attention.causalScalar(q, 0, e, k, 0, e, v, 0, e, b, 0, e, T, d, 0, pb, 0);
+            for (int t : new int[] {0, 1, 3, 7}) {                         // rows with t+1 = 2^j keys: p = 2^-j exactly
+                Check.sameBits("attention d=" + d + " uniform row " + t + " probs", Arrays.copyOfRange(pb, t * T, t * T + T),
+                        Arrays.copyOfRange(pa, t * T, t * T + T));
+                Check.sameBits("attention d=" + d + " uniform row " + t + " out", Arrays.copyOfRange(b, t * e, t * e + d),
+                        Arrays.copyOfRange(a, t * e, t * e + d));
+            }
+            Check.sameBits("attention d=" + d + " row 0 is v_0", Arrays.copyOfRange(v, 0, d), Arrays.copyOfRange(a, 0, d));
+        }
+    }
+
     /** One row attending to itself returns its own v; two equal keys split the weight evenly. */
     @Test
     void knownValues() {

@@ -41,6 +41,65 @@ class ParallelTest {
     }
 
     @Test
+    void chunksCoverEveryIndexOnceAlongGrainBoundaries() {
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (int n : new int[] {0, 1, 2, 7, 1000}) {
+                for (int grain : new int[] {1, 3, 64, 5000}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, n));
+                    String at = "threads=" + threads + " n=" + n + " grain=" + grain;
+                    Parallel.forChunks(n, grain, (s, e) -> {
+                        // either the whole range (run inline) or one chunk that starts on a grain boundary
+                        boolean whole = s == 0 && e == n;
+                        if (!whole && (s % grain != 0 || e - s > grain || (e - s < grain && e != n)))
+                            throw new AssertionError(at + ": chunk [" + s + ", " + e + ") is not a grain chunk");
+                        for (int i = s; i < e; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), at + " index " + i);
+                }
+            }
+        }
+    }
+
+    /** A chunk a pool thread is still working on when the caller runs out of chunks is waited for. */
+    @Test
+    void chunksReturnOnlyWhenEveryChunkIsDone() {
+        Parallel.setThreads(2);
+        for (int rep = 0; rep < 20; rep++) {
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            Parallel.forChunks(8, 1, (s, e) -> {
+                if (!Thread.currentThread().getName().equals("main")) {  // the pool thread's chunks finish late
+                    try { Thread.sleep(3); } catch (InterruptedException ex) { throw new IllegalStateException(ex); }
+                }
+                done.addAndGet(e - s);
+            });
+            assertEquals(8, done.get(), "rep " + rep + ": forChunks returned before every chunk was done");
+        }
+    }
+
+    @Test
+    void chunksRunInlineWhenNestedAndRethrow() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(100);
+        Parallel.forChunks(10, 1, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                int row = i;
+                Parallel.forChunks(10, 1, (s2, e2) -> {
+                    assertEquals(0, s2, "nested call split its range");
+                    assertEquals(10, e2, "nested call split its range");
+                    for (int j = s2; j < e2; j++) hits.incrementAndGet(row * 10 + j);
+                });
+            }
+        });
+        for (int i = 0; i < 100; i++) assertEquals(1, hits.get(i), "nested index " + i);
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> Parallel.forChunks(64, 1, (s, e) -> {
+            if (s <= 40 && 40 < e) throw new IllegalStateException("chunk 40 failed");
+        }));
+        assertEquals("chunk 40 failed", thrown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Parallel.forChunks(4, 0, (s, e) -> { }));
+    }
+
+    @Test
     void rejectsZeroThreads() {
         assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
     }
