@@ -196,19 +196,13 @@ public final class Gemm {
     private static final int CHUNKS_PER_THREAD = 4;
 
     /**
-     * Runs body over [0, units) on the pool, in chunks that the threads claim one at a time. On this shared
-     * machine a pool thread often starts late or gets only part of a core; with a fixed half each, the caller then
-     * waited for it and two threads ran slower than one. Claiming lets the faster thread take the larger share.
-     * Which thread computes a chunk never changes its bits (the order of operations per element is fixed).
+     * Runs body over [0, units) on the pool ({@link Parallel#forChunks}: threads claim chunks one at a time, and a
+     * pool thread that starts late is not waited for). On this shared machine a pool thread often starts late or
+     * gets only part of a core; with a fixed half each, the caller waited for it and two threads ran slower than
+     * one. Which thread computes a chunk never changes its bits (the order of operations per element is fixed).
      */
     private static void shared(int units, int threads, Parallel.RangeBody body) {
-        int per = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
-        int chunks = (units + per - 1) / per;
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        Parallel.forRange(Math.min(threads, chunks), 1, (s, e) -> {
-            for (int ch = next.getAndIncrement(); ch < chunks; ch = next.getAndIncrement())
-                body.run(ch * per, Math.min(units, (ch + 1) * per));
-        });
+        Parallel.forChunks(units, Math.max(1, units / (threads * CHUNKS_PER_THREAD)), body);
     }
 
     /** Rows of A packed at a time; B is packed (or streamed) once per chunk. */
