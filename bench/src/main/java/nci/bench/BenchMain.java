@@ -117,7 +117,7 @@ public final class BenchMain {
     static org.openjdk.jmh.runner.options.Options options(Plan plan, boolean quick) {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(plan.includeRegex())
-                .jvmArgs(JvmFlags.ALL.toArray(String[]::new))   // exactly these, not the launcher's too
+                .jvmArgs((plan.benchmark().startsWith("SweepBench") ? JvmFlags.PATCHING : JvmFlags.ALL).toArray(String[]::new))   // exactly these
                 .shouldFailOnError(true);
         for (Map.Entry<String, String[]> p : new LinkedHashMap<>(plan.params()).entrySet()) b.param(p.getKey(), p.getValue());
         if (quick) {
