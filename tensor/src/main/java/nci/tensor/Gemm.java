@@ -360,7 +360,7 @@ public final class Gemm {
     }
 
     /** From this many rows on, each block of bt is first copied to a heap buffer (see {@link #dotBlocked}). */
-    static final int BT_COPY_M = 4;
+    static final int BT_COPY_M = MR;
 
     /** Per-thread copy of one block of bt rows ([JB][k] floats), grown to the largest k seen. */
     private static final ThreadLocal<float[][]> BTCOPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -383,12 +383,8 @@ public final class Gemm {
             for (int i = i0; i < i1; i += MR) {
                 int h = Math.min(MR, i1 - i);
                 int j = jb;
-                if (h == MR) {
-                    if (copy) {
-                        for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, buf, (j - jb) * k, c, cOff + i * n + j, n);
-                    } else {
-                        for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, seg, bt.byteOffset(j, 0), c, cOff + i * n + j, n);
-                    }
+                if (h == MR) {                   // a full tile means at least BT_COPY_M (= MR) rows: buf holds the block
+                    for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, buf, (j - jb) * k, c, cOff + i * n + j, n);
                     for (; j < je; j++)
                         for (int r = 0; r < MR; r++) dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(j, 0), c, cOff + (i + r) * n + j);
                 } else {
@@ -411,8 +407,10 @@ public final class Gemm {
     }
 
     /**
-     * {@link #dot4x2} over a heap copy of the two bt rows (from index bo, k apart): the same operations in the same
-     * order, so the same bits; every load is indexed by the loop counter, so C2 hoists the range checks.
+     * c[r, q] for 4 a rows (stride k from ao) x 2 bt rows of the heap copy (from index bo, k apart); c rows ldc
+     * apart. The operations of {@link #dot1x2}/{@link #dot1x1} per element, in the same order, so the same bits;
+     * every load is indexed by the loop counter, so C2 hoists the range checks. Two bt rows, not three: 4 x 3
+     * needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads.
      */
     private static void dot4x2(float[] a, int ao, int k, float[] bt, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
@@ -449,40 +447,6 @@ public final class Gemm {
 
     /** Bytes between consecutive bt rows. */
     private static long rowBytes(int k) { return (long) k * Float.BYTES; }
-
-    /**
-     * c[r, q] for 4 a rows (stride k from ao) x 2 bt rows (from byte bo); c rows ldc apart. Two bt rows, not
-     * three: 4 x 3 needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads.
-     */
-    private static void dot4x2(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co, int ldc) {
-        long rb = rowBytes(k);
-        FloatVector c00 = FloatVector.zero(S), c01 = c00;
-        FloatVector c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00;
-        int ub = S.loopBound(k);
-        for (int p = 0; p < ub; p += L) {
-            long bp = bo + (long) p * Float.BYTES;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bt, bp, NATIVE);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, bt, bp + rb, NATIVE);
-            FloatVector av = FloatVector.fromArray(S, a, ao + p);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.fromArray(S, a, ao + k + p);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.fromArray(S, a, ao + 2 * k + p);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.fromArray(S, a, ao + 3 * k + p);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-        }
-        c[co] = dotTail(a, ao, k, ub, bt, bo, VMath.sum(c00));
-        c[co + 1] = dotTail(a, ao, k, ub, bt, bo + rb, VMath.sum(c01));
-        c[co + ldc] = dotTail(a, ao + k, k, ub, bt, bo, VMath.sum(c10));
-        c[co + ldc + 1] = dotTail(a, ao + k, k, ub, bt, bo + rb, VMath.sum(c11));
-        c[co + 2 * ldc] = dotTail(a, ao + 2 * k, k, ub, bt, bo, VMath.sum(c20));
-        c[co + 2 * ldc + 1] = dotTail(a, ao + 2 * k, k, ub, bt, bo + rb, VMath.sum(c21));
-        c[co + 3 * ldc] = dotTail(a, ao + 3 * k, k, ub, bt, bo, VMath.sum(c30));
-        c[co + 3 * ldc + 1] = dotTail(a, ao + 3 * k, k, ub, bt, bo + rb, VMath.sum(c31));
-    }
 
     private static void dot1x2(float[] a, int ao, int k, MemorySegment bt, long bo, float[] c, int co) {
         long rb = rowBytes(k);
