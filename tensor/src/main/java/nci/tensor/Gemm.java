@@ -74,7 +74,7 @@ public final class Gemm {
 
     /** Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. */
     private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][] {new float[KC * Math.max(NC, packedStride(NC))], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[KC * Math.max(NC, ROWLD)], new float[MR * NR]});
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
@@ -240,7 +240,7 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (rowPack) packRows(b, pc, kc, jc, nc, bp, ROWLD); else packPanels(b, pc, kc, jc, nc, bp);
+                if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -479,11 +479,6 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Packing
 
-    /**
-     * Row stride of a packed B block nc wide: nc rounded up to NR, plus one more 64-byte line when that is an even
-     * number of lines. B's own row strides (768, 2304, 3072 floats) are multiples of 1 KB, so a micro-panel read
-     * down B's rows would map all its lines onto a few L1 sets; an odd number of lines walks all 64 sets.
-     */
     /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
     private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
@@ -505,6 +500,11 @@ public final class Gemm {
             }
         }
     }
+    /**
+     * Row stride of a packed B block nc wide: nc rounded up to NR, plus one more 64-byte line when that is an even
+     * number of lines. B's own row strides (768, 2304, 3072 floats) are multiples of 1 KB, so a micro-panel read
+     * down B's rows would map all its lines onto a few L1 sets; an odd number of lines walks all 64 sets.
+     */
     static int packedStride(int nc) {
         int ldb = (nc + NR - 1) / NR * NR;
         int lines = ldb * Float.BYTES / 64;
@@ -512,15 +512,16 @@ public final class Gemm {
     }
 
     /**
-     * bp[p * ldb + q] = b[pc + p, jc + q] for q < nc, zero from nc up to the next multiple of NR: a row-by-row copy
-     * (B read sequentially, one contiguous run per row), so packing costs no more than streaming B once.
+     * bp[p * ROWLD + q] = b[pc + p, jc + q] for q < nc (nc ≤ NC), zero from nc up to the next multiple of NR: a
+     * row-by-row copy (B read sequentially, one contiguous run per row), so packing costs no more than streaming B
+     * once. Always at the stride ROWLD, the constant the micro-kernels read row-packed blocks with.
      */
-    private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp, int ldb) {
+    private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
         int ub = S.loopBound(nc), padded = (nc + NR - 1) / NR * NR;
         for (int p = 0; p < kc; p++) {
             long row = b.byteOffset(pc + p, jc);
-            int dst = p * ldb;
+            int dst = p * ROWLD;
             for (int q = 0; q < ub; q += L)
                 FloatVector.fromMemorySegment(S, seg, row + (long) q * Float.BYTES, NATIVE).intoArray(bp, dst + q);
             for (int q = ub; q < nc; q++) bp[dst + q] = seg.get(Mat.FLOAT, row + (long) q * Float.BYTES);
