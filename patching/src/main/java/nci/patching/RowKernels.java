@@ -7,6 +7,7 @@ import nci.tensor.Attention;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
 import nci.tensor.LayerNorm;
+import nci.tensor.Parallel;
 
 /**
  * GPT-2's blocks over stacked rows: the twins of {@link Gpt2Model}'s blocks that the {@link Materialiser}
@@ -19,6 +20,9 @@ import nci.tensor.LayerNorm;
  */
 final class RowKernels {
     private RowKernels() {}
+
+    /** Rows per chunk of the activation when it is shared over the pool (16 x 3072 floats = 192 KB). */
+    private static final int ACT_ROWS = 16;
 
     /** out [M, 3E] = ln_1(x [M, E]) · c_attn + b. */
     static void qkv(Gpt2Model m, int layer, float[] x, int M, float[] out) {
@@ -58,10 +62,13 @@ final class RowKernels {
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln2Gamma(), w.ln2Beta(), c.layerNormEpsilon());
         float[] hidden = new float[M * inner];                                // [M, I]
         Gemm.matmul(ln, 0, M, e, w.fcW(), w.fcB(), hidden, 0);
-        switch (c.activation()) {
-            case GELU_NEW -> Gelu.tanhApprox(hidden, 0, hidden.length);
-            case GELU -> Gelu.exact(hidden, 0, hidden.length);
-        }
+        // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does
+        Parallel.forChunks(M, ACT_ROWS, (s, en) -> {
+            switch (c.activation()) {
+                case GELU_NEW -> Gelu.tanhApprox(hidden, s * inner, (en - s) * inner);
+                case GELU -> Gelu.exact(hidden, s * inner, (en - s) * inner);
+            }
+        });
         Gemm.matmul(hidden, 0, M, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
     }
 
