@@ -80,40 +80,91 @@ public sealed interface Provenance {
      * fixtures' {@code cache_entries} exactly (the content-addressed cache may hold fewer).
      */
     default int seedCacheEntries() {
-        Set<String> seen = new HashSet<>();
-        countSeed(this, seen);
-        return seen.size();
+        return seedView().cacheEntries();
     }
 
-    private static void countSeed(Provenance p, Set<String> seen) {
-        switch (p) {
-            case Input in -> seen.add(in.render());
+    /**
+     * The seed's {@code path} ({@link #render()}) and its cache entry count ({@link #seedCacheEntries()}),
+     * from one walk of the tree.
+     */
+    record SeedView(String path, int cacheEntries) {
+        public SeedView {
+            if (path == null || path.isEmpty()) throw new IllegalArgumentException("seed view: path is null or empty");
+            if (cacheEntries < 1) throw new IllegalArgumentException("seed view: cache entries must be >= 1, got " + cacheEntries);
+        }
+    }
+
+    /** {@link #render()} and {@link #seedCacheEntries()} together, walking the tree once. */
+    default SeedView seedView() {
+        Set<String> seen = new HashSet<>();
+        String path = seedWalk(this, seen);
+        return new SeedView(path, seen.size());
+    }
+
+    /**
+     * One bottom-up walk: returns {@code p} rendered as {@link #render()} renders it (q/k/v collapsed) and adds
+     * to {@code seen} the seed's cache keys of {@code p}'s subtree. A parent's string is built from its
+     * children's strings, so each node is visited once; rendering the subtree afresh at every keyed node
+     * instead walks it again at each level, quadratic in the depth (~25 levels for 12 layers).
+     * The recursion follows {@link #collapsed} children, as the seed's cached run does.
+     */
+    private static String seedWalk(Provenance p, Set<String> seen) {
+        return switch (p) {
+            case Input in -> {
+                String s = "emb(" + in.index() + ")";
+                seen.add(s);
+                yield s;
+            }
             case Computed c -> {
+                List<Provenance> kids = collapsed(c);
+                String name = c.node().name();
+                String only = null;                     // the single child's string, when there is one
+                String s;
+                if (kids.size() == 1) {
+                    only = seedWalk(kids.getFirst(), seen);
+                    s = name + "(" + only + ")";
+                } else {
+                    String[] parts = new String[kids.size()];
+                    int len = name.length() + 1 + kids.size(); // name, '(', commas and ')'
+                    for (int i = 0; i < parts.length; i++) {
+                        parts[i] = seedWalk(kids.get(i), seen);
+                        len += parts[i].length();
+                    }
+                    StringBuilder sb = new StringBuilder(len).append(name).append('(');
+                    for (int i = 0; i < parts.length; i++) {
+                        if (i > 0) sb.append(',');
+                        sb.append(parts[i]);
+                    }
+                    s = sb.append(')').toString();
+                }
+                // collapsed(c) is c.children() for every node but aN.headH, so for aN and fN "one child" is the
+                // same test on either list, and the unsplit wrapper aN.head(X) / fN.head(X) (children: c's own)
+                // renders as its name around that child's string.
                 switch (c.node()) {
-                    case Node.LnFinal n -> seen.add(c.render());
+                    case Node.LnFinal n -> seen.add(s);
                     case Node.Attn n -> {
-                        seen.add(c.render());
-                        if (c.children().size() == 1)      // unsplit: the attention is keyed aN.head(X)
-                            seen.add(new Computed(new Node.AttnHeads(n.layer()), c.children()).render());
+                        seen.add(s);
+                        if (only != null)                   // unsplit: the attention is keyed aN.head(X)
+                            seen.add(new Node.AttnHeads(n.layer()).name() + "(" + only + ")");
                     }
                     case Node.Mlp n -> {
-                        seen.add(c.render());
-                        if (c.children().size() == 1)
-                            seen.add(new Computed(new Node.MlpHead(n.layer()), c.children()).render());
+                        seen.add(s);
+                        if (only != null)
+                            seen.add(new Node.MlpHead(n.layer()).name() + "(" + only + ")");
                     }
-                    case Node.AttnHeads n -> {           // the wrapper's child is the attention's own node
+                    case Node.AttnHeads n -> {              // the wrapper's child is the attention's own node
                         if (!(c.children().size() == 1 && c.children().getFirst() instanceof Computed k
-                                && k.node().equals(n))) seen.add(c.render());
+                                && k.node().equals(n))) seen.add(s);
                     }
                     case Node.MlpHead n -> {
                         if (!(c.children().size() == 1 && c.children().getFirst() instanceof Computed k
-                                && k.node().equals(n))) seen.add(c.render());
+                                && k.node().equals(n))) seen.add(s);
                     }
                     default -> { }
                 }
-                for (Provenance k : collapsed(c)) countSeed(k, seen);
+                yield s;
             }
-        }
+        };
     }
 
     /**
