@@ -110,8 +110,9 @@ public final class Sweeps {
         int[] seedEntries = new int[results.size()];
         Parallel.forRange(results.size(), 8, (s, e) -> {
             for (int i = s; i < e; i++) {
-                paths[i] = results.get(i).provenance().render();
-                seedEntries[i] = results.get(i).provenance().seedCacheEntries();
+                Provenance.SeedView seed = results.get(i).provenance().seedView();   // one walk of the tree for both
+                paths[i] = seed.path();
+                seedEntries[i] = seed.cacheEntries();
             }
         });
         List<SweepResult.Run> runs = new ArrayList<>(results.size());
