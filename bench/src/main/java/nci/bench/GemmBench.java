@@ -177,8 +177,8 @@ public class GemmBench {
 
     /**
      * The FMA-peak probe: each of {@code threads} threads runs {@link FmaPeak#rounds}, {@link FmaPeak#ROUNDS}
-     * calls of {@link FmaPeak#chains} of {@link FmaPeak#STEPS} steps ({@link FmaPeak#ITERATIONS} in all). Operands: a = 0.9999999f (1 - 2^-23 as a float), b = 1e-7f, chains
-     * starting at 1 … 12. Each chain c <- c·a + b moves towards b / (1 - a) ≈ 0.84 and stays between it and its
+     * calls of {@link FmaPeak#chains} of {@link FmaPeak#STEPS} steps ({@link FmaPeak#ITERATIONS} in all).
+     * Operands: a = 0.9999999f (1 - 2^-23 as a float), b = 1e-7f, chains starting at 1 … 12. Each chain c <- c·a + b moves towards b / (1 - a) ≈ 0.84 and stays between it and its
      * start, so values are finite, normal and non-zero for any iteration count; a and b are non-final fields so
      * that C2 sees runtime values, not constants it could fold.
      */
