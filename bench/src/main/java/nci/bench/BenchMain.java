@@ -49,13 +49,19 @@ public final class BenchMain {
 
     enum Family { GEMM, FORWARD, SWEEP }
 
+    /** The FMA peak is measured at every thread count the GEMMs run with. */
+    private static final String[] PEAK_THREADS = {"1", "2"};
+
     static List<Plan> plans(Family family, boolean quick) {
         return switch (family) {
+            // fmaPeak first: the FMA throughput this run's threads get, the yardstick compare-numpy divides by
             case GEMM -> quick
-                    ? List.of(new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
+                    ? List.of(new Plan("GemmBench.fmaPeak", Map.of("threads", PEAK_THREADS)),
+                              new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
                               new Plan("GemmBench.lmHead", Map.of("T", new String[] {"1"}, "threads", new String[] {"1"})),
                               new Plan("GemmBench.scalarMatmul", Map.of("T", new String[] {"8"})))
-                    : List.of(new Plan("GemmBench.matmul", Map.of()),
+                    : List.of(new Plan("GemmBench.fmaPeak", Map.of("threads", PEAK_THREADS)),
+                              new Plan("GemmBench.matmul", Map.of()),
                               new Plan("GemmBench.lmHead", Map.of()),
                               new Plan("GemmBench.scalarMatmul", Map.of()));
             case FORWARD -> quick
@@ -131,7 +137,7 @@ public final class BenchMain {
     /** Prints usage; with a message, as an error (exit status 2: this is a command-line entry point). */
     private static void usage(String error) {
         String text = "usage: BenchMain [gemm|forward|sweep|all] [--quick] [--json FILE]\n"
-                + "  gemm     GEMM kernels on GPT-2-small shapes (GFLOP/s), with a scalar baseline\n"
+                + "  gemm     GEMM kernels on GPT-2-small shapes (GFLOP/s), with a scalar baseline and the measured FMA peak\n"
                 + "  forward  GPT-2-small forward to last-position logits (ms)\n"
                 + "  sweep    node x position path-patching sweep (ms)\n"
                 + "  all      all of the above (the default)\n"

@@ -30,6 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 2·T·K·N flops per op. {@code a} is a heap array (activations are); {@code b} lives in an
  * {@code Arena.ofShared()} segment, as mapped weights do. Each {@code @Setup} runs the fast kernel once
  * and holds it to the scalar reference on the first and last rows before anything is timed.
+ *
+ * <p>{@code fmaPeak} is the yardstick for the others, measured in the same run: the FMA throughput that
+ * {@code threads} threads of the kernels' pool get from a register-only loop ({@link FmaPeak}), in GFLOP/s.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -170,6 +173,63 @@ public class GemmBench {
 
         @TearDown(Level.Trial)
         public void tearDown() { close(); }
+    }
+
+    /**
+     * The FMA-peak probe: each of {@code threads} threads runs {@link FmaPeak#rounds}, {@link FmaPeak#ROUNDS}
+     * calls of {@link FmaPeak#chains} of {@link FmaPeak#STEPS} steps ({@link FmaPeak#ITERATIONS} in all).
+     * Operands: a = 0.9999999f (1 - 2^-23 as a float), b = 1e-7f, chains starting at 1 … 12. Each chain c <- c·a + b moves towards b / (1 - a) ≈ 0.84 and stays between it and its
+     * start, so values are finite, normal and non-zero for any iteration count; a and b are non-final fields so
+     * that C2 sees runtime values, not constants it could fold.
+     */
+    @State(Scope.Benchmark)
+    public static class Peak {
+        @Param({"1", "2"})
+        public int threads;
+
+        float a = 0.9999999f;
+        float b = 1e-7f;
+        float c0 = 1f;
+        int rounds = FmaPeak.ROUNDS;
+        int steps = FmaPeak.STEPS;
+        float[] perThread;    // [threads]: each thread's chain sum
+
+        @Setup(Level.Trial)
+        public void setup() {
+            if (threads < 1) throw new IllegalArgumentException("GemmBench.fmaPeak param threads must be >= 1, got " + threads);
+            Parallel.setThreads(threads);
+            perThread = new float[threads];
+            int lanes = FmaPeak.lanes();
+            // the loop does the work it is credited with: a = b = 1 adds exactly 1 per step (closed form). 2000
+            // short calls also get chains() past C2's invocation threshold (600) before anything is timed
+            for (int n = 0; n < 2000; n++) {
+                int k = n % 16;
+                float expected = lanes * (FmaPeak.ACCUMULATORS * (1f + k) + FmaPeak.ACCUMULATORS * (FmaPeak.ACCUMULATORS - 1) / 2f);
+                float got = FmaPeak.chains(1f, 1f, 1f, k);
+                if (got != expected)
+                    throw new IllegalStateException("GemmBench.fmaPeak: chains(a=1, b=1, c0=1, " + k + ") = " + got
+                            + ", expected " + expected + " (lanes=" + lanes + ")");
+            }
+            // the timed operands keep every chain finite: each of the 12·lanes values per call lies in (0, 12]
+            float timed = FmaPeak.chains(a, b, c0, steps);
+            if (!(timed > 0f && timed <= lanes * FmaPeak.ACCUMULATORS * (c0 + FmaPeak.ACCUMULATORS - 1)))
+                throw new IllegalStateException("GemmBench.fmaPeak: chains(a=" + a + ", b=" + b + ", c0=" + c0 + ", "
+                        + steps + ") = " + timed + ", expected a finite positive sum of " + lanes * FmaPeak.ACCUMULATORS + " values in (0, 12]");
+        }
+    }
+
+    @Benchmark
+    public float fmaPeak(Peak s) {
+        float[] out = s.perThread;
+        float a = s.a, b = s.b, c0 = s.c0;
+        int rounds = s.rounds, steps = s.steps;
+        // one index per thread; the calling (JMH) thread takes index 0, the kernels' pool the others
+        Parallel.forRange(s.threads, 1, (start, end) -> {
+            for (int i = start; i < end; i++) out[i] = FmaPeak.rounds(a, b, c0, rounds, steps);
+        });
+        float sum = 0f;
+        for (float x : out) sum += x;
+        return sum;
     }
 
     @Benchmark

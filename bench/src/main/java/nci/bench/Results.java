@@ -17,7 +17,10 @@ import org.openjdk.jmh.results.RunResult;
  * JMH results -> {@link BenchRecord}s -> JSON and a table.
  *
  * <p>Units: a throughput score of a benchmark with params {@code T} and {@code shape = "KxN"} is a GEMM
- * count, converted to GFLOP/s = ops/s · 2·T·K·N / 1e9 (error likewise); average times in ms/op are
+ * count, converted to GFLOP/s = ops/s · 2·T·K·N / 1e9 (error likewise); the throughput of
+ * {@code GemmBench.fmaPeak} with param {@code threads} is converted to GFLOP/s with
+ * {@link FmaPeak#gflopPerOp} (threads · iterations · accumulators · lanes · 2 flops per op, the lanes of this
+ * JVM's preferred species, which the forked JVM on the same machine shares); average times in ms/op are
  * reported as {@code "ms"}. Params are renamed to the report's vocabulary: {@code shape "KxN"} becomes
  * {@code K} and {@code N}, {@code input "BxT"} becomes {@code batch} and {@code T}; integer-valued params
  * are written as numbers.
@@ -26,6 +29,8 @@ public final class Results {
     private Results() {}
 
     static final String PACKAGE_PREFIX = "nci.bench.";
+    /** The FMA-peak probe's record name (its GFLOP/s are not a GEMM's). */
+    static final String FMA_PEAK = "GemmBench.fmaPeak";
 
     /** A JMH run result as a record. */
     public static BenchRecord fromJmh(RunResult run) {
@@ -42,6 +47,14 @@ public final class Results {
      * @param jmhUnit JMH's score unit, e.g. {@code ops/s} or {@code ms/op}
      */
     public static BenchRecord toRecord(String benchmark, Map<String, String> jmhParams, double score, double error, String jmhUnit) {
+        return toRecord(benchmark, jmhParams, score, error, jmhUnit, 0);
+    }
+
+    /**
+     * As above, with the vector lanes the FMA-peak probe ran with given (tests convert at 8 and 16 lanes);
+     * 0 means this JVM's, looked up only for an fmaPeak record.
+     */
+    static BenchRecord toRecord(String benchmark, Map<String, String> jmhParams, double score, double error, String jmhUnit, int lanes) {
         String name = benchmark.startsWith(PACKAGE_PREFIX) ? benchmark.substring(PACKAGE_PREFIX.length()) : benchmark;
         Map<String, Object> params = new LinkedHashMap<>();
         if (jmhParams.containsKey("input")) {
@@ -63,6 +76,13 @@ public final class Results {
         if (jmhUnit.equals("ops/s") && params.get("T") instanceof Integer t && params.get("K") instanceof Integer k
                 && params.get("N") instanceof Integer n) {
             double gflopPerOp = gflopPerGemm(t, k, n);
+            score *= gflopPerOp;
+            error *= gflopPerOp;
+            unit = "GFLOP/s";
+        } else if (jmhUnit.equals("ops/s") && name.equals(FMA_PEAK)) {
+            if (!(params.get("threads") instanceof Integer threads))
+                throw new IllegalArgumentException(benchmark + ": param threads missing or not an integer: " + jmhParams);
+            double gflopPerOp = FmaPeak.gflopPerOp(threads, lanes > 0 ? lanes : FmaPeak.lanes());
             score *= gflopPerOp;
             error *= gflopPerOp;
             unit = "GFLOP/s";

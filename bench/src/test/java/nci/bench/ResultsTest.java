@@ -36,6 +36,40 @@ class ResultsTest {
     }
 
     @Test
+    void fmaPeakThroughputBecomesGflops() {
+        // 2 threads · 2^23 iterations · 12 chains · 8 lanes · 2 = 3,221,225,472 flops per op;
+        // 25 ops/s -> 80.5306368 GFLOP/s, error 0.5 ops/s -> 1.610612736
+        BenchRecord r = Results.toRecord("nci.bench.GemmBench.fmaPeak", params("threads", "2"), 25.0, 0.5, "ops/s", 8);
+        assertEquals("GemmBench.fmaPeak", r.benchmark());
+        assertEquals("GFLOP/s", r.unit());
+        assertEquals(80.5306368, r.score(), 1e-9);
+        assertEquals(1.610612736, r.error(), 1e-12);
+        assertEquals(Map.of("threads", 2), r.params());
+
+        // 1 thread at 16 lanes (AVX-512): 2^23 · 12 · 16 · 2 = 3,221,225,472 flops; 20 ops/s -> 64.42450944
+        BenchRecord wide = Results.toRecord("nci.bench.GemmBench.fmaPeak", params("threads", "1"), 20.0, Double.NaN, "ops/s", 16);
+        assertEquals(64.42450944, wide.score(), 1e-9);
+        assertNull(wide.error());
+
+        // the public entry point uses this JVM's lanes
+        BenchRecord here = Results.toRecord("nci.bench.GemmBench.fmaPeak", params("threads", "1"), 10.0, 1.0, "ops/s");
+        assertEquals(10.0 * FmaPeak.gflopPerOp(1, FmaPeak.lanes()), here.score(), 1e-9);
+        assertEquals(10.0 * 2 * (1 << 23) * 12 * FmaPeak.lanes() / 1e9, here.score(), 1e-9);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Results.toRecord("nci.bench.GemmBench.fmaPeak", params(), 10.0, 1.0, "ops/s", 8));
+        assertTrue(e.getMessage().contains("GemmBench.fmaPeak: param threads missing"), e.getMessage());
+    }
+
+    @Test
+    void otherThroughputsAreNotTakenForThePeak() {
+        // only the fmaPeak name gets the peak's conversion; another ops/s benchmark without a shape stays ops/s
+        BenchRecord r = Results.toRecord("nci.bench.OtherBench.fmaPeakish", params("threads", "2"), 25.0, 0.5, "ops/s", 8);
+        assertEquals("ops/s", r.unit());
+        assertEquals(25.0, r.score());
+    }
+
+    @Test
     void forwardAverageTimeIsMsWithBatchAndT() {
         BenchRecord r = Results.toRecord("nci.bench.ForwardBench.forwardLastLogits",
                 params("input", "16x32", "threads", "1"), 812.5, Double.NaN, "ms/op");

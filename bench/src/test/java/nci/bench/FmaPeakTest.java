@@ -1,0 +1,138 @@
+package nci.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import nci.tensor.VectorInfo;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.annotations.Param;
+
+/**
+ * The FMA-peak probe's loop against closed forms (so a skipped, shortened or merged loop fails), its FLOP count,
+ * and that BenchMain's GEMM family runs it. Nothing here is timed.
+ */
+class FmaPeakTest {
+
+    private static final int A = FmaPeak.ACCUMULATORS;
+
+    /** Σ_j (start_j) over the 12 chains times lanes, for chain values start_j = base + j. */
+    private static float closedSum(float base, int lanes) {
+        return lanes * (A * base + A * (A - 1) / 2f);
+    }
+
+    @Test
+    void speciesIsTheKernels() {
+        assertEquals(VectorInfo.lanes(), FmaPeak.lanes());
+        assertEquals(FmaPeak.SPECIES.length(), FmaPeak.lanes());
+    }
+
+    @Test
+    void unitProductAddsOnePerStep() {
+        // c <- c·1 + 1: chain j ends at c0 + j + n in every lane, exact while below 2^24
+        int lanes = FmaPeak.lanes();
+        for (int n : new int[] {0, 1, 7, 1000, 100_000}) {
+            for (float c0 : new float[] {0f, 1f, -5f}) {
+                float got = FmaPeak.chains(1f, 1f, c0, n);
+                assertEquals(closedSum(c0 + n, lanes), got, 0f, "chains(a=1, b=1, c0=" + c0 + ", n=" + n + ")");
+            }
+        }
+        // distinct values: a loop that ran one step short would be off by 12·lanes
+        assertEquals(lanes * A * 1f, FmaPeak.chains(1f, 1f, 3f, 10) - FmaPeak.chains(1f, 1f, 3f, 9), 0f);
+    }
+
+    @Test
+    void productOfTwoDoublesEachStep() {
+        // c <- c·2 + 0: chain j ends at (c0 + j)·2^n, exact as long as the sum stays below 2^24
+        int lanes = FmaPeak.lanes();
+        for (int n : new int[] {0, 1, 5, 10}) {
+            float got = FmaPeak.chains(2f, 0f, 1f, n);
+            assertEquals(closedSum(1f, lanes) * (1 << n), got, 0f, "chains(a=2, b=0, c0=1, n=" + n + ")");
+        }
+    }
+
+    /** The scalar twin of one chain: c <- fma(c, a, b), one rounding per step like the vector lanes. */
+    private static float scalarChain(float a, float b, float start, int steps) {
+        float c = start;
+        for (int i = 0; i < steps; i++) c = Math.fma(c, a, b);
+        return c;
+    }
+
+    @Test
+    void benchmarkOperandsMatchTheScalarChain() {
+        // the timed call: c <- c·0.9999999 + 1e-7 for 2^16 steps from 1 … 12; every lane must end where the
+        // scalar chain does (only the order of the final sum differs), and the values must have moved
+        GemmBench.Peak p = new GemmBench.Peak();
+        int lanes = FmaPeak.lanes();
+        double expected = 0;
+        for (int j = 0; j < A; j++) expected += lanes * (double) scalarChain(p.a, p.b, p.c0 + j, p.steps);
+        float got = FmaPeak.chains(p.a, p.b, p.c0, p.steps);
+        assertEquals(expected, got, 1e-6 * expected, "chains(a=" + p.a + ", b=" + p.b + ", c0=" + p.c0 + ", " + p.steps + ")");
+        assertTrue(expected < closedSum(p.c0, lanes) - 0.1 * lanes, "the chains barely moved: " + expected);
+        assertEquals(FmaPeak.ITERATIONS, p.rounds * p.steps);
+    }
+
+    @Test
+    void benchmarkOperandsStayFiniteAndBetweenFixedPointAndStart() {
+        // each chain is a contraction towards b / (1 - a) ≈ 0.84 and must end between it and its start after a
+        // whole op's worth of steps (and any other count), not at 0, infinity or NaN
+        GemmBench.Peak p = new GemmBench.Peak();
+        float fixedPoint = p.b / (1f - p.a);
+        assertTrue(fixedPoint > 0.5f && fixedPoint < 1f, "fixed point " + fixedPoint);
+        for (float start : new float[] {p.c0, p.c0 + A - 1, 0f}) {
+            float end = scalarChain(p.a, p.b, start, FmaPeak.ITERATIONS);
+            float lo = Math.min(start, fixedPoint) * 0.999f, hi = Math.max(start, fixedPoint) * 1.001f;
+            assertTrue(end >= lo && end <= hi, "chain from " + start + " ended at " + end + ", outside [" + lo + ", " + hi + "]");
+        }
+    }
+
+    @Test
+    void roundsSumTheirCalls() {
+        int lanes = FmaPeak.lanes();
+        assertEquals(5 * closedSum(2f + 100, lanes), FmaPeak.rounds(1f, 1f, 2f, 5, 100), 0f);
+        assertEquals(0f, FmaPeak.rounds(1f, 1f, 2f, 0, 100), 0f);
+        assertThrows(IllegalArgumentException.class, () -> FmaPeak.rounds(1f, 1f, 2f, -1, 100));
+    }
+
+    @Test
+    void negativeIterationsAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FmaPeak.chains(1f, 1f, 0f, -1));
+        assertTrue(e.getMessage().contains("iterations must be >= 0, got -1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FmaPeak.gflopPerOp(0, 8));
+    }
+
+    @Test
+    void flopsPerOpAreThreadsIterationsChainsLanesTwo() {
+        assertEquals(2.0 * 3 * 1000 * 12 * 8, FmaPeak.flopsPerOp(3, 1000, 8));
+        // 1 thread · 2^23 · 12 · 8 · 2 = 1,610,612,736 flops
+        assertEquals(1.610612736, FmaPeak.gflopPerOp(1, 8), 1e-12);
+        assertEquals(6.442450944, FmaPeak.gflopPerOp(2, 16), 1e-12);
+        assertTrue(FmaPeak.ACCUMULATORS >= 8, "AVX2 needs >= 8 chains in flight (latency 4 x 2 pipes)");
+    }
+
+    @Test
+    void setupAcceptsTheProbe() {
+        GemmBench.Peak p = new GemmBench.Peak();
+        p.threads = 1;
+        p.setup();   // its checks: closed forms and a finite timed call
+        assertEquals(1, p.perThread.length);
+    }
+
+    @Test
+    void peakParamsAndGemmPlansRunOneAndTwoThreads() throws Exception {
+        Param param = GemmBench.Peak.class.getField("threads").getAnnotation(Param.class);
+        assertArrayEquals(new String[] {"1", "2"}, param.value());
+        for (boolean quick : new boolean[] {false, true}) {
+            List<BenchMain.Plan> peaks = BenchMain.plans(BenchMain.Family.GEMM, quick).stream()
+                    .filter(p -> p.benchmark().equals("GemmBench.fmaPeak")).toList();
+            assertEquals(1, peaks.size(), "quick=" + quick + ": one fmaPeak plan in the GEMM family");
+            assertArrayEquals(new String[] {"1", "2"}, peaks.get(0).params().get("threads"), "quick=" + quick);
+            assertTrue("nci.bench.GemmBench.fmaPeak".matches(peaks.get(0).includeRegex()));
+            assertTrue(!"nci.bench.GemmBench.matmul".matches(peaks.get(0).includeRegex()));
+        }
+        for (BenchMain.Family f : List.of(BenchMain.Family.FORWARD, BenchMain.Family.SWEEP))
+            assertTrue(BenchMain.plans(f, false).stream().noneMatch(p -> p.benchmark().contains("fmaPeak")), f.toString());
+    }
+}
