@@ -21,6 +21,21 @@ import nci.tensor.Parallel;
 final class RowKernels {
     private RowKernels() {}
 
+    /**
+     * Whether the stages multiply by packed weights ({@link Gpt2Model#packedLayer}): a sweep multiplies every layer's
+     * matrices again in each of its stages, and packing B is 20-50% of a product at its row counts. On unless
+     * {@code -Dnci.packWeights=false}, and only while the packed copies of all layers fit in a third of the maximum
+     * heap (GPT-2 small: 340 MB; GPT-2 XL's 6 GB would not, and its products pack B per call as before).
+     * The bits are the same either way.
+     */
+    static Gpt2Model.PackedLayer packed(Gpt2Model m, int layer) {
+        if (!packWeights || m.packedBytes() > Runtime.getRuntime().maxMemory() / 3) return null;
+        return m.packedLayer(layer);
+    }
+
+    /** -Dnci.packWeights; tests flip it to hold both paths to the same bits. */
+    static volatile boolean packWeights = !"false".equals(System.getProperty("nci.packWeights"));
+
     /** Rows per chunk of the activation when it is shared over the pool (16 x 3072 floats = 192 KB). */
     private static final int ACT_ROWS = 16;
 
@@ -31,7 +46,9 @@ final class RowKernels {
         int e = c.nEmbd();
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln1Gamma(), w.ln1Beta(), c.layerNormEpsilon());
-        Gemm.matmul(ln, 0, M, e, w.attnW(), w.attnB(), out, 0);
+        Gpt2Model.PackedLayer p = packed(m, layer);
+        if (p != null) Gemm.matmul(ln, 0, M, e, p.attnW(), w.attnB(), out, 0);
+        else Gemm.matmul(ln, 0, M, e, w.attnW(), w.attnB(), out, 0);
     }
 
     /**
@@ -50,7 +67,9 @@ final class RowKernels {
     /** out [M, E] = merged [M, E] · c_proj + b (attention's output projection). */
     static void attnProj(Gpt2Model m, int layer, float[] merged, int M, float[] out) {
         LayerWeights w = m.weights().layers().get(layer);
-        Gemm.matmul(merged, 0, M, m.config().nEmbd(), w.attnProjW(), w.attnProjB(), out, 0);
+        Gpt2Model.PackedLayer p = packed(m, layer);
+        if (p != null) Gemm.matmul(merged, 0, M, m.config().nEmbd(), p.attnProjW(), w.attnProjB(), out, 0);
+        else Gemm.matmul(merged, 0, M, m.config().nEmbd(), w.attnProjW(), w.attnProjB(), out, 0);
     }
 
     /** out [M, E] = c_proj(act(c_fc(ln_2(x [M, E])))). */
@@ -61,7 +80,9 @@ final class RowKernels {
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln2Gamma(), w.ln2Beta(), c.layerNormEpsilon());
         float[] hidden = new float[M * inner];                                // [M, I]
-        Gemm.matmul(ln, 0, M, e, w.fcW(), w.fcB(), hidden, 0);
+        Gpt2Model.PackedLayer p = packed(m, layer);
+        if (p != null) Gemm.matmul(ln, 0, M, e, p.fcW(), w.fcB(), hidden, 0);
+        else Gemm.matmul(ln, 0, M, e, w.fcW(), w.fcB(), hidden, 0);
         // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does
         Parallel.forChunks(M, ACT_ROWS, (s, en) -> {
             switch (c.activation()) {
@@ -69,7 +90,8 @@ final class RowKernels {
                 case GELU -> Gelu.exact(hidden, s * inner, (en - s) * inner);
             }
         });
-        Gemm.matmul(hidden, 0, M, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
+        if (p != null) Gemm.matmul(hidden, 0, M, inner, p.mlpProjW(), w.mlpProjB(), out, 0);
+        else Gemm.matmul(hidden, 0, M, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
     }
 
     /** out [T, E] = ln_f(x [T, E]). */

@@ -88,6 +88,28 @@ class BatchTest {
                 Sweeps.heads(on, inputs.get(0), inputs.get(1), targets, true));
     }
 
+    /** The stages' products over packed weights (the default) and over the mapped matrices give the same bits. */
+    @Test
+    void packedWeightsGiveTheSameBitsAsTheMatrices() {
+        Gpt2Model model = Fixtures.random(12, 3, 4, 64, 500, Activation.GELU_NEW);
+        ModelDigest digest = ModelDigest.of(model);
+        int[] clean = {17, 230, 5, 99, 412, 7}, cf = clean.clone();
+        cf[2] = 256;
+        int[] targets = {301, 99};
+        boolean was = RowKernels.packWeights;
+        try {
+            RowKernels.packWeights = false;
+            assertTrue(RowKernels.packed(model, 0) == null, "packing off");
+            Reference unpacked = sequential(model, digest, List.of(clean, cf), nodeAndPosition(3, clean.length), targets);
+            RowKernels.packWeights = true;
+            assertTrue(RowKernels.packed(model, 0) != null, "packing on for a small model");
+            assertSweepEquals("packed weights vs matrices", unpacked,
+                    Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
+        } finally {
+            RowKernels.packWeights = was;
+        }
+    }
+
     @Test
     void batchedSweepsEqualTheSequentialPathOnARandomModel() {
         // 4 layers, 4 heads, 64 wide; 7 tokens that differ only at position 3 (rows 4.. differ through attention).

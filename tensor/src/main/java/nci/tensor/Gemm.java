@@ -85,6 +85,64 @@ public final class Gemm {
         else matmulScalar(a, aOff, m, k, b, bias, c, cOff);
     }
 
+    /**
+     * B [k, n] packed once into the micro-kernels' layout, for weights that are multiplied many times (the patching
+     * engine's layers): {@code data[jp][p][q] = b[p, jp·NR + q]}, one contiguous [k][NR] micro-panel per NR columns,
+     * zero past n. A product with it skips the per-call packing of B (20-50% of a GEMM's time at the row counts of
+     * a sweep) and gives the same bits as {@link #matmul(float[], int, int, int, Mat, float[], float[], int)}: the
+     * micro-kernels and their order of operations are the same, only where B is read from differs.
+     * Costs a heap copy of B (k · n rounded up to NR, floats).
+     */
+    public record PackedB(float[] data, int rows, int cols) {
+        public PackedB {
+            if (data == null) throw new IllegalArgumentException("packed B data is null");
+            if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative packed B shape [" + rows + ", " + cols + "]");
+            if (data.length != packedFloats(rows, cols))
+                throw new IllegalArgumentException("packed B [" + rows + ", " + cols + "] needs " + packedFloats(rows, cols)
+                        + " floats, has " + data.length);
+        }
+
+        /** Heap bytes held. */
+        public long bytes() { return (long) data.length * Float.BYTES; }
+    }
+
+    /** Floats of a packed [k, n]: n rounded up to NR, times k. */
+    public static long packedFloats(int k, int n) {
+        return (long) (n + NR - 1) / NR * NR * k;
+    }
+
+    /** b [k, n] packed into {@link PackedB}'s layout (one pass over b, row by row). */
+    public static PackedB pack(Mat b) {
+        int k = b.rows(), n = b.cols();
+        long floats = packedFloats(k, n);
+        if (floats > Integer.MAX_VALUE - 16)
+            throw new IllegalArgumentException("matrix [" + k + ", " + n + "] is too large to pack into one float array");
+        float[] data = new float[(int) floats];
+        if (k > 0 && n > 0) packPanelsAt(b, 0, k, 0, n, data, k);
+        return new PackedB(data, k, n);
+    }
+
+    /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link #pack packed} b: the same bits as the {@link Mat} overload. */
+    public static void matmul(float[] a, int aOff, int m, int k, PackedB b, float[] bias, float[] c, int cOff) {
+        if (!VectorInfo.ENABLED) { // the scalar twin reads b's values back out of the panels
+            check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+            checkBias(bias, b.cols());
+            int n = b.cols();
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * n;
+                for (int j = 0; j < n; j++) c[ci + j] = bias == null ? 0f : bias[j];
+                for (int p = 0; p < k; p++) {
+                    float av = a[aOff + i * k + p];
+                    for (int j = 0; j < n; j++) c[ci + j] = Math.fma(av, b.data()[(j / NR * k + p) * NR + j % NR], c[ci + j]);
+                }
+            }
+            return;
+        }
+        check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+        checkBias(bias, b.cols());
+        run(a, aOff, m, k, b.cols(), null, b.data(), bias, c, cOff);
+    }
+
     /** c[m, n] = a[m, k] · bt[n, k]ᵀ (no bias): the tied LM head, logits = h · wteᵀ. */
     public static void matmulTransposed(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff) {
         if (VectorInfo.ENABLED) matmulTransposedVector(a, aOff, m, k, bt, c, cOff);
@@ -95,7 +153,7 @@ public final class Gemm {
     public static void matmulVector(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), b, bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), b, null, bias, c, cOff);
     }
 
     /** The Vector API implementation of {@link #matmulTransposed}, whatever {@code nci.vector} says. */
@@ -151,7 +209,8 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Driver: split over output tiles only (never over k), so the thread count cannot change any sum.
 
-    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, float[] bias, float[] c, int cOff) {
+    /** b is either a Mat (packed per call) or, with b == null, the panels of a {@link PackedB} (pre). */
+    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, float[] pre, float[] bias, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
         if (k == 0) { // empty sum: c = bias (or 0)
             for (int i = 0; i < m; i++)
@@ -160,7 +219,7 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
-        if (m == 1) { // one row: packing B would cost more than the product; stream B's rows instead
+        if (m == 1 && pre == null) { // one row: packing B would cost more than the product; stream B's rows instead
             int units = (n + GU - 1) / GU;
             // a second thread only pays when B is far too big for the caches (the LM head): measured on the
             // [1,3072]x[3072,768] block it halved the speed (30 -> 18 GFLOP/s), both threads sharing one L3 stream
@@ -176,18 +235,18 @@ public final class Gemm {
             packA(a, aOff + r0 * k, rows, k, ap);
             int mPanels = (rows + MR - 1) / MR;
             if (!parallel) {
-                blocked(ap, k, n, b, bias, c, cBase, 0, rows, 0, n);
+                blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, 0, n);
             } else if (nBlocks >= 2 * threads) {
                 // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
                 // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
                 shared(nBlocks, threads, (s, e) ->
-                        blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NC, Math.min(n, e * NC)));
+                        blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, s * NC, Math.min(n, e * NC)));
             } else if (nPanels >= 2 * threads) {
                 shared(nPanels, threads, (s, e) ->
-                        blocked(ap, k, n, b, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
+                        blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
             } else {
                 shared(mPanels, threads, (s, e) ->
-                        blocked(ap, k, n, b, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
+                        blocked(ap, k, n, b, pre, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
             }
         }
     }
@@ -230,17 +289,21 @@ public final class Gemm {
     }
 
     /** C[i0..i1, j0..j1) of a packed row chunk (i0 a multiple of MR, j0 of NR), all of k. */
-    private static void blocked(float[] ap, int k, int n, Mat b, float[] bias,
+    private static void blocked(float[] ap, int k, int n, Mat b, float[] pre, float[] bias,
                                 float[] c, int cOff, int i0, int i1, int j0, int j1) {
         float[][] scratch = SCRATCH.get();
-        float[] bp = scratch[0], tile = scratch[1];
-        boolean rowPack = i1 - i0 <= ROWPACK_M;
+        float[] tile = scratch[1];
+        boolean prePacked = pre != null;                  // PackedB: every panel already in place, all of k
+        float[] bp = prePacked ? pre : scratch[0];
+        boolean rowPack = !prePacked && i1 - i0 <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
+                if (!prePacked) {
+                    if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
+                }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -249,17 +312,19 @@ public final class Gemm {
                         // first k slice: the accumulators start from the bias row (or zeros), later ones from C
                         float[] init = !first ? null : bias != null ? bias : ZEROS;
                         int io = bias != null ? col : 0;
+                        // where this panel's k slice starts: row copy, this slice's panels, or the whole packed B
+                        int bo = rowPack ? jr : prePacked ? (col / NR * k + pc) * NR : (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int h = Math.min(MR, mc - ir);
                             int ao = (ic + ir) * k + pc * MR;   // tile (ic+ir)/MR, row p = pc
                             int co = cOff + (ic + ir) * n + col;
                             if (w == NR) {
-                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, rowPack, kc, c, co, n, init, io);
+                                micro(h, ap, ao, bp, bo, rowPack, kc, c, co, n, init, io);
                             } else { // column edge: run the same kernel on a zero-padded copy of the tile
                                 for (int r = 0; r < h; r++)
                                     for (int q = 0; q < NR; q++)
                                         tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                micro(h, ap, ao, bp, rowPack ? jr : (jr / NR) * kc * NR, rowPack, kc, tile, 0, NR, null, 0);
+                                micro(h, ap, ao, bp, bo, rowPack, kc, tile, 0, NR, null, 0);
                                 for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                             }
                         }
@@ -481,12 +546,17 @@ public final class Gemm {
 
     /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
     private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+        packPanelsAt(b, pc, kc, jc, nc, bp, kc);
+    }
+
+    /** packPanels with panels {@code depth} rows apart in bp: kc for one k slice, k for a whole {@link PackedB}. */
+    private static void packPanelsAt(Mat b, int pc, int kc, int jc, int nc, float[] bp, int depth) {
         MemorySegment seg = b.data();
         int panels = (nc + NR - 1) / NR;
         for (int p = 0; p < kc; p++) {
             long row = b.byteOffset(pc + p, jc);
             for (int jp = 0; jp < panels; jp++) {
-                int dst = jp * kc * NR + p * NR;
+                int dst = (jp * depth + p) * NR;
                 int jr = jp * NR;
                 int w = Math.min(NR, nc - jr);
                 long src = row + (long) jr * Float.BYTES;

@@ -1,0 +1,39 @@
+package nci.gpt2;
+
+import nci.tensor.Gemm;
+import nci.tensor.Mat;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** {@link Gpt2Model#packedLayer}: the layer's four matrices as {@link Gemm#pack} lays them out, built once and kept. */
+class PackedLayerTest {
+
+    @Test
+    void packedLayerHoldsTheLayersMatricesPackedOnce() {
+        Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 5);
+        long total = 0;
+        for (int l = 0; l < model.config().nLayer(); l++) {
+            LayerWeights w = model.weights().layers().get(l);
+            Gpt2Model.PackedLayer p = model.packedLayer(l);
+            assertSame(p, model.packedLayer(l), "layer " + l + ": packed once, then kept");
+            List<Mat> mats = List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW());
+            List<Gemm.PackedB> got = List.of(p.attnW(), p.attnProjW(), p.fcW(), p.mlpProjW());
+            for (int i = 0; i < 4; i++) {
+                Gemm.PackedB want = Gemm.pack(mats.get(i));
+                assertEquals(want.rows(), got.get(i).rows(), "layer " + l + " matrix " + i + " rows");
+                assertEquals(want.cols(), got.get(i).cols(), "layer " + l + " matrix " + i + " cols");
+                assertArrayEquals(want.data(), got.get(i).data(), "layer " + l + " matrix " + i + " panels");
+            }
+            total += p.bytes();
+        }
+        assertEquals(total, model.packedBytes(), "packedBytes is what the packed layers hold");
+        assertThrows(IllegalArgumentException.class, () -> model.packedLayer(-1));
+        assertThrows(IllegalArgumentException.class, () -> model.packedLayer(model.config().nLayer()));
+    }
+}

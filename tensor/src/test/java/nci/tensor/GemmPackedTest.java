@@ -1,0 +1,96 @@
+package nci.tensor;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Gemm#pack} and the product over a {@link Gemm.PackedB}: the same bits as the product over the {@link Mat} it
+ * was packed from, for every shape of {@link GemmTest#shapes} (edges, both per-call packings, several A chunks),
+ * with one and two threads; and the packed layout itself.
+ */
+class GemmPackedTest {
+    private static final int INITIAL_THREADS = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() { Parallel.setThreads(INITIAL_THREADS); }
+
+    @ParameterizedTest(name = "packed m={0} n={1} k={2} bias={3}")
+    @MethodSource("nci.tensor.GemmTest#shapes")
+    void packedGivesTheSameBitsAsMat(int m, int n, int k, boolean withBias) {
+        long seed = 13L * m + 7L * n + k;
+        int aOff = 1, cOff = 3;
+        float[] a = Check.gaussian(seed, aOff + m * k, 1f);
+        float[] bv = Check.gaussian(seed + 1, k * n, 1f);
+        float[] bias = withBias ? Check.gaussian(seed + 2, n, 0.5f) : null;
+        Mat b = GemmTest.unalignedMat(bv, k, n);
+        Gemm.PackedB packed = Gemm.pack(b);
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            float[] ref = new float[cOff + m * n + 1], got = new float[cOff + m * n + 1];
+            Arrays.fill(ref, 42f);
+            Arrays.fill(got, 42f);
+            Gemm.matmul(a, aOff, m, k, b, bias, ref, cOff);
+            Gemm.matmul(a, aOff, m, k, packed, bias, got, cOff);
+            Check.sameBits("packed vs Mat product, threads=" + threads, ref, got);
+        }
+    }
+
+    /** Big enough that the product is split over threads by column blocks, by panels and (m = 1) as one row. */
+    @Test
+    void splitOverThreadsGivesTheSameBits() {
+        for (int[] mnk : new int[][] {{1, 3 * Gemm.NC + 7, 300}, {40, 3 * Gemm.NC, 200}, {70, 5 * Gemm.NR, 700}, {200, 40, 300}}) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            float[] a = Check.gaussian(m, m * k, 1f), bias = Check.gaussian(n, n, 1f);
+            Mat b = Mat.of(Check.gaussian(k, k * n, 1f), k, n);
+            Gemm.PackedB packed = Gemm.pack(b);
+            Parallel.setThreads(1);
+            float[] ref = new float[m * n];
+            Gemm.matmul(a, 0, m, k, b, bias, ref, 0);
+            Parallel.setThreads(2);
+            float[] got = new float[m * n];
+            Gemm.matmul(a, 0, m, k, packed, bias, got, 0);
+            Check.sameBits("packed on 2 threads vs Mat on 1, m=" + m + " n=" + n + " k=" + k, ref, got);
+        }
+    }
+
+    @Test
+    void layoutIsOnePanelPerNrColumnsZeroPadded() {
+        int k = 3, n = Gemm.NR + 3, nr = Gemm.NR;
+        float[] bv = new float[k * n];
+        for (int i = 0; i < bv.length; i++) bv[i] = i + 1;                  // b[p, j] = p*n + j + 1, never 0
+        Gemm.PackedB packed = Gemm.pack(Mat.of(bv, k, n));
+        assertEquals(k, packed.rows());
+        assertEquals(n, packed.cols());
+        assertEquals(2L * nr * k, Gemm.packedFloats(k, n));
+        assertEquals(2 * nr * k, packed.data().length);
+        assertEquals(2L * nr * k * Float.BYTES, packed.bytes());
+        for (int jp = 0; jp < 2; jp++)
+            for (int p = 0; p < k; p++)
+                for (int q = 0; q < nr; q++) {
+                    int j = jp * nr + q;
+                    float want = j < n ? bv[p * n + j] : 0f;
+                    assertEquals(want, packed.data()[(jp * k + p) * nr + q], "panel " + jp + " row " + p + " lane " + q);
+                }
+    }
+
+    @Test
+    void badInputIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(null, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(new float[5], 2, 3));
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(new float[0], -1, 3));
+        Gemm.PackedB packed = Gemm.pack(Mat.of(new float[12], 4, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new float[10], 0, 2, 5, packed, null, new float[6], 0));
+        assertTrue(e.getMessage().contains("inner dimensions"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[8], 0, 2, 4, packed, new float[2], new float[6], 0));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[8], 0, 2, 4, packed, null, new float[5], 0));
+    }
+}
