@@ -2,6 +2,7 @@ package nci.gpt2;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import nci.tensor.Attention;
 import nci.tensor.Embedding;
@@ -23,12 +24,15 @@ public final class Gpt2Model implements AutoCloseable {
     private final AutoCloseable resources;
     /** Layers' matrices packed for repeated products, built on first use ({@link #packedLayer}). */
     private final AtomicReferenceArray<PackedLayer> packed;
+    /** Requests per layer through {@link #packedLayerOnReuse}. */
+    private final AtomicIntegerArray packRequests;
 
     public Gpt2Model(Gpt2Config config, Gpt2Weights weights, AutoCloseable resources) {
         this.config = config;
         this.weights = weights;
         this.resources = resources;
         this.packed = new AtomicReferenceArray<>(weights.layers().size());
+        this.packRequests = new AtomicIntegerArray(weights.layers().size());
         if (weights.layers().size() != config.nLayer())
             throw new IllegalArgumentException("config n_layer " + config.nLayer() + " but " + weights.layers().size() + " layers of weights");
     }
@@ -66,6 +70,24 @@ public final class Gpt2Model implements AutoCloseable {
             if (!packed.compareAndSet(layer, null, p)) p = packed.get(layer);
         }
         return p;
+    }
+
+    /** Requests a layer gets through {@link #packedLayerOnReuse} before it is packed. */
+    public static final int PACK_AFTER_REQUESTS = 3;
+
+    /**
+     * {@link #packedLayer}, from the layer's fourth request on ({@code null} for the first {@value #PACK_AFTER_REQUESTS}).
+     * The patching engine asks once per product it is about to run (qkv, attention projection, MLP): a process that
+     * runs one batch over the model (one {@code ./nci sweep}) multiplies each matrix once, where a packed copy would
+     * only cost memory (GPT-2 small: +340 MB) for a packing pass the product does anyway; from the next batch on
+     * (repeated sweeps, a study's further experiments) every product skips packing. Same bits either way.
+     */
+    public PackedLayer packedLayerOnReuse(int layer) {
+        if (layer < 0 || layer >= packed.length())
+            throw new IllegalArgumentException("layer " + layer + " outside [0, " + packed.length() + ")");
+        PackedLayer p = packed.get(layer);
+        if (p != null) return p;
+        return packRequests.incrementAndGet(layer) > PACK_AFTER_REQUESTS ? packedLayer(layer) : null;
     }
 
     /** Bytes {@link #packedLayer} would hold for every layer (the layers' four matrices, columns rounded up). */

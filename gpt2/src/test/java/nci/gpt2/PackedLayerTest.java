@@ -8,6 +8,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -33,6 +35,22 @@ class PackedLayerTest {
             total += p.bytes();
         }
         assertEquals(total, model.packedBytes(), "packedBytes is what the packed layers hold");
+        assertThrows(IllegalArgumentException.class, () -> model.packedLayerOnReuse(-1));
+    }
+
+    @Test
+    void packedLayerOnReuseWaitsForTheSecondPass() {
+        Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 6);
+        for (int r = 0; r < Gpt2Model.PACK_AFTER_REQUESTS; r++)
+            assertNull(model.packedLayerOnReuse(1), "request " + r + " of layer 1: not packed yet");
+        Gpt2Model.PackedLayer p = model.packedLayerOnReuse(1);
+        assertNotNull(p, "request " + Gpt2Model.PACK_AFTER_REQUESTS + " of layer 1 packs it");
+        assertSame(p, model.packedLayer(1));
+        assertSame(p, model.packedLayerOnReuse(1));
+        assertNull(model.packedLayerOnReuse(0), "layer 0 counts its own requests");
+        // a layer packed directly is returned at once
+        Gpt2Model.PackedLayer q = model.packedLayer(0);
+        assertSame(q, model.packedLayerOnReuse(0));
         assertThrows(IllegalArgumentException.class, () -> model.packedLayer(-1));
         assertThrows(IllegalArgumentException.class, () -> model.packedLayer(model.config().nLayer()));
     }

@@ -22,15 +22,17 @@ final class RowKernels {
     private RowKernels() {}
 
     /**
-     * Whether the stages multiply by packed weights ({@link Gpt2Model#packedLayer}): a sweep multiplies every layer's
-     * matrices again in each of its stages, and packing B is 20-50% of a product at its row counts. On unless
+     * The layer's packed weights for the product about to run, or null to multiply by the mapped matrices (packing B
+     * per call). Packing B is 20-50% of a product at a sweep's row counts, and a process that batches over the model
+     * more than once multiplies every matrix again each time: {@link Gpt2Model#packedLayerOnReuse} packs a layer
+     * from its second pass on (one request per product: qkv, attention projection, MLP). On unless
      * {@code -Dnci.packWeights=false}, and only while the packed copies of all layers fit in a third of the maximum
      * heap (GPT-2 small: 340 MB; GPT-2 XL's 6 GB would not, and its products pack B per call as before).
      * The bits are the same either way.
      */
     static Gpt2Model.PackedLayer packed(Gpt2Model m, int layer) {
         if (!packWeights || m.packedBytes() > Runtime.getRuntime().maxMemory() / 3) return null;
-        return m.packedLayer(layer);
+        return m.packedLayerOnReuse(layer);
     }
 
     /** -Dnci.packWeights; tests flip it to hold both paths to the same bits. */

@@ -60,7 +60,11 @@
  * value of the stage computes are copied, not recomputed. {@link nci.patching.Sweeps} then computes the metrics'
  * logits with one LM-head product over the distinct results' last rows. Every GEMM output element is the same
  * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
- * experiments run one by one, with the cache on or off.
+ * experiments run one by one, with the cache on or off. From a layer's second pass on (a second batch, sweep or
+ * experiment over the model), the stages multiply by its weights packed once into the GEMM's micro-panel layout
+ * ({@code Gpt2Model.packedLayerOnReuse}: a heap copy of the layer matrices, 340 MB for GPT-2 small, kept for the
+ * model's life) rather than packing B in every product; same bits, and off with {@code -Dnci.packWeights=false} or
+ * when the copies would not fit in a third of the heap.
  *
  * <h2>What a result holds</h2>
  * {@link nci.patching.PatchResult}: the final hidden states, optional logits, the attention patterns, and

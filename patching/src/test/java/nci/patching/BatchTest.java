@@ -102,7 +102,11 @@ class BatchTest {
             assertTrue(RowKernels.packed(model, 0) == null, "packing off");
             Reference unpacked = sequential(model, digest, List.of(clean, cf), nodeAndPosition(3, clean.length), targets);
             RowKernels.packWeights = true;
-            assertTrue(RowKernels.packed(model, 0) != null, "packing on for a small model");
+            for (int l = 0; l < 3; l++) {                   // packed from a layer's second pass (fourth request) on
+                for (int r = 0; r < Gpt2Model.PACK_AFTER_REQUESTS; r++)
+                    assertTrue(RowKernels.packed(model, l) == null, "layer " + l + " request " + r + ": not packed yet");
+                assertTrue(RowKernels.packed(model, l) != null, "layer " + l + ": packed on reuse");
+            }
             assertSweepEquals("packed weights vs matrices", unpacked,
                     Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
         } finally {

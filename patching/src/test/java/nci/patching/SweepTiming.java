@@ -18,7 +18,8 @@ import nci.tensor.Mat;
  * warm batch, LM-head product, metrics), then {@code offReps} runs of the unoptimised path (cache off, one
  * experiment at a time, one LM-head pass per run) and a bit-for-bit comparison with the sweep. Modes (third
  * argument): {@code sweeps} (sweeps only), {@code heads} (the per-head sweep), {@code warm}, {@code symbolic}
- * (runAll on a warm cache), {@code profile FILE} (JFR of {@code reps} sweeps after warm-up). Run with the classes
+ * (runAll on a warm cache), {@code profile FILE} (JFR of {@code reps} sweeps after warm-up), {@code abpack} (sweeps
+ * alternating packed layer weights on and off in one JVM, medians after the first 20: an A/B immune to the VM's drift). Run with the classes
  * of tensor, gpt2, patching and patching's test classes:
  * {@code java --add-modules jdk.incubator.vector -Xmx6g -cp ... nci.patching.SweepTiming [reps] [offReps] [mode]}.
  */
@@ -51,6 +52,19 @@ public final class SweepTiming {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+            return;
+        }
+        if (args.length > 2 && args[2].equals("abpack")) {                   // interleaved A/B: packed weights on/off
+            List<Long> onT = new ArrayList<>(), offT = new ArrayList<>();
+            for (int i = 0; i < reps; i++) {
+                boolean pack = i % 2 == 0;
+                RowKernels.packWeights = pack;
+                long s = System.nanoTime();
+                Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(2L << 30)), clean, cf, targets, false);
+                long ms = (System.nanoTime() - s) / 1_000_000;
+                if (i >= 20) (pack ? onT : offT).add(ms);
+            }
+            System.out.printf("packed median %d (%s)%nunpacked median %d (%s)%n", median(onT), onT, median(offT), offT);
             return;
         }
         if (args.length > 2 && args[2].equals("heads")) {                    // the per-head sweep, cold cache
