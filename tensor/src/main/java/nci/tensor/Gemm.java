@@ -124,23 +124,22 @@ public final class Gemm {
 
     /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link #pack packed} b: the same bits as the {@link Mat} overload. */
     public static void matmul(float[] a, int aOff, int m, int k, PackedB b, float[] bias, float[] c, int cOff) {
-        if (!VectorInfo.ENABLED) { // the scalar twin reads b's values back out of the panels
-            check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
-            checkBias(bias, b.cols());
-            int n = b.cols();
-            for (int i = 0; i < m; i++) {
-                int ci = cOff + i * n;
-                for (int j = 0; j < n; j++) c[ci + j] = bias == null ? 0f : bias[j];
-                for (int p = 0; p < k; p++) {
-                    float av = a[aOff + i * k + p];
-                    for (int j = 0; j < n; j++) c[ci + j] = Math.fma(av, b.data()[(j / NR * k + p) * NR + j % NR], c[ci + j]);
-                }
-            }
+        check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+        if (!VectorInfo.ENABLED) { // the scalar twin, over b read back out of its panels (a reference path: a copy is fine)
+            matmulScalar(a, aOff, m, k, unpack(b), bias, c, cOff);
             return;
         }
-        check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
         run(a, aOff, m, k, b.cols(), null, b.data(), bias, c, cOff);
+    }
+
+    /** b as a row-major [k, n] heap matrix again: the inverse of {@link #pack}. */
+    static Mat unpack(PackedB b) {
+        int k = b.rows(), n = b.cols();
+        float[] out = new float[Math.multiplyExact(k, n)];
+        for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++) out[p * n + j] = b.data()[(j / NR * k + p) * NR + j % NR];
+        return Mat.of(out, k, n);
     }
 
     /** c[m, n] = a[m, k] · bt[n, k]ᵀ (no bias): the tied LM head, logits = h · wteᵀ. */

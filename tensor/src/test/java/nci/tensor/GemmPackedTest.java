@@ -81,6 +81,18 @@ class GemmPackedTest {
                 }
     }
 
+    /** unpack inverts pack (the scalar twin's view of a packed b), edge panel included. */
+    @Test
+    void unpackInvertsPack() {
+        for (int[] kn : new int[][] {{3, Gemm.NR + 3}, {Gemm.KC + 1, 2 * Gemm.NR}, {1, 1}}) {
+            float[] bv = Check.gaussian(kn[0] * 31L + kn[1], kn[0] * kn[1], 1f);
+            Mat back = Gemm.unpack(Gemm.pack(Mat.of(bv, kn[0], kn[1])));
+            assertEquals(kn[0], back.rows());
+            assertEquals(kn[1], back.cols());
+            Check.sameBits("unpack(pack(b)) " + kn[0] + "x" + kn[1], bv, back.toArray());
+        }
+    }
+
     @Test
     void badInputIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(null, 1, 1));
