@@ -22,6 +22,8 @@ import java.nio.ByteOrder;
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
+ * Weights multiplied many times can be packed once ({@link #pack} into a {@link PackedB}, all of B as micro-panels
+ * [n/NR][k][NR] on the heap); a product over it skips the per-call packing (and the GEMV) and runs the same kernels.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k, read straight from bt's (mapped) rows, in register tiles of 4 rows of a
