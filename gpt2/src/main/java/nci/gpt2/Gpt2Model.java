@@ -26,6 +26,8 @@ public final class Gpt2Model implements AutoCloseable {
     private final AtomicReferenceArray<PackedLayer> packed;
     /** Requests per layer through {@link #packedLayerOnReuse}. */
     private final AtomicIntegerArray packRequests;
+    /** What packing every layer would hold ({@link #packedBytes}). */
+    private final long packedBytes;
 
     public Gpt2Model(Gpt2Config config, Gpt2Weights weights, AutoCloseable resources) {
         this.config = config;
@@ -35,6 +37,11 @@ public final class Gpt2Model implements AutoCloseable {
         this.packRequests = new AtomicIntegerArray(weights.layers().size());
         if (weights.layers().size() != config.nLayer())
             throw new IllegalArgumentException("config n_layer " + config.nLayer() + " but " + weights.layers().size() + " layers of weights");
+        long pb = 0;
+        for (LayerWeights w : weights.layers())
+            for (nci.tensor.Mat m : List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()))
+                pb += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
+        this.packedBytes = pb;
     }
 
     public Gpt2Config config() { return config; }
@@ -91,13 +98,7 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /** Bytes {@link #packedLayer} would hold for every layer (the layers' four matrices, columns rounded up). */
-    public long packedBytes() {
-        long b = 0;
-        for (LayerWeights w : weights.layers())
-            for (nci.tensor.Mat m : List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()))
-                b += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
-        return b;
-    }
+    public long packedBytes() { return packedBytes; }
 
     // ---------------------------------------------------------------- building blocks
 
