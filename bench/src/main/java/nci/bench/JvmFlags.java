@@ -27,7 +27,7 @@ public final class JvmFlags {
      * The launcher's young generation for the patching commands (patch, sweep, run, demo): a sweep allocates
      * ~200 MB of per-experiment values and keeps ~60 MB of them in the cache, and with the default (small) young
      * generation each sweep paid two young collections copying them (~80 ms of a ~500 ms sweep, `-Xlog:gc`).
-     * Not for the forward, whose peak RSS it would raise (710 -> 1030 MB at T=128: eden gets touched).
+     * Not for the forward, whose peak RSS it would raise (~690 -> ~1010 MiB at T=128: eden gets touched).
      */
     public static final String PATCHING_YOUNG = "-Xmn512m";
 

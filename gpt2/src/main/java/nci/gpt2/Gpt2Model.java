@@ -68,9 +68,7 @@ public final class Gpt2Model implements AutoCloseable {
      * pack; one result is kept).
      */
     public PackedLayer packedLayer(int layer) {
-        if (layer < 0 || layer >= packed.length())
-            throw new IllegalArgumentException("layer " + layer + " outside [0, " + packed.length() + ")");
-        PackedLayer p = packed.get(layer);
+        PackedLayer p = packed.get(checkLayer(layer));
         if (p == null) {
             LayerWeights w = weights.layers().get(layer);
             p = new PackedLayer(Gemm.pack(w.attnW()), Gemm.pack(w.attnProjW()), Gemm.pack(w.fcW()), Gemm.pack(w.mlpProjW()));
@@ -90,11 +88,15 @@ public final class Gpt2Model implements AutoCloseable {
      * (repeated sweeps, a study's further experiments) every product skips packing. Same bits either way.
      */
     public PackedLayer packedLayerOnReuse(int layer) {
-        if (layer < 0 || layer >= packed.length())
-            throw new IllegalArgumentException("layer " + layer + " outside [0, " + packed.length() + ")");
-        PackedLayer p = packed.get(layer);
+        PackedLayer p = packed.get(checkLayer(layer));
         if (p != null) return p;
         return packRequests.incrementAndGet(layer) > PACK_AFTER_REQUESTS ? packedLayer(layer) : null;
+    }
+
+    private int checkLayer(int layer) {
+        if (layer < 0 || layer >= packed.length())
+            throw new IllegalArgumentException("layer " + layer + " outside [0, " + packed.length() + ")");
+        return layer;
     }
 
     /** Bytes {@link #packedLayer} would hold for every layer (the layers' four matrices, columns rounded up). */

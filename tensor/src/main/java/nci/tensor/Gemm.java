@@ -409,7 +409,7 @@ public final class Gemm {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // matmulTransposed: dot products along k, tiles of up to 4 a rows x 3 bt rows.
+    // matmulTransposed: dot products along k, tiles of up to 4 a rows x 2 bt rows.
 
     /** bt rows per block: a 4-row a panel stays in L1 while a block of bt (~150 KB at k = 768) is reused from L2. */
     private static final int JB = 48;
