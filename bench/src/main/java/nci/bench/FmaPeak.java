@@ -7,11 +7,15 @@ import nci.tensor.VectorInfo;
 
 /**
  * The FMA throughput a Java thread actually gets, measured rather than taken from the data sheet: on this
- * shared VM it moves between ~60 and ~87 GFLOP/s per core from one minute to the next, so the GEMM family
+ * shared VM it moves from one minute to the next (the addend-form loop below: 95-97 GFLOP/s per core at best), so the GEMM family
  * measures it in the same run ({@code GemmBench.fmaPeak}) and the GEMM figures are read as a fraction of it.
  *
- * <p>The loop is register-only: {@value #ACCUMULATORS} independent chains {@code c = c·a + b}, one vector
- * each, no loads or stores. An FMA on AVX2 has a latency of 4 cycles and there are two FMA pipes, so at
+ * <p>The loop is register-only: {@value #ACCUMULATORS} independent chains {@code c = a·b + c}, one vector
+ * each, no loads or stores. The accumulator is the addend, as in the GEMM's micro-kernels: x86's
+ * {@code vfmadd231ps} updates its addend in place, so each step is one instruction. With the accumulator as a
+ * multiplicand ({@code c = c·a + b}, this probe's first form) C2 adds a register copy to every FMA, and the
+ * probe under-measured: 76-82 against 95-97 GFLOP/s for the addend form in the same minute, when a C loop of
+ * {@code _mm256_fmadd_ps} measured 94-97. An FMA on AVX2 has a latency of 4 cycles and there are two FMA pipes, so at
  * least 8 chains must be in flight to keep both pipes busy every cycle; 12 leaves a margin and, with the two
  * broadcast operands, uses 14 of AVX2's 16 vector registers (more would spill, i.e. add loads).
  *
@@ -78,7 +82,7 @@ public final class FmaPeak {
     }
 
     /**
-     * Runs the {@value #ACCUMULATORS} chains {@code c_j <- c_j·a + b} (one fused FMA, one rounding) for
+     * Runs the {@value #ACCUMULATORS} chains {@code c_j <- a·b + c_j} (one fused FMA, one rounding) for
      * {@code iterations} steps, chain j starting at {@code c0 + j} in every lane, and returns the sum of every
      * lane of every chain (the caller returns it, so the JIT cannot drop the loop).
      *
@@ -86,8 +90,8 @@ public final class FmaPeak {
      * expression, and C2's value numbering may merge them into one, which would measure FMA latency instead of
      * throughput.
      *
-     * <p>Closed forms (exact while every value stays below 2^24): a = 1, b = 1 gives {@code c0 + j + iterations}
-     * per lane; a = 2, b = 0 gives {@code (c0 + j)·2^iterations}.
+     * <p>Closed form: {@code c0 + j + iterations·a·b} per lane, exact while every step is (e.g. a = 1, b = 1 below
+     * 2^24, or the benchmark's a·b = 2^-20 on values below 16).
      */
     public static float chains(float a, float b, float c0, int iterations) {
         if (iterations < 0) throw new IllegalArgumentException("FmaPeak: iterations must be >= 0, got " + iterations);
@@ -106,20 +110,19 @@ public final class FmaPeak {
         FloatVector c10 = FloatVector.broadcast(SPECIES, c0 + 10f);
         FloatVector c11 = FloatVector.broadcast(SPECIES, c0 + 11f);
         for (int i = 0; i < iterations; i++) {
-            // x.fma(y, z) = x·y + z: the accumulator is the multiplicand, so |a| < 1 makes each chain a
-            // contraction towards b / (1 - a) that cannot overflow however long it runs
-            c00 = c00.fma(va, vb);
-            c01 = c01.fma(va, vb);
-            c02 = c02.fma(va, vb);
-            c03 = c03.fma(va, vb);
-            c04 = c04.fma(va, vb);
-            c05 = c05.fma(va, vb);
-            c06 = c06.fma(va, vb);
-            c07 = c07.fma(va, vb);
-            c08 = c08.fma(va, vb);
-            c09 = c09.fma(va, vb);
-            c10 = c10.fma(va, vb);
-            c11 = c11.fma(va, vb);
+            // x.fma(y, z) = x·y + z: the accumulator is the addend (vfmadd231ps, updated in place)
+            c00 = va.fma(vb, c00);
+            c01 = va.fma(vb, c01);
+            c02 = va.fma(vb, c02);
+            c03 = va.fma(vb, c03);
+            c04 = va.fma(vb, c04);
+            c05 = va.fma(vb, c05);
+            c06 = va.fma(vb, c06);
+            c07 = va.fma(vb, c07);
+            c08 = va.fma(vb, c08);
+            c09 = va.fma(vb, c09);
+            c10 = va.fma(vb, c10);
+            c11 = va.fma(vb, c11);
         }
         FloatVector sum = c00.add(c01).add(c02).add(c03).add(c04).add(c05)
                 .add(c06).add(c07).add(c08).add(c09).add(c10).add(c11);

@@ -187,8 +187,9 @@ public class GemmBench {
         @Param({"1", "2"})
         public int threads;
 
-        float a = 0.9999999f;
-        float b = 1e-7f;
+        /** a·b = 2^-20: exact steps on values in [1, 16), so a call's result is known exactly (see {@link FmaPeak#chains}). */
+        float a = 0x1p-10f;
+        float b = 0x1p-10f;
         float c0 = 1f;
         int rounds = FmaPeak.ROUNDS;
         int steps = FmaPeak.STEPS;
@@ -210,11 +211,18 @@ public class GemmBench {
                     throw new IllegalStateException("GemmBench.fmaPeak: chains(a=1, b=1, c0=1, " + k + ") = " + got
                             + ", expected " + expected + " (lanes=" + lanes + ")");
             }
-            // the timed operands keep every chain finite: each of the 12·lanes values per call lies in (0, 12]
+            // the timed call does exactly its credited steps: every chain moves by a·b per step, exactly
             float timed = FmaPeak.chains(a, b, c0, steps);
-            if (!(timed > 0f && timed <= lanes * FmaPeak.ACCUMULATORS * (c0 + FmaPeak.ACCUMULATORS - 1)))
+            float expected = timedSum(a, b, c0, steps, lanes);
+            if (timed != expected)
                 throw new IllegalStateException("GemmBench.fmaPeak: chains(a=" + a + ", b=" + b + ", c0=" + c0 + ", "
-                        + steps + ") = " + timed + ", expected a finite positive sum of " + lanes * FmaPeak.ACCUMULATORS + " values in (0, 12]");
+                        + steps + ") = " + timed + ", expected " + expected + " (lanes=" + lanes + ")");
+        }
+
+        /** The closed form of {@code chains(a, b, c0, steps)}: lanes · Σ_j (c0 + j + steps·a·b). */
+        static float timedSum(float a, float b, float c0, int steps, int lanes) {
+            int n = FmaPeak.ACCUMULATORS;
+            return lanes * (n * (c0 + steps * (a * b)) + n * (n - 1) / 2f);
         }
     }
 
