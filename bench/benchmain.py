@@ -1,6 +1,7 @@
 """The nci side of bench/compare-numpy and bench/compare-torch: find a JDK 25, build
 bench/target/benchmarks.jar when it is missing or older than the sources, run BenchMain for one
-family and return its JSON records."""
+family and return its JSON records; and the FMA peak those records measured (GemmBench.fmaPeak at the start
+and at the end of the gemm and forward families), the yardstick both scripts divide by."""
 import json
 import os
 import subprocess
@@ -63,3 +64,52 @@ def run(tool, family, quick):
             return json.load(fh)
     finally:
         os.unlink(path)
+
+
+# ----------------------------------------------------------------------------- FMA peak
+
+FMA_PEAK = "GemmBench.fmaPeak"   # the yardstick, not a benchmark row
+
+
+def fma_peaks(tool, records):
+    """{threads: {"gflops", "start", "end", "error"}} of BenchMain's GemmBench.fmaPeak records: "gflops" is the mean
+    of the start and end measurements (whichever the run has), so a drift during the family biases it least."""
+    by_threads = {}
+    for r in records:
+        if r["benchmark"] != FMA_PEAK:
+            continue
+        if r["unit"] != "GFLOP/s":
+            sys.exit("%s: %s threads=%s has unit %r, expected GFLOP/s" % (tool, FMA_PEAK, r["params"].get("threads"), r["unit"]))
+        when = r["params"].get("when", "start")
+        if when not in ("start", "end"):
+            sys.exit("%s: %s threads=%s has when=%r, expected start or end" % (tool, FMA_PEAK, r["params"].get("threads"), when))
+        by_threads.setdefault(r["params"]["threads"], {})[when] = r
+    peaks = {}
+    for th, at in by_threads.items():
+        scores = [at[w]["score"] for w in ("start", "end") if w in at]
+        errors = [at[w]["error"] for w in ("start", "end") if w in at and at[w]["error"] is not None]
+        peaks[th] = {"gflops": sum(scores) / len(scores),
+                     "start": at["start"]["score"] if "start" in at else None,
+                     "end": at["end"]["score"] if "end" in at else None,
+                     "error": max(errors) if errors else None}
+    return peaks
+
+
+def peak_fraction(gflops, threads, peaks):
+    """gflops over the measured FMA peak at that thread count; None without one."""
+    peak = peaks.get(threads)
+    if peak is None or peak["gflops"] <= 0:
+        return None
+    return gflops / peak["gflops"]
+
+
+def peak_line(peaks):
+    if not peaks:
+        return "measured FMA peak: none in BenchMain's output (is the jar older than GemmBench.fmaPeak?); nci/peak n/a"
+
+    def one(th):
+        p = peaks[th]
+        at = " / ".join("%.1f" % p[w] if p[w] is not None else "n/a" for w in ("start", "end"))
+        return "%d thread%s %.1f GFLOP/s (start / end %s)" % (th, "" if th == 1 else "s", p["gflops"], at)
+    return "measured FMA peak (same run, register-only loop, mean of the start and end of nci's phase): " + \
+        ", ".join(one(th) for th in sorted(peaks))

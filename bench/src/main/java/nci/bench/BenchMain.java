@@ -49,25 +49,39 @@ public final class BenchMain {
 
     enum Family { GEMM, FORWARD, SWEEP }
 
-    /** The FMA peak is measured at every thread count the GEMMs run with. */
+    /** The FMA peak is measured at every thread count the GEMMs and forwards run with. */
     private static final String[] PEAK_THREADS = {"1", "2"};
+
+    /**
+     * The FMA-peak probe at the start and at the end of a family: the FMA throughput this run's threads get,
+     * bracketing the family's benchmarks (the yardstick compare-numpy and compare-torch divide by).
+     */
+    private static Plan peak(String when) {
+        return new Plan("GemmBench.fmaPeak", Map.of("threads", PEAK_THREADS, "when", new String[] {when}));
+    }
+
+    /** The family's benchmarks between a start and an end measurement of the FMA peak. */
+    private static List<Plan> bracketed(Plan... plans) {
+        List<Plan> all = new ArrayList<>();
+        all.add(peak("start"));
+        all.addAll(List.of(plans));
+        all.add(peak("end"));
+        return List.copyOf(all);
+    }
 
     static List<Plan> plans(Family family, boolean quick) {
         return switch (family) {
-            // fmaPeak first: the FMA throughput this run's threads get, the yardstick compare-numpy divides by
             case GEMM -> quick
-                    ? List.of(new Plan("GemmBench.fmaPeak", Map.of("threads", PEAK_THREADS)),
-                              new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
-                              new Plan("GemmBench.lmHead", Map.of("T", new String[] {"1"}, "threads", new String[] {"1"})),
-                              new Plan("GemmBench.scalarMatmul", Map.of("T", new String[] {"8"})))
-                    : List.of(new Plan("GemmBench.fmaPeak", Map.of("threads", PEAK_THREADS)),
-                              new Plan("GemmBench.matmul", Map.of()),
-                              new Plan("GemmBench.lmHead", Map.of()),
-                              new Plan("GemmBench.scalarMatmul", Map.of()));
+                    ? bracketed(new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
+                                new Plan("GemmBench.lmHead", Map.of("T", new String[] {"1"}, "threads", new String[] {"1"})),
+                                new Plan("GemmBench.scalarMatmul", Map.of("T", new String[] {"8"})))
+                    : bracketed(new Plan("GemmBench.matmul", Map.of()),
+                                new Plan("GemmBench.lmHead", Map.of()),
+                                new Plan("GemmBench.scalarMatmul", Map.of()));
             case FORWARD -> quick
-                    ? List.of(new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"1x32"})),
-                              new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"16x32"}, "threads", new String[] {"2"})))
-                    : List.of(new Plan("ForwardBench.forwardLastLogits", Map.of()));
+                    ? bracketed(new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"1x32"})),
+                                new Plan("ForwardBench.forwardLastLogits", Map.of("input", new String[] {"16x32"}, "threads", new String[] {"2"})))
+                    : bracketed(new Plan("ForwardBench.forwardLastLogits", Map.of()));
             case SWEEP -> quick
                     ? List.of(new Plan("SweepBench.nodeAndPosition", Map.of("cache", new String[] {"on"}, "threads", new String[] {"2"}), 0, 1))
                     : List.of(new Plan("SweepBench.nodeAndPosition", Map.of()));
@@ -138,7 +152,8 @@ public final class BenchMain {
     private static void usage(String error) {
         String text = "usage: BenchMain [gemm|forward|sweep|all] [--quick] [--json FILE]\n"
                 + "  gemm     GEMM kernels on GPT-2-small shapes (GFLOP/s), with a scalar baseline and the measured FMA peak\n"
-                + "  forward  GPT-2-small forward to last-position logits (ms)\n"
+                + "           (forward and gemm measure the peak at their start and at their end)\n"
+                + "  forward  GPT-2-small forward to last-position logits (ms), with the measured FMA peak\n"
                 + "  sweep    node x position path-patching sweep (ms)\n"
                 + "  all      all of the above (the default)\n"
                 + "  --quick  1 fork, 1 warmup x 1 s, 2 x 1 s measurements, fewer parameter sets\n"

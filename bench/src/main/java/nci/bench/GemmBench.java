@@ -187,6 +187,14 @@ public class GemmBench {
         @Param({"1", "2"})
         public int threads;
 
+        /**
+         * Where in a BenchMain family this measurement sits: {@code start} (before the family's benchmarks) or
+         * {@code end} (after them). The loop is the same; two measurements bracket the family, because this VM's
+         * per-core speed drifts over the minutes a family runs.
+         */
+        @Param({"start", "end"})
+        public String when;
+
         /** a·b = 2^-20: exact steps on values in [1, 16), so a call's result is known exactly (see {@link FmaPeak#chains}). */
         float a = 0x1p-10f;
         float b = 0x1p-10f;
@@ -198,6 +206,8 @@ public class GemmBench {
         @Setup(Level.Trial)
         public void setup() {
             if (threads < 1) throw new IllegalArgumentException("GemmBench.fmaPeak param threads must be >= 1, got " + threads);
+            if (!"start".equals(when) && !"end".equals(when))
+                throw new IllegalArgumentException("GemmBench.fmaPeak param when must be start or end, got " + when);
             Parallel.setThreads(threads);
             perThread = new float[threads];
             int lanes = FmaPeak.lanes();

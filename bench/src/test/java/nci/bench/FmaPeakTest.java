@@ -120,23 +120,34 @@ class FmaPeakTest {
     void setupAcceptsTheProbe() {
         GemmBench.Peak p = new GemmBench.Peak();
         p.threads = 1;
+        p.when = "start";
         p.setup();   // its checks: closed forms and a finite timed call
         assertEquals(1, p.perThread.length);
+        p.when = "middle";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::setup);
+        assertTrue(e.getMessage().contains("when must be start or end, got middle"), e.getMessage());
     }
 
     @Test
-    void peakParamsAndGemmPlansRunOneAndTwoThreads() throws Exception {
-        Param param = GemmBench.Peak.class.getField("threads").getAnnotation(Param.class);
-        assertArrayEquals(new String[] {"1", "2"}, param.value());
-        for (boolean quick : new boolean[] {false, true}) {
-            List<BenchMain.Plan> peaks = BenchMain.plans(BenchMain.Family.GEMM, quick).stream()
-                    .filter(p -> p.benchmark().equals("GemmBench.fmaPeak")).toList();
-            assertEquals(1, peaks.size(), "quick=" + quick + ": one fmaPeak plan in the GEMM family");
-            assertArrayEquals(new String[] {"1", "2"}, peaks.get(0).params().get("threads"), "quick=" + quick);
-            assertTrue("nci.bench.GemmBench.fmaPeak".matches(peaks.get(0).includeRegex()));
-            assertTrue(!"nci.bench.GemmBench.matmul".matches(peaks.get(0).includeRegex()));
+    void gemmAndForwardFamiliesAreBracketedByThePeakAtOneAndTwoThreads() throws Exception {
+        assertArrayEquals(new String[] {"1", "2"}, GemmBench.Peak.class.getField("threads").getAnnotation(Param.class).value());
+        assertArrayEquals(new String[] {"start", "end"}, GemmBench.Peak.class.getField("when").getAnnotation(Param.class).value());
+        for (BenchMain.Family f : List.of(BenchMain.Family.GEMM, BenchMain.Family.FORWARD)) {
+            for (boolean quick : new boolean[] {false, true}) {
+                List<BenchMain.Plan> plans = BenchMain.plans(f, quick);
+                String where = f + " quick=" + quick;
+                List<BenchMain.Plan> peaks = plans.stream().filter(p -> p.benchmark().equals("GemmBench.fmaPeak")).toList();
+                assertEquals(2, peaks.size(), where + ": two fmaPeak plans");
+                assertEquals(peaks.get(0), plans.get(0), where + ": the first plan is a peak");
+                assertEquals(peaks.get(1), plans.get(plans.size() - 1), where + ": the last plan is a peak");
+                assertArrayEquals(new String[] {"start"}, peaks.get(0).params().get("when"), where);
+                assertArrayEquals(new String[] {"end"}, peaks.get(1).params().get("when"), where);
+                for (BenchMain.Plan p : peaks) assertArrayEquals(new String[] {"1", "2"}, p.params().get("threads"), where);
+                assertTrue(plans.size() > 2, where + ": benchmarks between the peaks");
+                assertTrue("nci.bench.GemmBench.fmaPeak".matches(peaks.get(0).includeRegex()));
+                assertTrue(!"nci.bench.GemmBench.matmul".matches(peaks.get(0).includeRegex()));
+            }
         }
-        for (BenchMain.Family f : List.of(BenchMain.Family.FORWARD, BenchMain.Family.SWEEP))
-            assertTrue(BenchMain.plans(f, false).stream().noneMatch(p -> p.benchmark().contains("fmaPeak")), f.toString());
+        assertTrue(BenchMain.plans(BenchMain.Family.SWEEP, false).stream().noneMatch(p -> p.benchmark().contains("fmaPeak")));
     }
 }
