@@ -137,11 +137,14 @@ class FmaPeakTest {
                 List<BenchMain.Plan> plans = BenchMain.plans(f, quick);
                 String where = f + " quick=" + quick;
                 List<BenchMain.Plan> peaks = plans.stream().filter(p -> p.benchmark().equals("GemmBench.fmaPeak")).toList();
-                assertEquals(2, peaks.size(), where + ": two fmaPeak plans");
+                // a full run brackets the family; --quick (a pipeline check under two minutes) measures at the start only
+                assertEquals(quick ? 1 : 2, peaks.size(), where + ": fmaPeak plans");
                 assertEquals(peaks.get(0), plans.get(0), where + ": the first plan is a peak");
-                assertEquals(peaks.get(1), plans.get(plans.size() - 1), where + ": the last plan is a peak");
                 assertArrayEquals(new String[] {"start"}, peaks.get(0).params().get("when"), where);
-                assertArrayEquals(new String[] {"end"}, peaks.get(1).params().get("when"), where);
+                if (!quick) {
+                    assertEquals(peaks.get(1), plans.get(plans.size() - 1), where + ": the last plan is a peak");
+                    assertArrayEquals(new String[] {"end"}, peaks.get(1).params().get("when"), where);
+                }
                 for (BenchMain.Plan p : peaks) assertArrayEquals(new String[] {"1", "2"}, p.params().get("threads"), where);
                 assertTrue(plans.size() > 2, where + ": benchmarks between the peaks");
                 assertTrue("nci.bench.GemmBench.fmaPeak".matches(peaks.get(0).includeRegex()));
