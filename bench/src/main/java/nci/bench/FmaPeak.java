@@ -46,7 +46,7 @@ public final class FmaPeak {
     public static final int STEPS = 1 << 16;
     /**
      * Iterations per thread per benchmark op, {@value #ROUNDS} · {@value #STEPS} = 2^23: 2^23 · 12 chains · 8
-     * lanes · 2 = 1.61 GFLOP per thread, ~20 ms at 80 GFLOP/s and ~27 ms at 60 (half that with 16 lanes on
+     * lanes · 2 = 1.61 GFLOP per thread, ~17 ms at the 94 GFLOP/s measured here (half that with 16 lanes on
      * AVX-512).
      */
     public static final int ITERATIONS = ROUNDS * STEPS;
