@@ -7,17 +7,20 @@ import nci.tensor.VectorInfo;
 
 /**
  * The FMA throughput a Java thread actually gets, measured rather than taken from the data sheet: on this
- * shared VM it moves from one minute to the next (the addend-form loop below: 95-97 GFLOP/s per core at best), so the GEMM family
- * measures it in the same run ({@code GemmBench.fmaPeak}) and the GEMM figures are read as a fraction of it.
+ * shared VM it moves from one minute to the next (this loop: 89-97 GFLOP/s per core), so the GEMM and forward
+ * families measure it in the same run, at their start and end ({@code GemmBench.fmaPeak}), and their figures are
+ * read as a fraction of it.
  *
  * <p>The loop is register-only: {@value #ACCUMULATORS} independent chains {@code c = a·b + c}, one vector
  * each, no loads or stores. The accumulator is the addend, as in the GEMM's micro-kernels: x86's
  * {@code vfmadd231ps} updates its addend in place, so each step is one instruction. With the accumulator as a
  * multiplicand ({@code c = c·a + b}, this probe's first form) C2 adds a register copy to every FMA, and the
  * probe under-measured: 76-82 against 95-97 GFLOP/s for the addend form in the same minute, when a C loop of
- * {@code _mm256_fmadd_ps} measured 94-97. An FMA on AVX2 has a latency of 4 cycles and there are two FMA pipes, so at
- * least 8 chains must be in flight to keep both pipes busy every cycle; 12 leaves a margin and, with the two
- * broadcast operands, uses 14 of AVX2's 16 vector registers (more would spill, i.e. add loads).
+ * {@code _mm256_fmadd_ps} measured 92-97.
+ *
+ * <p>An FMA on AVX2 has a latency of 4 cycles and there are two FMA pipes, so at least 8 chains must be in
+ * flight to keep both pipes busy every cycle; 12 leaves a margin and, with the two broadcast operands, uses 14
+ * of AVX2's 16 vector registers (more would spill, i.e. add loads).
  *
  * <p>FLOPs: every iteration does {@value #ACCUMULATORS} FMAs of {@code lanes} lanes, 2 flops each.
  */
