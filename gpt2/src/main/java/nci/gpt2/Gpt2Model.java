@@ -9,6 +9,7 @@ import nci.tensor.Embedding;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
 import nci.tensor.LayerNorm;
+import nci.tensor.Mat;
 import nci.tensor.Parallel;
 import nci.tensor.VecOps;
 
@@ -39,7 +40,7 @@ public final class Gpt2Model implements AutoCloseable {
             throw new IllegalArgumentException("config n_layer " + config.nLayer() + " but " + weights.layers().size() + " layers of weights");
         long pb = 0;
         for (LayerWeights w : weights.layers())
-            for (nci.tensor.Mat m : List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()))
+            for (Mat m : List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()))
                 pb += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
         this.packedBytes = pb;
     }

@@ -117,26 +117,10 @@ public sealed interface Provenance {
             }
             case Computed c -> {
                 List<Provenance> kids = collapsed(c);
-                String name = c.node().name();
-                String only = null;                     // the single child's string, when there is one
-                String s;
-                if (kids.size() == 1) {
-                    only = seedWalk(kids.getFirst(), seen);
-                    s = name + "(" + only + ")";
-                } else {
-                    String[] parts = new String[kids.size()];
-                    int len = name.length() + 1 + kids.size(); // name, '(', commas and ')'
-                    for (int i = 0; i < parts.length; i++) {
-                        parts[i] = seedWalk(kids.get(i), seen);
-                        len += parts[i].length();
-                    }
-                    StringBuilder sb = new StringBuilder(len).append(name).append('(');
-                    for (int i = 0; i < parts.length; i++) {
-                        if (i > 0) sb.append(',');
-                        sb.append(parts[i]);
-                    }
-                    s = sb.append(')').toString();
-                }
+                String[] parts = new String[kids.size()];
+                for (int i = 0; i < parts.length; i++) parts[i] = seedWalk(kids.get(i), seen);
+                String s = c.node().name() + "(" + String.join(",", parts) + ")";
+                String only = parts.length == 1 ? parts[0] : null;   // the single child's string, when there is one
                 // collapsed(c) is c.children() for every node but aN.headH, so for aN and fN "one child" is the
                 // same test on either list, and the unsplit wrapper aN.head(X) / fN.head(X) (children: c's own)
                 // renders as its name around that child's string.

@@ -7,6 +7,7 @@ import nci.tensor.Attention;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
 import nci.tensor.LayerNorm;
+import nci.tensor.Mat;
 import nci.tensor.Parallel;
 
 /**
@@ -35,6 +36,12 @@ final class RowKernels {
         return m.packedLayerOnReuse(layer);
     }
 
+    /** out [M, N] = a [M, K] · W + bias, over W's packed copy when there is one, else over the mapped matrix. */
+    private static void matmul(float[] a, int M, int K, Gemm.PackedB packed, Mat mapped, float[] bias, float[] out) {
+        if (packed != null) Gemm.matmul(a, 0, M, K, packed, bias, out, 0);
+        else Gemm.matmul(a, 0, M, K, mapped, bias, out, 0);
+    }
+
     /** -Dnci.packWeights; tests flip it to hold both paths to the same bits. */
     static volatile boolean packWeights = !"false".equals(System.getProperty("nci.packWeights"));
 
@@ -49,8 +56,7 @@ final class RowKernels {
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln1Gamma(), w.ln1Beta(), c.layerNormEpsilon());
         Gpt2Model.PackedLayer p = packed(m, layer);
-        if (p != null) Gemm.matmul(ln, 0, M, e, p.attnW(), w.attnB(), out, 0);
-        else Gemm.matmul(ln, 0, M, e, w.attnW(), w.attnB(), out, 0);
+        matmul(ln, M, e, p == null ? null : p.attnW(), w.attnW(), w.attnB(), out);
     }
 
     /**
@@ -70,8 +76,7 @@ final class RowKernels {
     static void attnProj(Gpt2Model m, int layer, float[] merged, int M, float[] out) {
         LayerWeights w = m.weights().layers().get(layer);
         Gpt2Model.PackedLayer p = packed(m, layer);
-        if (p != null) Gemm.matmul(merged, 0, M, m.config().nEmbd(), p.attnProjW(), w.attnProjB(), out, 0);
-        else Gemm.matmul(merged, 0, M, m.config().nEmbd(), w.attnProjW(), w.attnProjB(), out, 0);
+        matmul(merged, M, m.config().nEmbd(), p == null ? null : p.attnProjW(), w.attnProjW(), w.attnProjB(), out);
     }
 
     /** out [M, E] = c_proj(act(c_fc(ln_2(x [M, E])))). */
@@ -83,8 +88,7 @@ final class RowKernels {
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln2Gamma(), w.ln2Beta(), c.layerNormEpsilon());
         float[] hidden = new float[M * inner];                                // [M, I]
         Gpt2Model.PackedLayer p = packed(m, layer);
-        if (p != null) Gemm.matmul(ln, 0, M, e, p.fcW(), w.fcB(), hidden, 0);
-        else Gemm.matmul(ln, 0, M, e, w.fcW(), w.fcB(), hidden, 0);
+        matmul(ln, M, e, p == null ? null : p.fcW(), w.fcW(), w.fcB(), hidden);
         // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does
         Parallel.forChunks(M, ACT_ROWS, (s, en) -> {
             switch (c.activation()) {
@@ -92,8 +96,7 @@ final class RowKernels {
                 case GELU -> Gelu.exact(hidden, s * inner, (en - s) * inner);
             }
         });
-        if (p != null) Gemm.matmul(hidden, 0, M, inner, p.mlpProjW(), w.mlpProjB(), out, 0);
-        else Gemm.matmul(hidden, 0, M, inner, w.mlpProjW(), w.mlpProjB(), out, 0);
+        matmul(hidden, M, inner, p == null ? null : p.mlpProjW(), w.mlpProjW(), w.mlpProjB(), out);
     }
 
     /** out [T, E] = ln_f(x [T, E]). */
