@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -12,13 +13,13 @@ import java.nio.ByteOrder;
  * {@code matmul} is the fast path; {@code matmulScalar} is its scalar twin and reference.
  *
  * <h2>The vector path</h2>
- * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, as
- * {@code [rows/MR][k][MR]}. The output is cut into {@code NC}-column blocks and the inner dimension into
+ * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
+ * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. The output is cut into {@code NC}-column blocks and the inner dimension into
  * {@code KC}-deep slices; for each (column block, k slice) the block of B is copied into a per-thread heap buffer
  * (the weights themselves stay memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M},
  * where packing is most of the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep
- * each B micro-panel in groups of {@code MC}. The micro-kernel keeps an {@code MR x NR} = 4 rows x 2 vectors tile
- * of C in registers (8 accumulators), broadcasting one A value per row and loading two B vectors per k step.
+ * each B micro-panel in groups of {@code MC}. The micro-kernel keeps an {@code MR x NR} = 6 rows x 2 vectors tile
+ * of C in registers (12 accumulators), broadcasting one A value per row and loading two B vectors per k step.
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
@@ -50,7 +51,7 @@ public final class Gemm {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** Rows of C per micro-tile. */
-    static final int MR = 4;
+    static final int MR = 6;
     /** Columns of C per micro-tile: two vectors (see the micro-kernels for why not three). */
     static final int NR = 2 * L;
     /**
@@ -60,8 +61,8 @@ public final class Gemm {
     static final int KC = 256;
     /** Columns per packed B block (a multiple of NR): a KC x NC block (256 KB) stays in L2. */
     static final int NC = NR * Math.max(1, (256 + NR - 1) / NR);
-    /** Rows that sweep one B micro-panel before the next (a multiple of MR): their packed A (64 KB) stays in L2. */
-    static final int MC = 64;
+    /** Rows that sweep one B micro-panel before the next (a multiple of MR): their packed A (72 KB) stays in L2. */
+    static final int MC = 72;
     /**
      * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
      * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
@@ -233,21 +234,22 @@ public final class Gemm {
         int nPanels = (n + NR - 1) / NR, nBlocks = (n + NC - 1) / NC;
         for (int r0 = 0; r0 < m; r0 += MCHUNK) {
             int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n;
-            packA(a, aOff + r0 * k, rows, k, ap);
-            int mPanels = (rows + MR - 1) / MR;
+            int[] tiles = tiles(rows);
+            int mPanels = tiles.length - 1;
+            packA(a, aOff + r0 * k, tiles, k, ap);
             if (!parallel) {
-                blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, 0, n);
+                blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, 0, n);
             } else if (nBlocks >= 2 * threads) {
                 // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
                 // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
                 shared(nBlocks, threads, (s, e) ->
-                        blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, s * NC, Math.min(n, e * NC)));
+                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
             } else if (nPanels >= 2 * threads) {
                 shared(nPanels, threads, (s, e) ->
-                        blocked(ap, k, n, b, pre, bias, c, cBase, 0, rows, s * NR, Math.min(n, e * NR)));
+                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
             } else {
                 shared(mPanels, threads, (s, e) ->
-                        blocked(ap, k, n, b, pre, bias, c, cBase, s * MR, Math.min(rows, e * MR), 0, n));
+                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, s, e, 0, n));
             }
         }
     }
@@ -277,30 +279,51 @@ public final class Gemm {
 
     private static float[] aBuffer(int rows, int k) {
         float[][] holder = APACK.get();
-        int need = Math.multiplyExact((rows + MR - 1) / MR * MR, k);
+        int need = Math.multiplyExact(rows, k);
         if (holder[0].length < need) holder[0] = new float[need];
         return holder[0];
     }
 
-    /** ap[t][p][r] = a[t*MR + r, p] for the row tiles t of a [rows, k] block; slots of rows past the end are never read. */
-    private static void packA(float[] a, int aOff, int rows, int k, float[] ap) {
-        for (int t = 0; t * MR < rows; t++) {
-            int base = t * k * MR, h = Math.min(MR, rows - t * MR);
+    /**
+     * The row tiles of a chunk of rows, as their first rows plus {@code rows} at the end: MR-row tiles, then the
+     * remainder. A remainder of 1 or 2 rows after at least one full tile is taken with that tile as 4 + 3 or
+     * 4 + 4 rows instead: a 1- or 2-row tile keeps only 2 or 4 accumulators busy, too few to cover the FMA
+     * latency. Which tile a row lands in never changes its bits.
+     */
+    static int[] tiles(int rows) {
+        int full = rows / MR, r = rows % MR;
+        boolean split = full >= 1 && (r == 1 || r == 2);
+        int whole = split ? full - 1 : full;                       // MR-row tiles
+        int count = (rows + MR - 1) / MR;                          // whole + the one or two tail tiles
+        int[] start = new int[count + 1];
+        for (int t = 0; t <= whole && t < count; t++) start[t] = t * MR;
+        if (split) start[whole + 1] = whole * MR + 4;
+        start[count] = rows;
+        return start;
+    }
+
+    /**
+     * Each row tile t (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]: ap[start[t]*k + p*h + r]
+     * = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height as a compile-time-constant stride.
+     */
+    private static void packA(float[] a, int aOff, int[] start, int k, float[] ap) {
+        for (int t = 0; t + 1 < start.length; t++) {
+            int base = start[t] * k, h = start[t + 1] - start[t];
             for (int r = 0; r < h; r++) {
-                int src = aOff + (t * MR + r) * k;
-                for (int p = 0, d = base + r; p < k; p++, d += MR) ap[d] = a[src + p];
+                int src = aOff + (start[t] + r) * k;
+                for (int p = 0, d = base + r; p < k; p++, d += h) ap[d] = a[src + p];
             }
         }
     }
 
-    /** C[i0..i1, j0..j1) of a packed row chunk (i0 a multiple of MR, j0 of NR), all of k. */
-    private static void blocked(float[] ap, int k, int n, Mat b, float[] pre, float[] bias,
-                                float[] c, int cOff, int i0, int i1, int j0, int j1) {
+    /** C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k. */
+    private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, float[] pre, float[] bias,
+                                float[] c, int cOff, int t0, int t1, int j0, int j1) {
         float[][] scratch = SCRATCH.get();
         float[] tile = scratch[1];
         boolean prePacked = pre != null;                  // PackedB: every panel already in place, all of k
         float[] bp = prePacked ? pre : scratch[0];
-        boolean rowPack = !prePacked && i1 - i0 <= ROWPACK_M;
+        boolean rowPack = !prePacked && tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -309,8 +332,8 @@ public final class Gemm {
                 if (!prePacked) {
                     if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
                 }
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                for (int tc = t0; tc < t1; tc += MC / MR) {
+                    int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
@@ -319,10 +342,10 @@ public final class Gemm {
                         int io = bias != null ? col : 0;
                         // where this panel's k slice starts: row copy, this slice's panels, or the whole packed B
                         int bo = rowPack ? jr : prePacked ? (col / NR * k + pc) * NR : (jr / NR) * kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int h = Math.min(MR, mc - ir);
-                            int ao = (ic + ir) * k + pc * MR;   // tile (ic+ir)/MR, row p = pc
-                            int co = cOff + (ic + ir) * n + col;
+                        for (int t = tc; t < te; t++) {
+                            int h = tiles[t + 1] - tiles[t];
+                            int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
+                            int co = cOff + tiles[t] * n + col;
                             if (w == NR) {
                                 micro(h, ap, ao, bp, bo, rowPack, kc, c, co, n, init, io);
                             } else { // column edge: run the same kernel on a zero-padded copy of the tile
@@ -342,6 +365,8 @@ public final class Gemm {
     private static void micro(int h, float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
                               float[] c, int co, int ldc, float[] init, int io) {
         switch (h) {
+            case 6 -> micro6(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+            case 5 -> micro5(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
             case 4 -> micro4(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
             case 3 -> micro3(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
             case 2 -> micro2(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
@@ -424,13 +449,16 @@ public final class Gemm {
             shared((n + JB - 1) / JB, threads, (s, e) ->
                     dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, s * JB, Math.min(n, e * JB)));
         } else {
-            shared((m + MR - 1) / MR, threads, (s, e) ->
-                    dotBlocked(a, aOff, m, k, bt, c, cOff, s * MR, Math.min(m, e * MR), 0, n));
+            shared((m + DR - 1) / DR, threads, (s, e) ->
+                    dotBlocked(a, aOff, m, k, bt, c, cOff, s * DR, Math.min(m, e * DR), 0, n));
         }
     }
 
     /** From this many rows on, each block of bt is first copied to a heap buffer (see {@link #dotBlocked}). */
-    static final int BT_COPY_M = MR;
+    static final int BT_COPY_M = 4;
+
+    /** a rows per dot tile ({@link #dot4x2}). */
+    private static final int DR = 4;
 
     /** Per-thread copy of one block of bt rows ([JB][k] floats), grown to the largest k seen. */
     private static final ThreadLocal<float[][]> BTCOPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -450,13 +478,13 @@ public final class Gemm {
         for (int jb = j0; jb < j1; jb += JB) {
             int je = Math.min(j1, jb + JB);
             if (copy) MemorySegment.copy(seg, Mat.FLOAT, bt.byteOffset(jb, 0), buf, 0, (je - jb) * k);
-            for (int i = i0; i < i1; i += MR) {
-                int h = Math.min(MR, i1 - i);
+            for (int i = i0; i < i1; i += DR) {
+                int h = Math.min(DR, i1 - i);
                 int j = jb;
-                if (h == MR) {                   // a full tile means at least BT_COPY_M (= MR) rows: buf holds the block
+                if (h == DR) {                   // a full tile means at least BT_COPY_M (= DR) rows: buf holds the block
                     for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, buf, (j - jb) * k, c, cOff + i * n + j, n);
                     for (; j < je; j++)
-                        for (int r = 0; r < MR; r++) dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(j, 0), c, cOff + (i + r) * n + j);
+                        for (int r = 0; r < DR; r++) dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(j, 0), c, cOff + (i + r) * n + j);
                 } else {
                     for (int r = 0; r < h; r++) {
                         int ao = aOff + (i + r) * k, co = cOff + (i + r) * n;
@@ -604,19 +632,108 @@ public final class Gemm {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Micro-kernels: an h x NR tile of C (h = 4, 3, 2, 1; NR = two vectors) over one k slice. The accumulators
+    // Micro-kernels: an h x NR tile of C (h = 6, 5, ..., 1; NR = two vectors) over one k slice. The accumulators
     // start from init[io..io+NR) for every row (the bias row or zeros, first k slice) or from C (later slices),
     // take one fma per p in increasing p, and go back to C: so every kernel performs exactly the same operations
     // per element, and which kernel a row lands in, or where the k slices are cut, never changes its bits.
     //
     // B is read at a compile-time-constant stride (NR for micro-panels, ROWLD for row copies; C2 unswitches the
-    // loop on `rows`) and every index is linear in the loop counter p, so C2 hoists the range checks of all loads
+    // loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index is linear in
+    // the loop counter p, so C2 hoists the range checks of all loads
     // out of the loop. With a run-time stride (the former `bo += ldb`) every load kept its check: measured
     // 35 -> 50-57 GFLOP/s at T = 128 on one thread.
     //
-    // Why 4 x 2 vectors and not 4 x 3: C2 schedules all loads of the loop body first, so 4 x 3 needs 12
-    // accumulators + 3 B vectors + 4 broadcasts = 19 ymm registers and spills three accumulators to the stack
-    // every iteration (measured ~30% of peak). 4 x 2 needs 8 + 2 + 4 = 14 and runs without spills.
+    // Why 6 x 2 vectors: 8 accumulators (4 x 2) are just enough to cover the FMA latency (2 pipes x 4 cycles)
+    // and lose throughput at every hiccup; 12 leave slack (BLIS's Haswell/Zen tile; in C on this machine 6 x 2
+    // ran 62-84 GFLOP/s where 4 x 2 ran 47-84, minute to minute). But C2 schedules a loop body's loads first:
+    // plain 6 x 2 Java code holds 12 accumulators + 2 B vectors + the first broadcasts = 18+ ymm registers and
+    // spills three accumulators through the stack every iteration (measured 32-40 GFLOP/s, against 52-89 for
+    // the version below in the same minutes). So micro6 and micro5 put a VarHandle.acquireFence() between rows:
+    // no memory operation may move across it, so each row's broadcast is loaded just before its two FMAs and
+    // one broadcast register is live at a time (15 registers, no spills). On x86 the fence emits no
+    // instruction; it only constrains C2's scheduling (checked in the disassembly). It orders nothing this
+    // thread could observe differently: the kernels only read their inputs and write their own tile of C.
+
+    private static void micro6(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                               float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = b0.fma(av, c50); c51 = b1.fma(av, c51);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
+    }
+
+    private static void micro5(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                               float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = c40 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = c41 = FloatVector.fromArray(S, init, io + L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 5;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
+            VarHandle.acquireFence();
+            av = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
+    }
 
     private static void micro4(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
                                float[] c, int co, int ldc, float[] init, int io) {
@@ -631,7 +748,7 @@ public final class Gemm {
             c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         }
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * MR;
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 4;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -660,7 +777,7 @@ public final class Gemm {
             c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         }
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * MR;
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 3;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -685,7 +802,7 @@ public final class Gemm {
             c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         }
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * MR;
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 2;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -706,7 +823,7 @@ public final class Gemm {
         }
         for (int p = 0; p < kc; p++) {
             int bq = rows ? bo + p * ROWLD : bo + p * NR;
-            FloatVector av = FloatVector.broadcast(S, ap[ao + p * MR]);
+            FloatVector av = FloatVector.broadcast(S, ap[ao + p]);
             c00 = FloatVector.fromArray(S, bp, bq).fma(av, c00);
             c01 = FloatVector.fromArray(S, bp, bq + L).fma(av, c01);
         }

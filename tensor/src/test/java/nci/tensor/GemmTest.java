@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,6 +228,46 @@ class GemmTest {
             float[] part = new float[rows * n];
             Gemm.matmulVector(a, r[0] * k, rows, k, b, bias, part, 0);
             Check.sameBits("matmul rows " + r[0] + ".." + r[1] + " of " + m, java.util.Arrays.copyOfRange(full, r[0] * n, r[1] * n), part);
+        }
+    }
+
+    /**
+     * The row tiles cover the rows in order without gaps, none taller than MR, and once there is a full tile no
+     * tile is shorter than 3 rows (a remainder of 1 or 2 is folded into 4 + 3 or 4 + 4).
+     */
+    @Test
+    void rowTilesCoverTheRows() {
+        for (int rows = 1; rows <= 3 * Gemm.MCHUNK + 7; rows++) {
+            int[] start = Gemm.tiles(rows);
+            assertEquals(0, start[0], "first tile of " + rows);
+            assertEquals(rows, start[start.length - 1], "end of the tiles of " + rows);
+            assertEquals((rows + Gemm.MR - 1) / Gemm.MR, start.length - 1, "tile count of " + rows);
+            for (int t = 0; t + 1 < start.length; t++) {
+                int h = start[t + 1] - start[t];
+                assertTrue(h >= 1 && h <= Gemm.MR, "tile " + t + " of " + rows + " rows is " + h + " high");
+                if (rows >= Gemm.MR) assertTrue(h >= 3, "tile " + t + " of " + rows + " rows is only " + h + " high");
+            }
+        }
+        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8));
+        assertArrayEquals(new int[] {0, 6, 10, 13}, Gemm.tiles(13));
+        assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5));
+    }
+
+    /** Every tile height and tail shape (m = 1..2·MR+3, both B packings and the packed-once path) gives the scalar bits. */
+    @Test
+    void everyTileShapeMatchesScalar() {
+        int n = 2 * Gemm.NR + 3, k = Gemm.KC + 5;
+        Mat b = unalignedMat(Check.gaussian(41, k * n, 1f), k, n);
+        Gemm.PackedB packed = Gemm.pack(b);
+        float[] bias = Check.gaussian(42, n, 1f);
+        for (int m = 1; m <= 2 * Gemm.MR + 3; m++) {
+            float[] a = Check.gaussian(43 + m, m * k, 1f);
+            float[] ref = new float[m * n], got = new float[m * n], pre = new float[m * n];
+            Gemm.matmulScalar(a, 0, m, k, b, bias, ref, 0);
+            Gemm.matmulVector(a, 0, m, k, b, bias, got, 0);
+            Gemm.matmul(a, 0, m, k, packed, bias, pre, 0);
+            Check.sameBits("matmul m=" + m, ref, got);
+            Check.sameBits("packed matmul m=" + m, ref, pre);
         }
     }
 
