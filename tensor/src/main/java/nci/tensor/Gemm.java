@@ -508,7 +508,9 @@ public final class Gemm {
      * c[r, q] for 4 a rows (stride k from ao) x 2 bt rows of the heap copy (from index bo, k apart); c rows ldc
      * apart. The operations of {@link #dot1x2}/{@link #dot1x1} per element, in the same order, so the same bits;
      * every load is indexed by the loop counter, so C2 hoists the range checks. Two bt rows, not three: 4 x 3
-     * needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads.
+     * needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads. With fences
+     * between rows, as in {@link #micro6}, 4 x 3 (16 registers) ran 0.70-0.84x this tile and 6 x 2 0.84-0.99x
+     * (same-JVM A/B, 8-128 rows): unlike the GEMM's, this tile is bound by its loads, not by the FMA latency.
      */
     private static void dot4x2(float[] a, int ao, int k, float[] bt, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
