@@ -14,12 +14,13 @@ import java.nio.ByteOrder;
  *
  * <h2>The vector path</h2>
  * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
- * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. The output is cut into {@code NC}-column blocks and the inner dimension into
- * {@code KC}-deep slices; for each (column block, k slice) the block of B is copied into a per-thread heap buffer
- * (the weights themselves stay memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M},
- * where packing is most of the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep
- * each B micro-panel in groups of {@code MC}. The micro-kernel keeps an {@code MR x NR} = 6 rows x 2 vectors tile
- * of C in registers (12 accumulators), broadcasting one A value per row and loading two B vectors per k step.
+ * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. The output is cut
+ * into {@code NC}-column blocks and the inner dimension into {@code KC}-deep slices; for each (column block,
+ * k slice) the block of B is copied into a per-thread heap buffer (the weights themselves stay memory-mapped): as
+ * plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of the work), as
+ * contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in groups of
+ * {@code MC}. The micro-kernel keeps an {@code MR x NR} = 6 rows x 2 vectors tile of C in registers (12
+ * accumulators), broadcasting one A value per row and loading two B vectors per k step.
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
@@ -303,8 +304,9 @@ public final class Gemm {
     }
 
     /**
-     * Each row tile t (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]: ap[start[t]*k + p*h + r]
-     * = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height as a compile-time-constant stride.
+     * Each row tile t (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]:
+     * ap[start[t]*k + p*h + r] = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height, a
+     * compile-time-constant stride.
      */
     private static void packA(float[] a, int aOff, int[] start, int k, float[] ap) {
         for (int t = 0; t + 1 < start.length; t++) {

@@ -253,7 +253,7 @@ class GemmTest {
         assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5));
     }
 
-    /** Every tile height and tail shape (m = 1..2·MR+3, both B packings and the packed-once path) gives the scalar bits. */
+    /** Every tile height and tail shape (m = 1..2·MR+3; per-call and packed-once B) gives the scalar bits. */
     @Test
     void everyTileShapeMatchesScalar() {
         int n = 2 * Gemm.NR + 3, k = Gemm.KC + 5;
