@@ -292,14 +292,11 @@ public final class Gemm {
      * latency. Which tile a row lands in never changes its bits.
      */
     static int[] tiles(int rows) {
-        int full = rows / MR, r = rows % MR;
-        boolean split = full >= 1 && (r == 1 || r == 2);
-        int whole = split ? full - 1 : full;                       // MR-row tiles
-        int count = (rows + MR - 1) / MR;                          // whole + the one or two tail tiles
+        int count = (rows + MR - 1) / MR, r = rows % MR;
         int[] start = new int[count + 1];
-        for (int t = 0; t <= whole && t < count; t++) start[t] = t * MR;
-        if (split) start[whole + 1] = whole * MR + 4;
+        for (int t = 0; t < count; t++) start[t] = t * MR;
         start[count] = rows;
+        if (count >= 2 && (r == 1 || r == 2)) start[count - 1] = start[count - 2] + 4;   // MR + r rows as 4 + the rest
         return start;
     }
 
@@ -456,11 +453,11 @@ public final class Gemm {
         }
     }
 
-    /** From this many rows on, each block of bt is first copied to a heap buffer (see {@link #dotBlocked}). */
-    static final int BT_COPY_M = 4;
-
     /** a rows per dot tile ({@link #dot4x2}). */
     private static final int DR = 4;
+
+    /** From this many rows on, each block of bt is first copied to a heap buffer (see {@link #dotBlocked}). */
+    static final int BT_COPY_M = DR;
 
     /** Per-thread copy of one block of bt rows ([JB][k] floats), grown to the largest k seen. */
     private static final ThreadLocal<float[][]> BTCOPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -651,7 +648,7 @@ public final class Gemm {
     // and lose throughput at every hiccup; 12 leave slack (BLIS's Haswell/Zen tile; in C on this machine 6 x 2
     // ran 62-84 GFLOP/s where 4 x 2 ran 47-84, minute to minute). But C2 schedules a loop body's loads first:
     // plain 6 x 2 Java code holds 12 accumulators + 2 B vectors + the first broadcasts = 18+ ymm registers and
-    // spills three accumulators through the stack every iteration (measured 32-40 GFLOP/s, against 52-89 for
+    // spills three accumulators through the stack every iteration (measured 32-40 GFLOP/s, against 51-89 for
     // the version below in the same minutes). So micro6 and micro5 put a VarHandle.acquireFence() between rows:
     // no memory operation may move across it, so each row's broadcast is loaded just before its two FMAs and
     // one broadcast register is live at a time (15 registers, no spills). On x86 the fence emits no
