@@ -28,9 +28,10 @@ import java.nio.ByteOrder;
  * [n/NR][k][NR] on the heap); a product over it skips the per-call packing (and the GEMV) and runs the same kernels.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
- * each output is a dot product along k, read straight from bt's (mapped) rows, in register tiles of 4 rows of a
- * x 2 rows of bt (8 accumulators). Streaming bt sequentially is what its m = 1 case needs; from 4 rows on, each
- * block of bt rows is copied to a heap buffer first (array loads keep no range checks in the loop).
+ * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
+ * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in the
+ * same row tiles as above, each block of bt rows is copied to a heap buffer with its row pairs interleaved, and
+ * register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators) read both as one stream each.
  *
  * <h2>Determinism</h2>
  * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
@@ -433,65 +434,108 @@ public final class Gemm {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // matmulTransposed: dot products along k, tiles of up to 4 a rows x 2 bt rows.
+    // matmulTransposed: dot products along k, in tiles of up to 6 a rows x 2 bt rows.
 
-    /** bt rows per block: a 4-row a panel stays in L1 while a block of bt (~150 KB at k = 768) is reused from L2. */
+    /** bt rows per block: an a tile stays in L1 while a block of bt (~150 KB at k = 768) is reused from L2. */
     private static final int JB = 48;
+
+    /** From this many rows on, a is packed into row tiles and each block of bt is copied, interleaved, to the heap. */
+    static final int BT_COPY_M = 4;
+
+    /** Per-thread interleaved copy of one block of bt rows ([JB][k] floats), grown to the largest k seen. */
+    private static final ThreadLocal<float[][]> BTCOPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     private static void runTransposed(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff) {
         int n = bt.rows();
         if (m == 0 || n == 0) return;
         int threads = Parallel.threads();
-        if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
-            dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, 0, n);
-        } else if (n >= m) {
-            shared((n + JB - 1) / JB, threads, (s, e) ->
-                    dotBlocked(a, aOff, m, k, bt, c, cOff, 0, m, s * JB, Math.min(n, e * JB)));
-        } else {
-            shared((m + DR - 1) / DR, threads, (s, e) ->
-                    dotBlocked(a, aOff, m, k, bt, c, cOff, s * DR, Math.min(m, e * DR), 0, n));
+        boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
+        float[] ap = m < BT_COPY_M ? null : aBuffer(Math.min(m, MCHUNK), k);
+        for (int r0 = 0; r0 < m; r0 += MCHUNK) {
+            int rows = Math.min(MCHUNK, m - r0), ao = aOff + r0 * k, co = cOff + r0 * n;
+            if (rows < BT_COPY_M) {  // a row or three (the forward's last position): stream bt's rows from the segment
+                if (!parallel) dotRows(a, ao, rows, k, bt, c, co, 0, n);
+                else shared((n + JB - 1) / JB, threads, (s, e) -> dotRows(a, ao, rows, k, bt, c, co, s * JB, Math.min(n, e * JB)));
+                continue;
+            }
+            int[] tiles = tiles(rows);
+            int mTiles = tiles.length - 1;
+            packDotA(a, ao, tiles, k, ap);
+            if (!parallel) dotBlocked(ap, tiles, a, ao, k, bt, c, co, 0, mTiles, 0, n);
+            else if (n >= rows) shared((n + JB - 1) / JB, threads, (s, e) ->
+                    dotBlocked(ap, tiles, a, ao, k, bt, c, co, 0, mTiles, s * JB, Math.min(n, e * JB)));
+            else shared(mTiles, threads, (s, e) -> dotBlocked(ap, tiles, a, ao, k, bt, c, co, s, e, 0, n));
         }
     }
 
-    /** a rows per dot tile ({@link #dot4x2}). */
-    private static final int DR = 4;
-
-    /** From this many rows on, each block of bt is first copied to a heap buffer (see {@link #dotBlocked}). */
-    static final int BT_COPY_M = DR;
-
-    /** Per-thread copy of one block of bt rows ([JB][k] floats), grown to the largest k seen. */
-    private static final ThreadLocal<float[][]> BTCOPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
-    /**
-     * c[i0..i1, j0..j1) = a · btᵀ over all of k. With at least {@link #BT_COPY_M} rows, each block of JB bt rows
-     * is copied to a heap array first and the 4-row tiles read it there: array loads indexed by the loop counter
-     * have their range checks hoisted by C2, segment loads do not (one thread, same-run A/B: T=8 13 -> 19, T=32 28 -> 33, T=128 33 -> 40, T=512 31 -> 37 GFLOP/s), and the copy
-     * (one pass over bt) is shared by all the rows. The arithmetic per element is the same either way.
-     */
-    private static void dotBlocked(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff,
-                                   int i0, int i1, int j0, int j1) {
-        int n = bt.rows();
+    /** c[0..m, j0..j1) for a few rows: each row against bt's rows straight from the segment, two at a time. */
+    private static void dotRows(float[] a, int aOff, int m, int k, Mat bt, float[] c, int cOff, int j0, int j1) {
         MemorySegment seg = bt.data();
-        boolean copy = i1 - i0 >= BT_COPY_M;
-        float[] buf = copy ? btBuffer(k) : null;
+        int n = bt.rows();
         for (int jb = j0; jb < j1; jb += JB) {
             int je = Math.min(j1, jb + JB);
-            if (copy) MemorySegment.copy(seg, Mat.FLOAT, bt.byteOffset(jb, 0), buf, 0, (je - jb) * k);
-            for (int i = i0; i < i1; i += DR) {
-                int h = Math.min(DR, i1 - i);
+            for (int r = 0; r < m; r++) {
+                int ao = aOff + r * k, co = cOff + r * n;
                 int j = jb;
-                if (h == DR) {                   // a full tile means at least BT_COPY_M (= DR) rows: buf holds the block
-                    for (; j + 2 <= je; j += 2) dot4x2(a, aOff + i * k, k, buf, (j - jb) * k, c, cOff + i * n + j, n);
-                    for (; j < je; j++)
-                        for (int r = 0; r < DR; r++) dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(j, 0), c, cOff + (i + r) * n + j);
-                } else {
-                    for (int r = 0; r < h; r++) {
-                        int ao = aOff + (i + r) * k, co = cOff + (i + r) * n;
-                        int jj = jb;
-                        for (; jj + 2 <= je; jj += 2) dot1x2(a, ao, k, seg, bt.byteOffset(jj, 0), c, co + jj);
-                        for (; jj < je; jj++) dot1x1(a, ao, k, seg, bt.byteOffset(jj, 0), c, co + jj);
-                    }
+                for (; j + 2 <= je; j += 2) dot1x2(a, ao, k, seg, bt.byteOffset(j, 0), c, co + j);
+                for (; j < je; j++) dot1x1(a, ao, k, seg, bt.byteOffset(j, 0), c, co + j);
+            }
+        }
+    }
+
+    /**
+     * Each row tile t (see {@link #tiles}) of height h, over the first loopBound(k) columns, as [p / L][h][L] from
+     * ap[start[t] * k]: the h rows' vectors for the same p next to each other, so a tile's loads are one stream.
+     */
+    private static void packDotA(float[] a, int aOff, int[] start, int k, float[] ap) {
+        int ub = S.loopBound(k);
+        for (int t = 0; t + 1 < start.length; t++) {
+            int base = start[t] * k, h = start[t + 1] - start[t];
+            for (int r = 0; r < h; r++) {
+                int src = aOff + (start[t] + r) * k;
+                for (int p = 0; p < ub; p += L) System.arraycopy(a, src + p, ap, base + p * h + r * L, L);
+            }
+        }
+    }
+
+    /**
+     * c[rows of tiles t0..t1, j0..j1) = a · btᵀ over all of k. Each block of JB bt rows is first copied to a heap
+     * buffer with each pair of rows interleaved ([pair][p / L][2][L]), so the tile kernels read a and bt as one
+     * stream each, with loads indexed by the loop counter (range checks hoisted); the copy (one pass over bt) is
+     * shared by all the rows. The tiles leave their accumulators in {@code acc} and the sums are taken here: with
+     * the reductions inside the kernel, C2 kept one of dot6x2's accumulators on the stack through the loop (seen in
+     * the disassembly; half speed). Same-JVM A/B against the 4 x 2 tile over plain rows that this replaced, LM-head
+     * shape: 1.12-1.43x on one thread and 1.16-2.19x on two at 16-512 rows, 0.92-1.07x at 4-8 (where copying bt is
+     * most of the work); the same tiles over plain (not interleaved) bt rows ran 0.64-1.07x this. The arithmetic
+     * per element is that of {@link #dot1x2}/{@link #dot1x1}.
+     */
+    private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
+                                   int t0, int t1, int j0, int j1) {
+        int n = bt.rows(), ub = S.loopBound(k);
+        MemorySegment seg = bt.data();
+        float[] buf = btBuffer(k), acc = new float[2 * MR * L];
+        for (int jb = j0; jb < j1; jb += JB) {
+            int je = Math.min(j1, jb + JB), pairs = (je - jb) / 2;
+            for (int q = 0; q < pairs; q++)
+                for (int r = 0; r < 2; r++) {
+                    long src = bt.byteOffset(jb + 2 * q + r, 0);
+                    for (int p = 0, d = q * 2 * ub + r * L; p < ub; p += L, d += 2 * L)
+                        FloatVector.fromMemorySegment(S, seg, src + (long) p * Float.BYTES, NATIVE).intoArray(buf, d);
                 }
+            for (int t = t0; t < t1; t++) {
+                int i = tiles[t], h = tiles[t + 1] - i, ao = i * k;
+                for (int q = 0; q < pairs; q++) {
+                    int j = jb + 2 * q, co = cOff + i * n + j;
+                    dot(h, ap, ao, ub, buf, q * 2 * ub, acc);
+                    for (int r = 0; r < h; r++)
+                        for (int jj = 0; jj < 2; jj++) {
+                            float sum = VMath.sum(FloatVector.fromArray(S, acc, (2 * r + jj) * L));
+                            c[co + r * n + jj] = ub == k ? sum : dotTail(a, aOff + (i + r) * k, k, ub, seg, bt.byteOffset(j + jj, 0), sum);
+                        }
+                }
+                if (2 * pairs < je - jb)          // an odd last bt row
+                    for (int r = 0; r < h; r++)
+                        dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(je - 1, 0), c, cOff + (i + r) * n + je - 1);
             }
         }
     }
@@ -503,45 +547,112 @@ public final class Gemm {
         return holder[0];
     }
 
-    /**
-     * c[r, q] for 4 a rows (stride k from ao) x 2 bt rows of the heap copy (from index bo, k apart); c rows ldc
-     * apart. The operations of {@link #dot1x2}/{@link #dot1x1} per element, in the same order, so the same bits;
-     * every load is indexed by the loop counter, so C2 hoists the range checks. Two bt rows, not three: 4 x 3
-     * needs 12 accumulators + 4 a + 3 bt vectors = 19 ymm registers once C2 has hoisted the loads. With fences
-     * between rows, as in {@link #micro6}, 4 x 3 (16 registers) ran 0.70-0.84x this tile and 6 x 2 0.84-0.99x
-     * (same-JVM A/B, 8-128 rows): unlike the GEMM's, this tile is bound by its loads, not by the FMA latency.
-     */
-    private static void dot4x2(float[] a, int ao, int k, float[] bt, int bo, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00;
-        FloatVector c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00;
-        int ub = S.loopBound(k);
-        for (int p = 0; p < ub; p += L) {
-            FloatVector b0 = FloatVector.fromArray(S, bt, bo + p);
-            FloatVector b1 = FloatVector.fromArray(S, bt, bo + k + p);
-            FloatVector av = FloatVector.fromArray(S, a, ao + p);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.fromArray(S, a, ao + k + p);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.fromArray(S, a, ao + 2 * k + p);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.fromArray(S, a, ao + 3 * k + p);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+    private static void dot(int h, float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        switch (h) {
+            case 6 -> dot6x2(ap, ao, ub, bp, bo, acc);
+            case 5 -> dot5x2(ap, ao, ub, bp, bo, acc);
+            case 4 -> dot4x2(ap, ao, ub, bp, bo, acc);
+            case 3 -> dot3x2(ap, ao, ub, bp, bo, acc);
+            default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // tiles() of >= 4 rows: 3..6
         }
-        c[co] = dotTail(a, ao, k, ub, bt, bo, VMath.sum(c00));
-        c[co + 1] = dotTail(a, ao, k, ub, bt, bo + k, VMath.sum(c01));
-        c[co + ldc] = dotTail(a, ao + k, k, ub, bt, bo, VMath.sum(c10));
-        c[co + ldc + 1] = dotTail(a, ao + k, k, ub, bt, bo + k, VMath.sum(c11));
-        c[co + 2 * ldc] = dotTail(a, ao + 2 * k, k, ub, bt, bo, VMath.sum(c20));
-        c[co + 2 * ldc + 1] = dotTail(a, ao + 2 * k, k, ub, bt, bo + k, VMath.sum(c21));
-        c[co + 3 * ldc] = dotTail(a, ao + 3 * k, k, ub, bt, bo, VMath.sum(c30));
-        c[co + 3 * ldc + 1] = dotTail(a, ao + 3 * k, k, ub, bt, bo + k, VMath.sum(c31));
     }
 
-    private static float dotTail(float[] a, int ao, int k, int ub, float[] bt, int bo, float s) {
-        for (int p = ub; p < k; p++) s = Math.fma(a[ao + p], bt[bo + p], s);
-        return s;
+    // Dot tiles: c[r, q] (h rows x 2 bt rows, c rows ldc apart) = the lane-wise fma partial sums over p < ub,
+    // lane l taking p = l mod L in increasing p, reduced by VMath.sum: the operations of dot1x2/dot1x1 per
+    // element, in the same order, so the same bits. a is a packed row tile [p / L][h][L] from ao, bt an
+    // interleaved pair [p / L][2][L] from bo; the 2h accumulators go to acc[(2r + q) * L ...] (the caller reduces
+    // them and adds the tail p >= ub). dot6x2 and dot5x2 put an acquireFence between rows for the reason given at
+    // micro6. Over a and bt as plain rows (eight streams), fenced 6 x 2 and 4 x 3 tiles had run 0.70-0.99x the
+    // 4 x 2 tile; packed and interleaved, 6 x 2 ran 1.5x it on a 72 x 48 block in L2 (75-79 against 46-52 GFLOP/s).
+
+    private static void dot6x2(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 6 * p, bq = bo + 2 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 4 * L);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 5 * L);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c10.intoArray(acc, 2 * L); c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L); c21.intoArray(acc, 5 * L); c30.intoArray(acc, 6 * L); c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L); c41.intoArray(acc, 9 * L); c50.intoArray(acc, 10 * L); c51.intoArray(acc, 11 * L);
+    }
+
+    private static void dot5x2(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 5 * p, bq = bo + 2 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            VarHandle.acquireFence();
+            av = FloatVector.fromArray(S, ap, aq + 4 * L);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c10.intoArray(acc, 2 * L); c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L); c21.intoArray(acc, 5 * L); c30.intoArray(acc, 6 * L); c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L); c41.intoArray(acc, 9 * L);
+    }
+
+    private static void dot4x2(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 4 * p, bq = bo + 2 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c10.intoArray(acc, 2 * L); c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L); c21.intoArray(acc, 5 * L); c30.intoArray(acc, 6 * L); c31.intoArray(acc, 7 * L);
+    }
+
+    private static void dot3x2(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 3 * p, bq = bo + 2 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c10.intoArray(acc, 2 * L); c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L); c21.intoArray(acc, 5 * L);
     }
 
     /** Bytes between consecutive bt rows. */

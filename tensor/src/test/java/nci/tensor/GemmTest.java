@@ -271,6 +271,56 @@ class GemmTest {
         }
     }
 
+    /**
+     * matmulTransposed: every row-tile plan (m = 1..2·MR+3), with and without a k tail, an odd last bt row and a
+     * partial bt block, on one and two threads (split over bt blocks from m = 11), gives each row the bits of that row computed alone (the 1 x 2 path
+     * straight from the segment), and those within the scalar's error bound.
+     */
+    @Test
+    void everyDotTileShapeMatchesSingleRows() {
+        int n = 40 * 48 + 7;                       // 40 whole bt blocks and a partial one with an odd last row
+        for (int k : new int[] {96, 101}) {
+            float[] btv = Check.gaussian(51 + k, n * k, 1f);
+            Mat bt = unalignedMat(btv, n, k);
+            float[] bKN = new float[k * n];
+            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bKN[p * n + j] = btv[j * k + p];
+            for (int m = 1; m <= 2 * Gemm.MR + 3; m++) {
+                float[] a = Check.gaussian(60 + m, m * k, 1f);
+                float[] alone = new float[m * n], ref = new float[m * n];
+                for (int i = 0; i < m; i++) {
+                    float[] row = new float[n];
+                    Gemm.matmulTransposedVector(a, i * k, 1, k, bt, row, 0);
+                    System.arraycopy(row, 0, alone, i * n, n);
+                }
+                Gemm.matmulTransposedScalar(a, 0, m, k, bt, ref, 0);
+                Check.close("matmulTransposed m=" + m + " k=" + k + " vs scalar", ref, alone, tol(a, 0, m, k, bKN, n, null));
+                for (int threads : new int[] {1, 2}) {
+                    Parallel.setThreads(threads);
+                    float[] got = new float[m * n];
+                    Gemm.matmulTransposedVector(a, 0, m, k, bt, got, 0);
+                    Check.sameBits("matmulTransposed m=" + m + " k=" + k + " threads=" + threads + " vs rows alone", alone, got);
+                }
+            }
+        }
+    }
+
+    /** More rows than one packed chunk (MCHUNK), with a last chunk of 1..4 rows: the same bits as rows alone. */
+    @Test
+    void dotRowsAcrossChunks() {
+        int k = 24, n = 7;
+        Mat bt = unalignedMat(Check.gaussian(70, n * k, 1f), n, k);
+        for (int m = Gemm.MCHUNK + 1; m <= Gemm.MCHUNK + 4; m++) {
+            float[] a = Check.gaussian(71 + m, m * k, 1f);
+            float[] got = new float[m * n];
+            Gemm.matmulTransposedVector(a, 0, m, k, bt, got, 0);
+            for (int i : new int[] {0, Gemm.MCHUNK - 1, Gemm.MCHUNK, m - 1}) {
+                float[] row = new float[n];
+                Gemm.matmulTransposedVector(a, i * k, 1, k, bt, row, 0);
+                Check.sameBits("matmulTransposed m=" + m + " row " + i, row, java.util.Arrays.copyOfRange(got, i * n, (i + 1) * n));
+            }
+        }
+    }
+
     /** Repeated calls give the same bits (packing buffers are reused, never leak state between calls). */
     @Test
     void repeatable() {
