@@ -557,13 +557,14 @@ public final class Gemm {
         }
     }
 
-    // Dot tiles: c[r, q] (h rows x 2 bt rows, c rows ldc apart) = the lane-wise fma partial sums over p < ub,
-    // lane l taking p = l mod L in increasing p, reduced by VMath.sum: the operations of dot1x2/dot1x1 per
-    // element, in the same order, so the same bits. a is a packed row tile [p / L][h][L] from ao, bt an
-    // interleaved pair [p / L][2][L] from bo; the 2h accumulators go to acc[(2r + q) * L ...] (the caller reduces
-    // them and adds the tail p >= ub). dot6x2 and dot5x2 put an acquireFence between rows for the reason given at
-    // micro6. Over a and bt as plain rows (eight streams), fenced 6 x 2 and 4 x 3 tiles had run 0.70-0.99x the
-    // 4 x 2 tile; packed and interleaved, 6 x 2 ran 1.5x it on a 72 x 48 block in L2 (75-79 against 46-52 GFLOP/s).
+    // Dot tiles, h a rows x 2 bt rows: accumulator (r, q) takes the lane-wise fma partial sums of a row r . bt row
+    // q over p < ub, lane l taking p = l mod L in increasing p, and is stored to acc[(2r + q) * L ...]; the caller
+    // reduces it with VMath.sum and adds the tail p >= ub: the operations of dot1x2/dot1x1 per element, in the same
+    // order, so the same bits. a is a packed row tile [p / L][h][L] from ao, bt an interleaved pair [p / L][2][L]
+    // from bo. dot6x2 and dot5x2 put an acquireFence between rows for the reason given at micro6; dot4x2 and dot3x2
+    // fit the 16 ymm registers even with every load hoisted (at most 8 + 2 + 4). Over a and bt as plain rows (eight
+    // streams), fenced 6 x 2 and 4 x 3 tiles had run 0.70-0.99x the old 4 x 2 tile; packed and interleaved, 6 x 2
+    // ran 1.5x it on a 72 x 48 block in L2 (75-79 against 46-52 GFLOP/s).
 
     private static void dot6x2(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
