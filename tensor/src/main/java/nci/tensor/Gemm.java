@@ -504,9 +504,10 @@ public final class Gemm {
      * stream each, with loads indexed by the loop counter (range checks hoisted); the copy (one pass over bt) is
      * shared by all the rows. The tiles leave their accumulators in {@code acc} and the sums are taken here: with
      * the reductions inside the kernel, C2 kept one of dot6x2's accumulators on the stack through the loop (seen in
-     * the disassembly; half speed). Same-JVM A/B against the 4 x 2 tile over plain rows that this replaced, LM-head
-     * shape: 1.12-1.43x on one thread and 1.16-2.19x on two at 16-512 rows, 0.92-1.07x at 4-8 (where copying bt is
-     * most of the work); the same tiles over plain (not interleaved) bt rows ran 0.64-1.07x this. The arithmetic
+     * the disassembly), and the whole ran at 0.64-0.87x the old tile at 32-512 rows. Same-JVM A/B against the
+     * 4 x 2 tile over plain rows that this replaced, LM-head shape: 1.12-1.43x on one thread and 1.16-2.19x on two
+     * at 16-512 rows, 0.92-1.23x at 4-8 (below 1 only at 4 and 8 rows, where copying bt is most of the work); the
+     * same tiles over plain (not interleaved) bt rows ran 0.64-1.07x this. The arithmetic
      * per element is that of {@link #dot1x2}/{@link #dot1x1}.
      */
     private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
