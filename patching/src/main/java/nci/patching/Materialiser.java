@@ -203,7 +203,11 @@ final class Materialiser {
         }
     }
 
-    /** qkv or MLP of one layer: input rows from.. of every value stacked [M, E], one pass, scattered back. */
+    /**
+     * qkv or MLP of one layer: input rows from.. of every value stacked [M, E], one pass over the distinct ones
+     * ({@link DistinctRows}: rows equal bit for bit give equal outputs, so each is computed once; not with the cache
+     * off, where nothing is shared), scattered back.
+     */
     private void rowWise(List<Op> ops, int[] from, int M, float[][] out, int width, boolean qkv) {
         float[] x = new float[M * E];                                        // [M, E]
         int j = 0;
@@ -214,11 +218,16 @@ final class Materialiser {
             System.arraycopy(data(in), from[i] * E, x, j * E, rows * E);
             j += rows;
         }
-        float[] y = new float[M * width];                                    // [M, width]
+        DistinctRows d = cache.enabled() ? DistinctRows.of(x, M, E) : DistinctRows.each(M);   // equal rows computed once
+        int U = d.count();
+        if (log != null && U < M) log.accept("equal rows: " + (M - U) + " of " + M + " input rows repeat another, " + U + " computed"
+                + " (" + describe(ops.getFirst()) + ")");
+        float[] y = new float[U * width];                                    // [U, width]
         int layer = qkv ? ((Op.Qkv) ops.getFirst()).layer() : ((Op.Mlp) ops.getFirst()).layer();
-        if (qkv) RowKernels.qkv(model, layer, x, M, y);
-        else RowKernels.mlp(model, layer, x, M, y);
-        scatter(y, from, out, width);
+        if (qkv) RowKernels.qkv(model, layer, d.compact(x, E), U, y);
+        else RowKernels.mlp(model, layer, d.compact(x, E), U, y);
+        for (int i = 0, s = 0; i < ops.size(); i++)                          // stacked row s to row t of value i
+            for (int t = from[i]; t < T; t++, s++) System.arraycopy(y, d.of(s) * width, out[i], t * width, width);
     }
 
     /** Attention of one layer: heads per value (in parallel), merged rows stacked [M, E], one c_proj. */

@@ -147,7 +147,8 @@ public final class PatchEngine {
 
     /**
      * logits [T, V] per run: the final hidden states of the distinct results stacked, one LM-head product per
-     * group of at most {@link #LOGIT_ROWS} rows (instead of one pass over the LM head per run).
+     * group of at most {@link #LOGIT_ROWS} rows (instead of one pass over the LM head per run), over the distinct
+     * rows of the group ({@link DistinctRows}).
      */
     private float[][] logits(List<Run> runs, Materialiser values, int T) {
         int E = model.config().nEmbd(), V = model.config().vocabSize();
@@ -161,7 +162,8 @@ public final class PatchEngine {
             int n = Math.min(per, distinct.size() - g);
             float[] stacked = new float[n * T * E];                          // [n·T, E]
             for (int j = 0; j < n; j++) System.arraycopy(values.data(distinct.get(g + j).fin()), 0, stacked, j * T * E, T * E);
-            float[] all = model.logits(stacked, 0, n * T);                   // [n·T, V]
+            DistinctRows d = cache.enabled() ? DistinctRows.of(stacked, n * T, E) : DistinctRows.each(n * T);  // shared prefixes
+            float[] all = d.expand(model.logits(d.compact(stacked, E), 0, d.count()), V);   // [n·T, V]
             for (int j = 0; j < n; j++) byKey[g + j] = n == 1 ? all : Arrays.copyOfRange(all, j * T * V, (j + 1) * T * V);
         }
         float[][] out = new float[runs.size()][];

@@ -74,7 +74,8 @@ public final class Sweeps {
                 throw new IllegalArgumentException("targets[" + i + "] = " + targets[i] + " is outside the vocabulary [0, " + V + ")");
         List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT);
 
-        // Distinct final states (by content key; with the cache off every run is its own), their last rows.
+        // Distinct final states (by content key; with the cache off every run is its own), their last rows; the LM head
+        // and the metrics once per distinct last row (with the cache off, once per run).
         boolean share = engine.cache().enabled();
         Map<Key, Integer> index = new HashMap<>();
         List<PatchResult> distinct = new ArrayList<>();
@@ -97,13 +98,20 @@ public final class Sweeps {
                 PatchResult r = distinct.get(base + j);
                 System.arraycopy(r.hidden(), (r.T() - 1) * E, last, j * E, E);
             }
-            float[] lg = engine.model().logits(last, 0, n);                   // [n, V]
-            Parallel.forRange(n, 1, (s, e) -> {
-                for (int j = s; j < e; j++) {
-                    probs[base + j] = Metrics.probabilities(lg, j, V, targets);
-                    logits[base + j] = Metrics.logits(lg, j, V, targets);
+            DistinctRows d = share ? DistinctRows.of(last, n, E) : DistinctRows.each(n);   // different keys, equal last rows
+            int U = d.count();
+            float[] lg = engine.model().logits(d.compact(last, E), 0, U);     // [U, V]
+            double[][] pu = new double[U][], lu = new double[U][];
+            Parallel.forRange(U, 1, (s, e) -> {
+                for (int u = s; u < e; u++) {
+                    pu[u] = Metrics.probabilities(lg, u, V, targets);
+                    lu[u] = Metrics.logits(lg, u, V, targets);
                 }
             });
+            for (int j = 0; j < n; j++) {
+                probs[base + j] = pu[d.of(j)];
+                logits[base + j] = lu[d.of(j)];
+            }
         }
         // The seed's path strings and cache-entry counts: pure functions of each run's provenance, in parallel.
         String[] paths = new String[results.size()];

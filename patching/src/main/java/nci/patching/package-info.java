@@ -57,8 +57,12 @@
  * (package-private {@code Materialiser}): first every experiment's graph symbolically, then the union of their
  * values, once per key, in layer-synchronous stages (layer by layer; qkv, attention, MLP), with the rows every
  * experiment needs at a stage stacked into one matrix and one GEMM per weight matrix; rows whose row key another
- * value of the stage computes are copied, not recomputed. {@link nci.patching.Sweeps} then computes the metrics'
- * logits with one LM-head product over the distinct results' last rows. Every GEMM output element is the same
+ * value of the stage computes are copied, not recomputed. Of the rows left, the row-wise stages (qkv, MLP) run each
+ * distinct input row once, compared bit for bit (package-private {@code DistinctRows}): a row key commits to the rows
+ * before it, so a position split's rows are new keys over rows the streams it draws from already have (in a
+ * node × position sweep about one row in nine of those stages). {@link nci.patching.Sweeps} then computes the metrics'
+ * logits with one LM-head product over the distinct results' distinct last rows. With the cache off neither sharing
+ * happens: every experiment is computed on its own. Every GEMM output element is the same
  * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
  * experiments run one by one, with the cache on or off. From a layer's second pass on (a second batch, sweep or
  * experiment over the model), the stages multiply by its weights packed once into the GEMM's micro-panel layout

@@ -210,6 +210,33 @@ class BatchTest {
         assertEquals(9, log.stream().filter(s -> s.matches("shared rows 0\\.\\.2 [0-9a-f]{32} (qkv|attn|mlp)\\(layer \\d\\)")).count(), log.toString());
     }
 
+    /**
+     * f1 at position 4 reads input 1 (inputs differ from position 3 on): the MLP of layer 1 then takes row 4 from input
+     * 1's stream and row 5 from input 0's, under new row keys. Batched with both plain runs, those two rows equal rows
+     * the plain runs compute in the same stage, and so does row 5 of the patched stream at layer 2's qkv (the MLP is
+     * row-wise; attention only mixes rows after that). Each is computed once, and every result keeps its bits.
+     */
+    @Test
+    void rowsEqualByContentAreComputedOnceInABatch() {
+        List<Intervention> ivs = List.of(Interventions.plain(0), Interventions.plain(1),
+                Interventions.nodeAtPosition(new Node.Mlp(1), 4, 1, 0));
+        List<String> log = new ArrayList<>();
+        List<PatchResult> got = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, ivs, RunOptions.DEFAULT.withLogits(true).withLog(log::add));
+        // each stage: 6 rows of input 0, rows 3..5 of input 1 (rows 0..2 shared by key), rows 4..5 of the patched run
+        assertEquals(List.of("equal rows: 2 of 11 input rows repeat another, 9 computed (mlp(layer 1))",
+                        "equal rows: 1 of 11 input rows repeat another, 10 computed (qkv(layer 2))"),
+                log.stream().filter(s -> s.startsWith("equal rows")).toList());
+        PatchEngine off = EngineTest.engine(ActivationCache.disabled());
+        List<String> offLog = new ArrayList<>();
+        RunOptions offOptions = RunOptions.DEFAULT.withLogits(true).withLog(offLog::add);
+        for (int i = 0; i < ivs.size(); i++) {
+            PatchResult r = off.run(INPUTS, ivs.get(i), offOptions);
+            Fixtures.assertBitwise("run " + i + " hidden", r.hidden(), got.get(i).hidden());
+            Fixtures.assertBitwise("run " + i + " logits", r.logits(), got.get(i).logits());
+        }
+        assertTrue(offLog.stream().noneMatch(s -> s.startsWith("equal rows")), "with the cache off nothing is shared");
+    }
+
     @Test
     void singleRunsAndForwardGoThroughTheSameBatchPath() {
         PatchEngine eng = EngineTest.engine(new ActivationCache(1 << 24));
