@@ -1,6 +1,7 @@
 package nci.patching;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,8 +43,11 @@ import nci.tensor.VecOps;
  */
 final class Materialiser {
 
-    /** How a cacheable value was obtained: whole from the cache, or computed with rows 0..reused-1 reused. */
-    record Outcome(boolean cacheHit, int reused) {}
+    /**
+     * How a cacheable value was obtained: whole from the cache, or computed with rows 0..reused-1 reused and the
+     * next {@code skipped} rows left out (no root needs them; see {@link #materialise(List, List)}).
+     */
+    record Outcome(boolean cacheHit, int reused, int skipped) {}
 
     /** Row {@code row} of pending value {@code value} of a stage is computed there. */
     private record RowSource(int value, int row) {}
@@ -71,11 +75,25 @@ final class Materialiser {
 
     // ------------------------------------------------------------ schedule
 
-    /** Computes every value the roots need (roots: values whose data will be asked for). */
+    /** Computes every value the roots need (roots: values whose data will be asked for, every row of them). */
     void materialise(List<? extends Op> roots) {
+        materialise(roots, List.of());
+    }
+
+    /**
+     * Computes every value the roots need, where of {@code lastRowRoots} only the last row will be read: the rows
+     * before it that no root needs are left out (they hold NaN) wherever that saves work. That is the final layer's
+     * attention projection and MLP (and the rows of ln_f, adds and position mixes over them): causal attention
+     * needs every row of its keys and values, so every layer below the last is computed whole. A value with rows
+     * left out is not stored in the cache.
+     */
+    void materialise(List<? extends Op> roots, List<? extends Op> lastRowRoots) {
         List<Op> pending = new ArrayList<>();
         Set<Key> seen = new HashSet<>();
         for (Op root : roots) discover(root, seen, pending);
+        for (Op root : lastRowRoots) discover(root, seen, pending);
+        for (Op root : roots) demand(root, 0);
+        for (Op root : lastRowRoots) demand(root, T - 1);
         pending.sort(Comparator.comparingInt(Materialiser::stage));          // stable: discovery order within a stage
         int i = 0;
         while (i < pending.size()) {
@@ -119,6 +137,37 @@ final class Materialiser {
         }
     }
 
+    /** First row needed of each value to compute (rows first.. are read by some root); absent: none needed. */
+    private final Map<Key, Integer> needFrom = new HashMap<>();
+
+    /**
+     * Rows first.. of op are needed: so are rows first.. of a row-wise operation's input, of an attention's queries
+     * and of a position mix's sources for rows first.., and every row of an attention's keys and values. (Row t of
+     * a mix reads only row t of its source; asking for rows first.. of each keeps a whole-value demand whole.)
+     */
+    private void demand(Op op, int first) {
+        Key key = op.key();
+        if (outcomes.containsKey(key)) return;                               // from the cache: whole
+        Integer had = needFrom.get(key);
+        if (had != null && had <= first) return;
+        needFrom.put(key, first);
+        switch (op) {
+            case Op.Emb e -> { }
+            case Op.Add a -> { demand(a.a(), first); demand(a.b(), first); }
+            case Op.Mix m -> { for (int t = first; t < T; t++) demand(m.perRow()[t], first); }
+            case Op.LnF l -> demand(l.in(), first);
+            case Op.Qkv q -> demand(q.in(), first);
+            case Op.Mlp m -> demand(m.in(), first);
+            case Op.Attn a -> {
+                for (int h = 0; h < H; h++) {
+                    demand(a.q()[h], first);
+                    demand(a.k()[h], 0);
+                    demand(a.v()[h], 0);
+                }
+            }
+        }
+    }
+
     /** Takes the whole value from the cache if it is there. */
     private boolean fromCache(Op op) {
         Key key = op.key();
@@ -127,7 +176,7 @@ final class Materialiser {
         if (log != null) log.accept("cache hit " + key.hex() + " " + describe(op));
         values.put(key, hit.data());
         if (op instanceof Op.Attn) probs.put(key, hit.probs());
-        outcomes.put(key, new Outcome(true, T));
+        outcomes.put(key, new Outcome(true, T, 0));
         return true;
     }
 
@@ -140,7 +189,7 @@ final class Materialiser {
         int width = first instanceof Op.Qkv ? 3 * E : E;
         float[][] out = new float[n][];
         float[][] pr = new float[n][];
-        int[] cached = new int[n], from = new int[n];
+        int[] cached = new int[n], from = new int[n], lo = new int[n];       // rows lo.. are computed here
         Map<Key, RowSource> computedHere = new HashMap<>();
         int M = 0;
         for (int i = 0; i < n; i++) {
@@ -156,16 +205,19 @@ final class Materialiser {
             }
             int r = c;
             while (r < T && computedHere.containsKey(rows[r])) r++;
-            for (int t = r; t < T; t++) computedHere.putIfAbsent(rows[t], new RowSource(i, t));
+            Integer need = needFrom.get(op.key());
+            int l = Math.max(r, need == null ? T : need);
+            for (int t = l; t < T; t++) computedHere.putIfAbsent(rows[t], new RowSource(i, t));
             cached[i] = c;
             from[i] = r;
-            M += T - r;
+            lo[i] = l;
+            M += T - l;
         }
         if (M > 0) {
             switch (first) {
-                case Op.Qkv q -> rowWise(ops, from, M, out, width, true);
-                case Op.Mlp m -> rowWise(ops, from, M, out, width, false);
-                case Op.Attn a -> attention(ops, from, M, out, pr);
+                case Op.Qkv q -> rowWise(ops, lo, M, out, width, true);
+                case Op.Mlp m -> rowWise(ops, lo, M, out, width, false);
+                case Op.Attn a -> attention(ops, lo, M, out, pr);
                 default -> throw new IllegalStateException("not a cacheable operation: " + first.getClass().getSimpleName());
             }
         }
@@ -181,11 +233,17 @@ final class Materialiser {
             }
             if (log != null && from[i] > cached[i])
                 log.accept("shared rows " + cached[i] + ".." + (from[i] - 1) + " " + rows[from[i] - 1].hex() + " " + describe(op));
+            if (lo[i] > from[i]) {                                           // rows no root reads: NaN, never numbers
+                Arrays.fill(out[i], from[i] * width, lo[i] * width, Float.NaN);
+                if (attention)
+                    for (int h = 0; h < H; h++) Arrays.fill(pr[i], (h * T + from[i]) * T, (h * T + lo[i]) * T, Float.NaN);
+                if (log != null) log.accept("rows " + from[i] + ".." + (lo[i] - 1) + " not needed " + describe(op));
+            }
             Key key = op.key();
             values.put(key, out[i]);
             if (attention) probs.put(key, pr[i]);
-            outcomes.put(key, new Outcome(false, from[i]));
-            if (cache.enabled()) {
+            outcomes.put(key, new Outcome(false, from[i], lo[i] - from[i]));
+            if (cache.enabled() && lo[i] == from[i]) {
                 cache.put(rows, width, out[i], pr[i]);
                 if (log != null) log.accept("cache store " + key.hex() + " " + describe(op) + " rows " + from[i] + ".." + (T - 1) + " computed");
             }
@@ -356,7 +414,7 @@ final class Materialiser {
         }
         c[0]++;
         if (o.reused() > 0) c[2]++;
-        c[3] += T - o.reused();
+        c[3] += T - o.reused() - o.skipped();
         c[4] += o.reused();
         return true;
     }

@@ -72,7 +72,10 @@ public final class Sweeps {
         for (int i = 0; i < targets.length; i++)
             if (targets[i] < 0 || targets[i] >= V)
                 throw new IllegalArgumentException("targets[" + i + "] = " + targets[i] + " is outside the vocabulary [0, " + V + ")");
-        List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT);
+        // Only the last row of each result is read (unless the hidden states are kept), so the final layer computes
+        // only that row; with the cache off, as everything else, not (the unoptimised path).
+        boolean lastRow = !keepHidden && engine.cache().enabled();
+        List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT, PatchEngine.BATCH_BYTES, lastRow);
 
         // Distinct final states (by content key; with the cache off every run is its own), their last rows; the LM head
         // and the metrics once per distinct last row (with the cache off, once per run).

@@ -61,8 +61,11 @@
  * distinct input row once, compared bit for bit (package-private {@code DistinctRows}): a row key commits to the rows
  * before it, so a position split's rows are new keys over rows the streams it draws from already have (in a
  * node × position sweep about one row in nine of those stages). {@link nci.patching.Sweeps} then computes the metrics'
- * logits with one LM-head product over the distinct results' distinct last rows. With the cache off neither sharing
- * happens: every experiment is computed on its own. Every GEMM output element is the same
+ * logits with one LM-head product over the distinct results' distinct last rows. As only those last rows are read
+ * (unless the sweep keeps the hidden states), the final layer's attention projection and MLP compute only the last
+ * row (causal attention needs every row of its keys and values, so every other layer is computed whole); those
+ * partial values are not cached. With the cache off none of this happens: every experiment is computed on its own,
+ * whole. Every GEMM output element is the same
  * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
  * experiments run one by one, with the cache on or off. From a layer's second pass on (a second batch, sweep or
  * experiment over the model), the stages multiply by its weights packed once into the GEMM's micro-panel layout

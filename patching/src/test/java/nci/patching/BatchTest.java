@@ -133,6 +133,17 @@ class BatchTest {
         assertSweepEquals("random heads", heads, Sweeps.heads(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
         assertSweepEquals("random node x position, cache off", nodePos,
                 Sweeps.nodeAndPosition(new PatchEngine(model, digest, ActivationCache.disabled()), clean, cf, targets, true));
+        // Without the hidden states only last rows are read, and the final layer computes only those: same metrics.
+        SweepResult last = Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, false);
+        for (int i = 0; i < nodePos.probs().size(); i++) {
+            SweepResult.Run r = last.runs().get(i);
+            assertArrayEquals(nodePos.probs().get(i), r.probs(), "last rows only, run " + i + ": probabilities not bit-identical");
+            assertArrayEquals(nodePos.logits().get(i), r.logits(), "last rows only, run " + i + ": logits not bit-identical");
+            assertTrue(r.hidden() == null, "hidden states not kept");
+        }
+        long rowsAll = s.runs().stream().mapToLong(r -> r.stats().rowsComputed()).sum();
+        long rowsLast = last.runs().stream().mapToLong(r -> r.stats().rowsComputed()).sum();
+        assertTrue(rowsLast < rowsAll, "the final layer's earlier rows are left out: " + rowsLast + " < " + rowsAll);
 
         // Patching before position 3 is a no-op: those runs are the clean run, and cost nothing.
         for (SweepResult.Run r : s.runs())
@@ -235,6 +246,48 @@ class BatchTest {
             Fixtures.assertBitwise("run " + i + " logits", r.logits(), got.get(i).logits());
         }
         assertTrue(offLog.stream().noneMatch(s -> s.startsWith("equal rows")), "with the cache off nothing is shared");
+    }
+
+    /**
+     * Asked for the last row only, a plain run on a cold cache computes the last layer's attention and MLP for the last
+     * row alone: that row keeps its bits, the rows before it are NaN, and those two values are not cached.
+     */
+    @Test
+    void lastRowOnlyComputesTheFinalLayerForTheLastRow() {
+        PatchEngine eng = EngineTest.engine(new ActivationCache(1 << 24));
+        List<String> log = new ArrayList<>();
+        PatchResult r = eng.runAll(INPUTS, List.of(Interventions.plain(0)), RunOptions.DEFAULT.withLog(log::add), PatchEngine.BATCH_BYTES, true).getFirst();
+        float[] full = EngineTest.plain(0);
+        int E = EngineTest.E;
+        Fixtures.assertBitwise("last row", Arrays.copyOfRange(full, (T - 1) * E, T * E), Arrays.copyOfRange(r.hidden(), (T - 1) * E, T * E));
+        for (int i = 0; i < (T - 1) * E; i++) assertTrue(Float.isNaN(r.hidden()[i]), "hidden[" + i + "] is NaN, not computed");
+        // 3 layers x (qkv, attention, MLP), T rows each, but layer 2's attention and MLP compute only row T - 1
+        assertEquals(new PatchResult.RunStats(r.stats().values(), 9, 0, 0, 7L * T + 2, 0), r.stats());
+        assertEquals(List.of("rows 0.." + (T - 2) + " not needed attn(layer 2)", "rows 0.." + (T - 2) + " not needed mlp(layer 2)"),
+                log.stream().filter(s -> s.contains("not needed")).toList());
+        assertEquals(7, eng.cache().stats().stores(), "the two partial values are not stored");
+
+        // A whole run afterwards computes just those two (its layers 0 and 1 are cache hits) and has every row.
+        PatchResult whole = eng.run(INPUTS, Interventions.plain(0), RunOptions.DEFAULT);
+        Fixtures.assertBitwise("whole after last-row-only", full, whole.hidden());
+        assertEquals(2, whole.stats().computed());
+        // Asking for logits asks for every row: nothing is left out.
+        PatchResult withLogits = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, List.of(Interventions.plain(0)),
+                RunOptions.DEFAULT.withLogits(true), PatchEngine.BATCH_BYTES, true).getFirst();
+        Fixtures.assertBitwise("with logits", full, withLogits.hidden());
+
+        // Every kind of experiment (position, head and q/k/v-input splits, sender -> receiver, nested), in one batch
+        // and each alone on a cold cache (where no other experiment's demand covers a mistake): same last rows.
+        List<Intervention> ivs = EngineTest.interventions();
+        PatchEngine off = EngineTest.engine(ActivationCache.disabled());
+        List<PatchResult> batch = EngineTest.engine(new ActivationCache(1 << 26)).runAll(INPUTS, ivs, RunOptions.DEFAULT, PatchEngine.BATCH_BYTES, true);
+        for (int i = 0; i < ivs.size(); i++) {
+            float[] ref = Arrays.copyOfRange(off.run(INPUTS, ivs.get(i), RunOptions.DEFAULT).hidden(), (T - 1) * E, T * E);
+            PatchResult alone = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, List.of(ivs.get(i)), RunOptions.DEFAULT,
+                    PatchEngine.BATCH_BYTES, true).getFirst();
+            Fixtures.assertBitwise("intervention " + i + " in the batch, last row", ref, Arrays.copyOfRange(batch.get(i).hidden(), (T - 1) * E, T * E));
+            Fixtures.assertBitwise("intervention " + i + " alone, last row", ref, Arrays.copyOfRange(alone.hidden(), (T - 1) * E, T * E));
+        }
     }
 
     @Test
