@@ -45,7 +45,7 @@ final class Materialiser {
 
     /**
      * How a cacheable value was obtained: whole from the cache, or computed with rows 0..reused-1 reused and the
-     * next {@code skipped} rows left out (no root needs them; see {@link #materialise(List, List)}).
+     * next {@code skipped} rows left out (no root needs them; see {@link #materialise(List, List, int)}).
      */
     record Outcome(boolean cacheHit, int reused, int skipped) {}
 
@@ -77,23 +77,23 @@ final class Materialiser {
 
     /** Computes every value the roots need (roots: values whose data will be asked for, every row of them). */
     void materialise(List<? extends Op> roots) {
-        materialise(roots, List.of());
+        materialise(roots, List.of(), 0);
     }
 
     /**
-     * Computes every value the roots need, where of {@code lastRowRoots} only the last row will be read: the rows
-     * before it that no root needs are left out (they hold NaN) wherever that saves work. That is the final layer's
-     * attention projection and MLP (and the rows of ln_f, adds and position mixes over them): causal attention
-     * needs every row of its keys and values, so every layer below the last is computed whole. A value with rows
-     * left out is not stored in the cache.
+     * Computes every value the roots need, where of {@code partRoots} only rows {@code partFrom}.. will be read: the
+     * rows before that no root needs are left out (they hold NaN) wherever that saves work. That is the final
+     * layer's attention projection and MLP (and the rows of ln_f, adds and position mixes over them): causal
+     * attention needs every row of its keys and values, so every layer below the last is computed whole. A value
+     * with rows left out is not stored in the cache.
      */
-    void materialise(List<? extends Op> roots, List<? extends Op> lastRowRoots) {
+    void materialise(List<? extends Op> roots, List<? extends Op> partRoots, int partFrom) {
         List<Op> pending = new ArrayList<>();
         Set<Key> seen = new HashSet<>();
         for (Op root : roots) discover(root, seen, pending);
-        for (Op root : lastRowRoots) discover(root, seen, pending);
+        for (Op root : partRoots) discover(root, seen, pending);
         for (Op root : roots) demand(root, 0);
-        for (Op root : lastRowRoots) demand(root, T - 1);
+        for (Op root : partRoots) demand(root, partFrom);
         pending.sort(Comparator.comparingInt(Materialiser::stage));          // stable: discovery order within a stage
         int i = 0;
         while (i < pending.size()) {

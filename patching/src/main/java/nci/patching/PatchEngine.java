@@ -100,22 +100,14 @@ public final class PatchEngine {
 
     /** {@link #runAll} with batches of about {@code batchBytes} of values (tests force several batches). */
     List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options, long batchBytes) {
-        return runAll(inputs, interventions, options, batchBytes, false);
-    }
-
-    /**
-     * {@link #runAll}; with {@code lastRowOnly} (and no logits asked for) the caller reads only the last row of each
-     * result's hidden states: the rows before it hold NaN wherever leaving them out saves work (the final layer's
-     * attention projection and MLP; see {@code Materialiser#materialise(List, List)}), and the statistics count the
-     * rows actually computed. The last row keeps its bits.
-     */
-    List<PatchResult> runAll(List<int[]> inputs, List<Intervention> interventions, RunOptions options, long batchBytes,
-                             boolean lastRowOnly) {
         if (interventions == null) throw new IllegalArgumentException("interventions is null");
         for (int i = 0; i < interventions.size(); i++)
             if (interventions.get(i) == null) throw new IllegalArgumentException("interventions[" + i + "] is null");
         int[][] in = checkInputs(inputs);
         RunOptions o = options == null ? RunOptions.DEFAULT : options;
+        if (o.hiddenFrom() >= in[0].length)
+            throw new IllegalArgumentException("hiddenFrom = " + o.hiddenFrom() + ", but the inputs have " + in[0].length
+                    + " tokens (rows 0.." + (in[0].length - 1) + ")");
         List<PatchResult> out = new ArrayList<>(interventions.size());
         List<Run> chunk = new ArrayList<>();
         List<List<Op>> roots = new ArrayList<>();
@@ -129,7 +121,7 @@ public final class PatchEngine {
             chunk.add(run);
             bytes += run.newBytes(seen);
             if (!cache.enabled() || bytes >= batchBytes || i == interventions.size() - 1) {
-                out.addAll(evaluate(chunk, roots, in[0].length, o, lastRowOnly && !o.logits()));
+                out.addAll(evaluate(chunk, roots, in[0].length, o));
                 chunk.clear();
                 roots.clear();
                 seen.clear();
@@ -144,14 +136,14 @@ public final class PatchEngine {
     static final long BATCH_BYTES = 256L << 20;
 
     /** Phase two for a batch of built runs: materialise, then logits (one product for the batch), then results. */
-    private List<PatchResult> evaluate(List<Run> runs, List<List<Op>> roots, int T, RunOptions o, boolean lastRowOnly) {
+    private List<PatchResult> evaluate(List<Run> runs, List<List<Op>> roots, int T, RunOptions o) {
         Materialiser values = new Materialiser(model, cache, T, o.log());
-        List<Op> whole = new ArrayList<>(), lastRow = new ArrayList<>();
+        List<Op> whole = new ArrayList<>(), finals = new ArrayList<>();
         for (List<Op> r : roots) {                                           // r: the final state, then attention sites
-            (lastRowOnly ? lastRow : whole).add(r.getFirst());
+            finals.add(r.getFirst());
             whole.addAll(r.subList(1, r.size()));
         }
-        values.materialise(whole, lastRow);
+        values.materialise(whole, finals, o.hiddenFrom());
         float[][] logits = o.logits() ? logits(runs, values, T) : null;
         List<PatchResult> out = new ArrayList<>(runs.size());
         for (int i = 0; i < runs.size(); i++)

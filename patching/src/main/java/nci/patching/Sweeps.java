@@ -75,7 +75,8 @@ public final class Sweeps {
         // Only the last row of each result is read (unless the hidden states are kept), so the final layer computes
         // only that row; with the cache off, as everything else, not (the unoptimised path).
         boolean lastRow = !keepHidden && engine.cache().enabled();
-        List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT, PatchEngine.BATCH_BYTES, lastRow);
+        int T = inputs.getFirst().length;
+        List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT.withHiddenFrom(lastRow ? Math.max(0, T - 1) : 0));
 
         // Distinct final states (by content key; with the cache off every run is its own), their last rows; the LM head
         // and the metrics once per distinct last row (with the cache off, once per run).

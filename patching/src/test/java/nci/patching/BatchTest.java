@@ -256,7 +256,7 @@ class BatchTest {
     void lastRowOnlyComputesTheFinalLayerForTheLastRow() {
         PatchEngine eng = EngineTest.engine(new ActivationCache(1 << 24));
         List<String> log = new ArrayList<>();
-        PatchResult r = eng.runAll(INPUTS, List.of(Interventions.plain(0)), RunOptions.DEFAULT.withLog(log::add), PatchEngine.BATCH_BYTES, true).getFirst();
+        PatchResult r = eng.runAll(INPUTS, List.of(Interventions.plain(0)), RunOptions.DEFAULT.withLog(log::add).withHiddenFrom(T - 1)).getFirst();
         float[] full = EngineTest.plain(0);
         int E = EngineTest.E;
         Fixtures.assertBitwise("last row", Arrays.copyOfRange(full, (T - 1) * E, T * E), Arrays.copyOfRange(r.hidden(), (T - 1) * E, T * E));
@@ -271,20 +271,29 @@ class BatchTest {
         PatchResult whole = eng.run(INPUTS, Interventions.plain(0), RunOptions.DEFAULT);
         Fixtures.assertBitwise("whole after last-row-only", full, whole.hidden());
         assertEquals(2, whole.stats().computed());
-        // Asking for logits asks for every row: nothing is left out.
+        // Logits follow their rows: the last one keeps its bits, the ones before are NaN.
         PatchResult withLogits = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, List.of(Interventions.plain(0)),
-                RunOptions.DEFAULT.withLogits(true), PatchEngine.BATCH_BYTES, true).getFirst();
-        Fixtures.assertBitwise("with logits", full, withLogits.hidden());
+                RunOptions.DEFAULT.withLogits(true).withHiddenFrom(T - 1)).getFirst();
+        float[] fullLogits = EngineTest.MODEL.forward(new int[][] {INPUTS.get(0)}, false, true).logits();
+        int V = EngineTest.V;
+        Fixtures.assertBitwise("last row's logits", Arrays.copyOfRange(fullLogits, (T - 1) * V, T * V),
+                Arrays.copyOfRange(withLogits.logits(), (T - 1) * V, T * V));
+        for (int i = 0; i < (T - 1) * V; i++) assertTrue(Float.isNaN(withLogits.logits()[i]), "logits[" + i + "] is NaN");
+        // hiddenFrom must name a row of the inputs.
+        var e = assertThrows(IllegalArgumentException.class, () -> eng.runAll(INPUTS, List.of(Interventions.plain(0)), RunOptions.DEFAULT.withHiddenFrom(T)));
+        assertTrue(e.getMessage().contains("hiddenFrom = " + T + ", but the inputs have " + T + " tokens"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RunOptions.DEFAULT.withHiddenFrom(-1));
+        assertTrue(e.getMessage().contains("hiddenFrom = -1"), e.getMessage());
 
         // Every kind of experiment (position, head and q/k/v-input splits, sender -> receiver, nested), in one batch
         // and each alone on a cold cache (where no other experiment's demand covers a mistake): same last rows.
         List<Intervention> ivs = EngineTest.interventions();
         PatchEngine off = EngineTest.engine(ActivationCache.disabled());
-        List<PatchResult> batch = EngineTest.engine(new ActivationCache(1 << 26)).runAll(INPUTS, ivs, RunOptions.DEFAULT, PatchEngine.BATCH_BYTES, true);
+        List<PatchResult> batch = EngineTest.engine(new ActivationCache(1 << 26)).runAll(INPUTS, ivs, RunOptions.DEFAULT.withHiddenFrom(T - 1));
         for (int i = 0; i < ivs.size(); i++) {
             float[] ref = Arrays.copyOfRange(off.run(INPUTS, ivs.get(i), RunOptions.DEFAULT).hidden(), (T - 1) * E, T * E);
-            PatchResult alone = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, List.of(ivs.get(i)), RunOptions.DEFAULT,
-                    PatchEngine.BATCH_BYTES, true).getFirst();
+            PatchResult alone = EngineTest.engine(new ActivationCache(1 << 24)).runAll(INPUTS, List.of(ivs.get(i)),
+                    RunOptions.DEFAULT.withHiddenFrom(T - 1)).getFirst();
             Fixtures.assertBitwise("intervention " + i + " in the batch, last row", ref, Arrays.copyOfRange(batch.get(i).hidden(), (T - 1) * E, T * E));
             Fixtures.assertBitwise("intervention " + i + " alone, last row", ref, Arrays.copyOfRange(alone.hidden(), (T - 1) * E, T * E));
         }

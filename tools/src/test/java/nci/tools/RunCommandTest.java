@@ -92,6 +92,38 @@ class RunCommandTest {
         }
     }
 
+    /**
+     * Series read at positions before the last: the runs leave out only the final layer's rows before the first of
+     * them, so the unpatched runs' values equal those of a plain forward at every position read.
+     */
+    @Test
+    void seriesAtEarlierPositionsReadComputedRows() throws Exception {
+        ObjectNode o = base();
+        o.putArray("metrics").addObject().put("type", "logit").putArray("positions").add(5).add(-1);
+        Path exp = tmp.resolve("positions.json");
+        Files.writeString(exp, o.put("out", "o").toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", exp.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode pair = Cli.json(tmp.resolve("o/results.json")).get("pairs").get(0);
+        try (nci.tools.study.ModelSession s = nci.tools.study.ModelSession.open(Cli.root().resolve("models/induction-2l-compiled"))) {
+            String[] texts = {MAT, "The cat sat on the rug. The cat sat on the"};
+            int[] targets = {s.singleToken(" mat", "t"), s.singleToken(" rug", "t")};
+            for (int k = 0; k < 2; k++) {
+                int[] ids = s.encode(texts[k], "text");
+                int T = ids.length, V = s.config().vocabSize();
+                float[] logits = s.model().forward(new int[][] {ids}, false, true).logits();        // [T, V]
+                JsonNode got = pair.get(k == 0 ? "clean_run" : "counterfactual_run");
+                for (int t = 0; t < 2; t++) {
+                    double want = (logits[5 * V + targets[t]] + (double) logits[(T - 1) * V + targets[t]]) / 2;
+                    assertEquals(want, got.get(t).asDouble(), 1e-5 * Math.max(1, Math.abs(want)), "input " + k + ", target " + t);
+                }
+            }
+        }
+        for (JsonNode e : pair.get("experiments"))
+            for (JsonNode run : e.get("runs"))
+                for (JsonNode v : run.get("values")) assertTrue(Double.isFinite(v.asDouble()), e.get("name") + ": " + run);
+    }
+
     static ObjectNode base() {
         ObjectNode o = Cli.JSON.createObjectNode();
         ObjectNode p = o.putArray("pairs").addObject().put("clean", MAT).put("counterfactual", "The cat sat on the rug. The cat sat on the");

@@ -69,8 +69,10 @@ public final class StudyRunner {
             List<int[]> inputs = p.inputs();
             Evaluator ev = new Evaluator(model, p, series);
             // The two unpatched runs first (the clean one is the KL baseline), then each experiment as one batch:
-            // PatchEngine.runAll shares what the runs have in common and stacks the rest into large products.
-            List<PatchResult> plain = engine.runAll(inputs, List.of(Interventions.plain(0), Interventions.plain(1)), RunOptions.DEFAULT);
+            // PatchEngine.runAll shares what the runs have in common and stacks the rest into large products. Only the
+            // positions the series read are read, so the final layer leaves out the rows before the first of them.
+            RunOptions options = RunOptions.DEFAULT.withHiddenFrom(ev.firstPosition());
+            List<PatchResult> plain = engine.runAll(inputs, List.of(Interventions.plain(0), Interventions.plain(1)), options);
             ev.setClean(plain.get(0));
             double[][] plainValues = ev.evaluateAll(plain);
             Measurement clean = new Measurement("none", "", -1, -1, plainValues[0], plain.get(0).provenance(), plain.get(0).stats());
@@ -82,7 +84,7 @@ public final class StudyRunner {
                 List<Measurement> runs = new ArrayList<>(tasks.size());
                 for (int c0 = 0; c0 < tasks.size(); c0 += BATCH) {
                     List<Task> chunk = tasks.subList(c0, Math.min(tasks.size(), c0 + BATCH));
-                    List<PatchResult> rs = engine.runAll(inputs, chunk.stream().map(Task::iv).toList(), RunOptions.DEFAULT);
+                    List<PatchResult> rs = engine.runAll(inputs, chunk.stream().map(Task::iv).toList(), options);
                     double[][] values = ev.evaluateAll(rs);
                     for (int i = 0; i < chunk.size(); i++) {
                         Task t = chunk.get(i);
@@ -162,26 +164,50 @@ public final class StudyRunner {
                 for (int p : positions(s.def())) cleanRows.computeIfAbsent(p, q -> model.logits(clean.hidden(), q * E, 1));
         }
 
-        /** The series of every run; the logits rows they need come from LM-head products of up to 256 rows. */
+        /**
+         * The series of every run; the logits rows they need come from LM-head products of up to 256 rows, once per
+         * distinct final state (runs with equal content keys have equal hidden states: a patch before the first
+         * differing token is the clean run).
+         */
         double[][] evaluateAll(List<PatchResult> runs) {
+            Map<nci.patching.Key, Integer> index = new HashMap<>();
+            List<PatchResult> distinct = new ArrayList<>();
+            int[] slot = new int[runs.size()];
+            for (int r = 0; r < runs.size(); r++) {
+                PatchResult run = runs.get(r);
+                Integer k = index.putIfAbsent(run.key(), distinct.size());
+                if (k == null) {
+                    k = distinct.size();
+                    distinct.add(run);
+                }
+                slot[r] = k;
+            }
             int[] ps = allPositions();
             int rowsPerRun = ps.length, perProduct = Math.max(1, 256 / rowsPerRun);
-            double[][] out = new double[runs.size()][];
-            for (int c0 = 0; c0 < runs.size(); c0 += perProduct) {
-                int n = Math.min(perProduct, runs.size() - c0);
+            double[][] values = new double[distinct.size()][];
+            for (int c0 = 0; c0 < distinct.size(); c0 += perProduct) {
+                int n = Math.min(perProduct, distinct.size() - c0);
                 float[] h = new float[n * rowsPerRun * E];                                       // [n·P, E]
                 for (int j = 0; j < n; j++)
                     for (int i = 0; i < rowsPerRun; i++)
-                        System.arraycopy(runs.get(c0 + j).hidden(), ps[i] * E, h, (j * rowsPerRun + i) * E, E);
+                        System.arraycopy(distinct.get(c0 + j).hidden(), ps[i] * E, h, (j * rowsPerRun + i) * E, E);
                 float[] lg = model.logits(h, 0, n * rowsPerRun);                                 // [n·P, V]
                 for (int j = 0; j < n; j++) {
                     Map<Integer, float[]> rows = new HashMap<>();
                     for (int i = 0; i < rowsPerRun; i++)
                         rows.put(ps[i], java.util.Arrays.copyOfRange(lg, (j * rowsPerRun + i) * V, (j * rowsPerRun + i + 1) * V));
-                    out[c0 + j] = evaluate(rows);
+                    values[c0 + j] = evaluate(rows);
                 }
             }
+            double[][] out = new double[runs.size()][];
+            for (int r = 0; r < runs.size(); r++) out[r] = values[slot[r]].clone();
             return out;
+        }
+
+        /** The first position any series reads (0 without series). */
+        int firstPosition() {
+            int[] ps = allPositions();
+            return ps.length == 0 ? 0 : ps[0];
         }
 
         int[] positions(Metric m) {
