@@ -207,7 +207,10 @@ public final class PatchEngine {
         return out;
     }
 
-    /** A derived operation's identity before its row keys are hashed: (operation, layer, operand keys). */
+    /**
+     * A derived operation's identity before its row keys are hashed: (operation, layer, operand keys). An attention
+     * whose heads all read one qkv value is (-ATTN, layer, [that key]) rather than 3·H copies of it.
+     */
     private record Derived(int op, int layer, List<Key> operands) {}
 
     /** One experiment: the symbolic recursion ({@link #build}), then its result from materialised values. */
@@ -480,9 +483,16 @@ public final class PatchEngine {
         }
 
         private Op.Attn attn(int layer, Op.Qkv[] q, Op.Qkv[] k, Op.Qkv[] v, Provenance source) {
-            List<Key> operands = new ArrayList<>(3 * H);
-            for (int h = 0; h < H; h++) { operands.add(q[h].key()); operands.add(k[h].key()); operands.add(v[h].key()); }
-            Derived d = new Derived(Keys.ATTN, layer, operands);
+            Key one = q[0].key();
+            boolean uniform = true;                       // every head reads one qkv (no head split): one operand
+            for (int h = 0; h < H && uniform; h++) uniform = q[h].key().equals(one) && k[h].key().equals(one) && v[h].key().equals(one);
+            List<Key> operands;
+            if (uniform) operands = List.of(one);
+            else {
+                operands = new ArrayList<>(3 * H);
+                for (int h = 0; h < H; h++) { operands.add(q[h].key()); operands.add(k[h].key()); operands.add(v[h].key()); }
+            }
+            Derived d = new Derived(uniform ? -Keys.ATTN : Keys.ATTN, layer, operands);
             Op known = known(d);
             if (known != null) {
                 attnSites.putIfAbsent(known.key(), new AttnSite((Op.Attn) known, source));
