@@ -158,12 +158,12 @@ final class Materialiser {
             case Op.LnF l -> demand(l.in(), first);
             case Op.Qkv q -> demand(q.in(), first);
             case Op.Mlp m -> demand(m.in(), first);
-            case Op.Attn a -> {
+            case Op.Attn a -> {                      // keys and values first: a qkv read whole is not walked twice
                 for (int h = 0; h < H; h++) {
-                    demand(a.q()[h], first);
                     demand(a.k()[h], 0);
                     demand(a.v()[h], 0);
                 }
+                for (int h = 0; h < H; h++) demand(a.q()[h], first);
             }
         }
     }

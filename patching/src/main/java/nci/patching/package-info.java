@@ -64,7 +64,7 @@
  * logits with one LM-head product over the distinct results' distinct last rows. As only those last rows are read
  * (unless the sweep keeps the hidden states), the final layer's attention projection and MLP compute only the last
  * row (causal attention needs every row of its keys and values, so every other layer is computed whole); those
- * partial values are not cached. With the cache off none of this happens: every experiment is computed on its own,
+ * partial values are not cached. Any caller can ask for the same with {@link nci.patching.RunOptions#hiddenFrom}. With the cache off none of this happens: every experiment is computed on its own,
  * whole. Every GEMM output element is the same
  * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
  * experiments run one by one, with the cache on or off. From a layer's second pass on (a second batch, sweep or
