@@ -282,8 +282,9 @@ final class Materialiser {
                 + " (" + describe(ops.getFirst()) + ")");
         float[] y = new float[U * width];                                    // [U, width]
         int layer = qkv ? ((Op.Qkv) ops.getFirst()).layer() : ((Op.Mlp) ops.getFirst()).layer();
-        if (qkv) RowKernels.qkv(model, layer, d.compact(x, E), U, y);
-        else RowKernels.mlp(model, layer, d.compact(x, E), U, y);
+        float[] xu = d.compact(x, E);                                        // [U, E]
+        if (qkv) RowKernels.qkv(model, layer, xu, U, y);
+        else RowKernels.mlp(model, layer, xu, U, y);
         for (int i = 0, s = 0; i < ops.size(); i++)                          // stacked row s to row t of value i
             for (int t = from[i]; t < T; t++, s++) System.arraycopy(y, d.of(s) * width, out[i], t * width, width);
     }

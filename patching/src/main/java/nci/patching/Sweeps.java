@@ -1,9 +1,7 @@
 package nci.patching;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import nci.gpt2.Gpt2Config;
 import nci.tensor.Parallel;
 
@@ -17,7 +15,7 @@ import nci.tensor.Parallel;
 public final class Sweeps {
     private Sweeps() {}
 
-    /** Last-position rows per LM-head product: bounds the [rows, V] logits held at once. */
+    /** Runs whose last rows go into one LM-head product (at most as many distinct rows): bounds the [rows, V] logits held. */
     private static final int LOGIT_ROWS = 256;
 
     /**
@@ -78,31 +76,18 @@ public final class Sweeps {
         int T = inputs.getFirst().length;
         List<PatchResult> results = engine.runAll(inputs, ivs, RunOptions.DEFAULT.withHiddenFrom(lastRow ? Math.max(0, T - 1) : 0));
 
-        // Distinct final states (by content key; with the cache off every run is its own), their last rows; the LM head
-        // and the metrics once per distinct last row (with the cache off, once per run).
+        // The last rows, the LM head and the metrics once per distinct last row (equal content keys mean equal rows, so
+        // this also covers runs equal to another; with the cache off, once per run: the unoptimised path).
         boolean share = engine.cache().enabled();
-        Map<Key, Integer> index = new HashMap<>();
-        List<PatchResult> distinct = new ArrayList<>();
-        int[] slot = new int[results.size()];
-        for (int i = 0; i < results.size(); i++) {
-            PatchResult r = results.get(i);
-            Integer k = share ? index.get(r.key()) : null;
-            if (k == null) {
-                k = distinct.size();
-                distinct.add(r);
-                if (share) index.put(r.key(), k);
-            }
-            slot[i] = k;
-        }
-        double[][] probs = new double[distinct.size()][], logits = new double[distinct.size()][];
-        for (int c0 = 0; c0 < distinct.size(); c0 += LOGIT_ROWS) {
-            int n = Math.min(LOGIT_ROWS, distinct.size() - c0), base = c0;
+        double[][] probs = new double[results.size()][], logits = new double[results.size()][];
+        for (int c0 = 0; c0 < results.size(); c0 += LOGIT_ROWS) {
+            int n = Math.min(LOGIT_ROWS, results.size() - c0), base = c0;
             float[] last = new float[n * E];                                  // [n, E]: last position of each
             for (int j = 0; j < n; j++) {
-                PatchResult r = distinct.get(base + j);
+                PatchResult r = results.get(base + j);
                 System.arraycopy(r.hidden(), (r.T() - 1) * E, last, j * E, E);
             }
-            DistinctRows d = share ? DistinctRows.of(last, n, E) : DistinctRows.each(n);   // different keys, equal last rows
+            DistinctRows d = share ? DistinctRows.of(last, n, E) : DistinctRows.each(n);
             int U = d.count();
             float[] lg = engine.model().logits(d.compact(last, E), 0, U);     // [U, V]
             double[][] pu = new double[U][], lu = new double[U][];
@@ -131,7 +116,7 @@ public final class Sweeps {
         for (int i = 0; i < results.size(); i++) {
             PatchResult r = results.get(i);
             Label label = labels.get(i);
-            runs.add(new SweepResult.Run(label.node(), label.position(), probs[slot[i]].clone(), logits[slot[i]].clone(),
+            runs.add(new SweepResult.Run(label.node(), label.position(), probs[i].clone(), logits[i].clone(),
                     paths[i], seedEntries[i], r.stats(), keepHidden ? r.hidden() : null));
         }
         return new SweepResult(targets, runs, engine.cache().stats());
