@@ -44,17 +44,23 @@ def jar_is_stale():
     return os.path.getmtime(os.path.join(ROOT, "pom.xml")) > built
 
 
-def run(tool, family, quick):
-    """BenchMain FAMILY [--quick] --json TMP with a JDK 25, building the jar first if stale: its records."""
+def prepare(tool):
+    """A JDK 25 and bench/target/benchmarks.jar, built first if missing or stale: (java executable, environment)."""
     java_home = find_java(tool)
     env = dict(os.environ, JAVA_HOME=java_home, PATH=os.path.join(java_home, "bin") + os.pathsep + os.environ.get("PATH", ""))
     if jar_is_stale():
         print(tool + ": building bench/target/benchmarks.jar ...", file=sys.stderr, flush=True)
         subprocess.run(["mvn", "-B", "-q", "-pl", "bench", "-am", "package", "-DskipTests"], cwd=ROOT, env=env, check=True)
+    return os.path.join(java_home, "bin", "java"), env
+
+
+def run(tool, family, quick):
+    """BenchMain FAMILY [--quick] --json TMP with a JDK 25, building the jar first if stale: its records."""
+    java, env = prepare(tool)
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
     try:
-        cmd = [os.path.join(java_home, "bin", "java"), "--add-modules", "jdk.incubator.vector",
+        cmd = [java, "--add-modules", "jdk.incubator.vector",
                "-cp", JAR, "nci.bench.BenchMain", family, "--json", path] + (["--quick"] if quick else [])
         print(tool + ": " + " ".join(cmd), file=sys.stderr, flush=True)
         rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
