@@ -512,31 +512,43 @@ public final class Gemm {
      */
     private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
                                    int t0, int t1, int j0, int j1) {
-        int n = bt.rows(), ub = S.loopBound(k);
-        MemorySegment seg = bt.data();
         float[] buf = btBuffer(k), acc = new float[2 * MR * L];
-        for (int jb = j0; jb < j1; jb += JB) {
-            int je = Math.min(j1, jb + JB), pairs = (je - jb) / 2;
-            for (int q = 0; q < pairs; q++)
-                for (int r = 0; r < 2; r++) {
-                    long src = bt.byteOffset(jb + 2 * q + r, 0);
-                    for (int p = 0, d = q * 2 * ub + r * L; p < ub; p += L, d += 2 * L)
-                        FloatVector.fromMemorySegment(S, seg, src + (long) p * Float.BYTES, NATIVE).intoArray(buf, d);
-                }
-            for (int t = t0; t < t1; t++) {
-                int i = tiles[t], h = tiles[t + 1] - i, ao = i * k;
-                for (int q = 0; q < pairs; q++) {
-                    int j = jb + 2 * q, co = cOff + i * n + j;
-                    dot(h, ap, ao, ub, buf, q * 2 * ub, acc);
-                    for (int r = 0; r < h; r++)
-                        for (int jj = 0; jj < 2; jj++) {
-                            float sum = VMath.sum(FloatVector.fromArray(S, acc, (2 * r + jj) * L));
-                            c[co + r * n + jj] = ub == k ? sum : dotTail(a, aOff + (i + r) * k, k, ub, seg, bt.byteOffset(j + jj, 0), sum);
-                        }
-                }
-                if (2 * pairs < je - jb)          // an odd last bt row
-                    for (int r = 0; r < h; r++)
-                        dot1x1(a, aOff + (i + r) * k, k, seg, bt.byteOffset(je - 1, 0), c, cOff + (i + r) * n + je - 1);
+        // Blocks are JB (even) rows, so only the matrix's last block can end in an odd row: it is done after them.
+        // One call per block, not one long loop: in a fresh JVM a long loop was compiled on stack (OSR) from a
+        // profile that had never left it, and each exit trapped back to the interpreter; C2 compiled this method
+        // six times in a cold `nci sweep` (~0.9 s of compilation) and the first LM head ran ~1 s.
+        int pairsEnd = j1 - ((j1 - j0) & 1);
+        for (int jb = j0; jb < pairsEnd; jb += JB)
+            dotBlock(ap, tiles, a, aOff, k, bt, c, cOff, t0, t1, jb, Math.min(pairsEnd, jb + JB), buf, acc);
+        if (pairsEnd < j1) {                          // the odd last bt row, straight from the segment
+            MemorySegment seg = bt.data();
+            int n = bt.rows();
+            for (int i = tiles[t0]; i < tiles[t1]; i++)
+                dot1x1(a, aOff + i * k, k, seg, bt.byteOffset(j1 - 1, 0), c, cOff + i * n + j1 - 1);
+        }
+    }
+
+    /** c[rows of tiles t0..t1, jb..je) for an even number of bt rows: copy them interleaved, then every tile over them. */
+    private static void dotBlock(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
+                                 int t0, int t1, int jb, int je, float[] buf, float[] acc) {
+        int n = bt.rows(), ub = S.loopBound(k), pairs = (je - jb) / 2;
+        MemorySegment seg = bt.data();
+        for (int q = 0; q < pairs; q++)
+            for (int r = 0; r < 2; r++) {
+                long src = bt.byteOffset(jb + 2 * q + r, 0);
+                for (int p = 0, d = q * 2 * ub + r * L; p < ub; p += L, d += 2 * L)
+                    FloatVector.fromMemorySegment(S, seg, src + (long) p * Float.BYTES, NATIVE).intoArray(buf, d);
+            }
+        for (int t = t0; t < t1; t++) {
+            int i = tiles[t], h = tiles[t + 1] - i, ao = i * k;
+            for (int q = 0; q < pairs; q++) {
+                int j = jb + 2 * q, co = cOff + i * n + j;
+                dot(h, ap, ao, ub, buf, q * 2 * ub, acc);
+                for (int r = 0; r < h; r++)
+                    for (int jj = 0; jj < 2; jj++) {
+                        float sum = VMath.sum(FloatVector.fromArray(S, acc, (2 * r + jj) * L));
+                        c[co + r * n + jj] = ub == k ? sum : dotTail(a, aOff + (i + r) * k, k, ub, seg, bt.byteOffset(j + jj, 0), sum);
+                    }
             }
         }
     }
