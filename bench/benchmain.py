@@ -2,6 +2,8 @@
 bench/target/benchmarks.jar when it is missing or older than the sources, run BenchMain for one
 family and return its JSON records; and the FMA peak those records measured (GemmBench.fmaPeak at the start
 and at the end of the gemm and forward families), the yardstick both scripts divide by."""
+import importlib.machinery
+import importlib.util
 import json
 import os
 import subprocess
@@ -10,6 +12,15 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "bench", "target", "benchmarks.jar")
+
+
+def load_script(name, module):
+    """bench/NAME (a script without a .py suffix, e.g. compare-torch) imported as a module named MODULE."""
+    loader = importlib.machinery.SourceFileLoader(module, os.path.join(ROOT, "bench", name))
+    spec = importlib.util.spec_from_loader(module, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
 
 
 def find_java(tool):
