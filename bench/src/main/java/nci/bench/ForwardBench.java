@@ -1,7 +1,13 @@
 package nci.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import nci.gpt2.Gpt2Model;
+import nci.gpt2.PackedWeights;
 import nci.tensor.Parallel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,6 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One GPT-2-small forward (seeded random weights, see {@link RandomGpt2}) up to the final hidden states,
  * plus the logits of the last position of each sequence: what a next-token or patching metric needs.
  * Inputs: batch 1 at T = 8, 32, 128, and batch 16 × 32. Average time per forward, in ms.
+ * The layer matrices are read from a mapped packed copy ({@link PackedWeights}, written to a temporary file in
+ * {@code @Setup}): how {@code nci forward} runs from a model's second run on. {@code @Setup} checks that the
+ * logits are bit for bit those of the forward that packs B per product (what a first run does).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -41,6 +50,7 @@ public class ForwardBench {
 
         Gpt2Model model;
         int[][] batch;
+        Path packedFile;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -48,6 +58,18 @@ public class ForwardBench {
             Parallel.setThreads(threads);
             model = RandomGpt2.build(RandomGpt2.SMALL, SEED);
             batch = RandomGpt2.tokens(bt[0], bt[1], model.config().vocabSize(), SEED + 1);
+            float[] perCall = lastLogits(model, batch);
+            try {
+                String stamp = "ForwardBench RandomGpt2.SMALL seed " + SEED;
+                packedFile = Files.createTempFile("nci-forwardbench-", ".packed");
+                PackedWeights.write(model, stamp, packedFile);
+                model.usePackedWeights(PackedWeights.map(model, stamp, packedFile));
+            } catch (IOException e) {
+                throw new UncheckedIOException("ForwardBench: writing the packed weights to a temporary file failed", e);
+            }
+            float[] packed = lastLogits(model, batch);
+            if (!Arrays.equals(perCall, packed))
+                throw new IllegalStateException("ForwardBench " + input + ": logits over the mapped packed weights differ from the per-call packing's");
             check();
         }
 
@@ -70,6 +92,12 @@ public class ForwardBench {
         public void tearDown() {
             if (model != null) model.close();
             model = null;
+            try {
+                if (packedFile != null) Files.deleteIfExists(packedFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("ForwardBench: cannot delete " + packedFile, e);
+            }
+            packedFile = null;
         }
     }
 

@@ -25,6 +25,8 @@ public final class Gpt2Model implements AutoCloseable {
     private final AutoCloseable resources;
     /** Layers' matrices packed for repeated products, built on first use ({@link #packedLayer}). */
     private final AtomicReferenceArray<PackedLayer> packed;
+    /** The layers' matrices packed in a mapped file, for the plain forward ({@link #usePackedWeights}); null if none. */
+    private volatile PackedWeights mapped;
     /** Requests per layer through {@link #packedLayerOnReuse}. */
     private final AtomicIntegerArray packRequests;
     /** What packing every layer would hold ({@link #packedBytes}). */
@@ -64,8 +66,8 @@ public final class Gpt2Model implements AutoCloseable {
      * Layer {@code layer}'s matrices packed for {@link Gemm}, built on the first call and kept for the model's life:
      * a heap copy about the size of the layer's weights (GPT-2 small: 28 MB a layer, 340 MB for all twelve). For
      * callers that multiply the same weights many times, the patching engine's stages: a product over packed
-     * weights skips packing B on every call and gives the same bits. The plain {@link #forward} does not use them;
-     * its weights stay memory-mapped and are read once per forward. Thread-safe (two racing first calls may both
+     * weights skips packing B on every call and gives the same bits. The plain {@link #forward} does not use them:
+     * it reads the mapped weights, or a mapped packed copy of them ({@link #usePackedWeights}). Thread-safe (two racing first calls may both
      * pack; one result is kept).
      */
     public PackedLayer packedLayer(int layer) {
@@ -77,6 +79,36 @@ public final class Gpt2Model implements AutoCloseable {
         }
         return p;
     }
+
+    /**
+     * Gives the plain {@link #forward} a mapped packed copy of the layers' matrices ({@link PackedWeights}): its
+     * products then copy blocks of ready panels instead of packing B on every call, with the same bits. The model
+     * takes ownership: it closes {@code p} when closed or when another copy replaces it. {@code p} must hold this
+     * model's layer count and shapes ({@link PackedWeights#map} checks its values too). Call it between forwards: a
+     * forward running meanwhile would read a copy this closes (and fail, not compute wrong values).
+     */
+    public void usePackedWeights(PackedWeights p) {
+        if (p != null) {
+            if (p.layerCount() != config.nLayer())
+                throw new IllegalArgumentException("packed weights hold " + p.layerCount() + " layers, the model has " + config.nLayer());
+            for (int l = 0; l < config.nLayer(); l++) {
+                LayerWeights w = weights.layers().get(l);
+                PackedWeights.Layer q = p.layer(l);
+                List<Mat> want = List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW());
+                List<Gemm.PackedSegment> got = List.of(q.attnW(), q.attnProjW(), q.fcW(), q.mlpProjW());
+                for (int i = 0; i < 4; i++)
+                    if (want.get(i).rows() != got.get(i).rows() || want.get(i).cols() != got.get(i).cols())
+                        throw new IllegalArgumentException("packed weights' layer " + l + " matrix " + i + " is [" + got.get(i).rows()
+                                + ", " + got.get(i).cols() + "], the model's is [" + want.get(i).rows() + ", " + want.get(i).cols() + "]");
+            }
+        }
+        PackedWeights old = mapped;
+        mapped = p;
+        if (old != null && old != p) old.close();
+    }
+
+    /** The mapped packed copy the plain forward uses, or null. */
+    public PackedWeights packedWeights() { return mapped; }
 
     /** Requests a layer gets through {@link #packedLayerOnReuse} before it is packed. */
     public static final int PACK_AFTER_REQUESTS = 3;
@@ -246,6 +278,7 @@ public final class Gpt2Model implements AutoCloseable {
         float[] proj = new float[rows * e];           // c_proj output (attention or MLP) [B, T, E]
         float[] fc = new float[rows * inner];         // MLP hidden           [B, T, I]
         float[] last = new float[rows * e];           // ln_f output          [B, T, E]
+        PackedWeights packedCopy = mapped;
 
         for (int i = 0; i < b; i++)
             Embedding.lookup(weights.wte(), weights.wpe(), batch[i], 0, T, 0, x, i * T * e);
@@ -256,7 +289,8 @@ public final class Gpt2Model implements AutoCloseable {
             if (all) hidden.add(x.clone());
             float[] probs = all ? new float[b * h * T * T] : null;                        // [B, H, T, T]
             // attention: x += c_proj(attn(c_attn(ln_1(x)))); ln holds ln_1(x)
-            Gemm.matmul(ln, 0, rows, e, w.attnW(), w.attnB(), qkv, 0);
+            PackedWeights.Layer pm = packedCopy == null ? null : packedCopy.layer(l);
+            product(ln, rows, e, w.attnW(), pm == null ? null : pm.attnW(), w.attnB(), qkv);
             Parallel.forChunks(b * h, (int) Math.max(1, ATTN_CHUNK_WORK / ((long) T * T * d)), (start, end) -> {
                 for (int job = start; job < end; job++) {
                     int seq = job / h, head = job % h, base = seq * T * 3 * e;
@@ -266,12 +300,12 @@ public final class Gpt2Model implements AutoCloseable {
                 }
             });
             if (all) attns.add(probs);
-            Gemm.matmul(z, 0, rows, e, w.attnProjW(), w.attnProjB(), proj, 0);
+            product(z, rows, e, w.attnProjW(), pm == null ? null : pm.attnProjW(), w.attnProjB(), proj);
             addNorm(x, proj, ln, rows, w.ln2Gamma(), w.ln2Beta());                        // x = resid_mid; ln = ln_2(x)
             // MLP: x += c_proj(act(c_fc(ln_2(x))))
-            Gemm.matmul(ln, 0, rows, e, w.fcW(), w.fcB(), fc, 0);
+            product(ln, rows, e, w.fcW(), pm == null ? null : pm.fcW(), w.fcB(), fc);
             Parallel.forChunks(rows, ACT_ROWS, (s, en) -> activation(fc, s * inner, (en - s) * inner));
-            Gemm.matmul(fc, 0, rows, inner, w.mlpProjW(), w.mlpProjB(), proj, 0);
+            product(fc, rows, inner, w.mlpProjW(), pm == null ? null : pm.mlpProjW(), w.mlpProjB(), proj);
             if (l + 1 < nLayer) {                                                         // x = block output; ln = next ln_1(x)
                 LayerWeights next = weights.layers().get(l + 1);
                 addNorm(x, proj, ln, rows, next.ln1Gamma(), next.ln1Beta());
@@ -282,6 +316,15 @@ public final class Gpt2Model implements AutoCloseable {
         if (all) hidden.add(last);
         float[] lg = logits ? logits(last, 0, rows) : null;                               // [B, T, V]
         return new Forward(b, T, last, lg, hidden, attns);
+    }
+
+    /**
+     * out [rows, n] = a [rows, k] · w + bias: over the mapped packed copy p when there is one and more than one row
+     * (a single row streams w's rows instead, as {@link Gemm} does for m = 1), else over w. Same bits either way.
+     */
+    private static void product(float[] a, int rows, int k, Mat w, Gemm.PackedSegment p, float[] bias, float[] out) {
+        if (p != null && rows > 1) Gemm.matmul(a, 0, rows, k, p, bias, out, 0);
+        else Gemm.matmul(a, 0, rows, k, w, bias, out, 0);
     }
 
     /**
@@ -308,6 +351,9 @@ public final class Gpt2Model implements AutoCloseable {
 
     @Override
     public void close() {
+        PackedWeights p = mapped;
+        mapped = null;
+        if (p != null) p.close();
         if (resources == null) return;
         try {
             resources.close();

@@ -135,7 +135,7 @@ public final class Gemm {
             return;
         }
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), null, b.data(), bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), null, b.data(), null, bias, c, cOff);
     }
 
     /** b as a row-major [k, n] heap matrix again: the inverse of {@link #pack}. */
@@ -145,6 +145,53 @@ public final class Gemm {
         for (int p = 0; p < k; p++)
             for (int j = 0; j < n; j++) out[p * n + j] = b.data()[(j / NR * k + p) * NR + j % NR];
         return Mat.of(out, k, n);
+    }
+
+    /**
+     * {@link PackedB}'s layout held in a memory segment instead of the heap: typically a slice of a file mapped
+     * read-only, written once from {@link PackedB#data()} (native byte order), so packed weights cost page cache
+     * rather than heap and stay mapped like the weights they came from. A product with it copies each KC x NC block
+     * of panels (contiguous runs of KC · NR floats) into the per-call buffer, a plain memory copy where per-call
+     * packing gathers B's rows, then runs the same micro-kernels: the same bits as the {@link Mat} and
+     * {@link PackedB} overloads.
+     */
+    public record PackedSegment(MemorySegment data, int rows, int cols) {
+        public PackedSegment {
+            if (data == null) throw new IllegalArgumentException("packed B segment is null");
+            if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative packed B shape [" + rows + ", " + cols + "]");
+            long need = packedFloats(rows, cols) * Float.BYTES;
+            if (data.byteSize() != need)
+                throw new IllegalArgumentException("packed B [" + rows + ", " + cols + "] needs " + need + " bytes, the segment has "
+                        + data.byteSize());
+        }
+
+        /** b[p, j], read from its panel. */
+        public float get(int p, int j) {
+            if (p < 0 || p >= rows || j < 0 || j >= cols)
+                throw new IndexOutOfBoundsException("[" + p + ", " + j + "] outside packed B [" + rows + ", " + cols + "]");
+            return data.getAtIndex(Mat.FLOAT, ((long) (j / NR) * rows + p) * NR + j % NR);
+        }
+    }
+
+    /** Columns per packed panel (NR: two vectors of this machine's species); part of a packed file's layout. */
+    public static int panelWidth() { return NR; }
+
+    /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link PackedSegment}: the same bits as the {@link Mat} overload. */
+    public static void matmul(float[] a, int aOff, int m, int k, PackedSegment b, float[] bias, float[] c, int cOff) {
+        check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
+        if (!VectorInfo.ENABLED) {
+            matmulScalar(a, aOff, m, k, unpack(b), bias, c, cOff);
+            return;
+        }
+        checkBias(bias, b.cols());
+        run(a, aOff, m, k, b.cols(), null, null, b.data(), bias, c, cOff);
+    }
+
+    /** b as a row-major [k, n] heap matrix again: the inverse of writing {@link #pack}'s panels to a segment. */
+    static Mat unpack(PackedSegment b) {
+        float[] data = new float[Math.toIntExact(packedFloats(b.rows(), b.cols()))];
+        MemorySegment.copy(b.data(), Mat.FLOAT, 0, data, 0, data.length);
+        return unpack(new PackedB(data, b.rows(), b.cols()));
     }
 
     /** c[m, n] = a[m, k] · bt[n, k]ᵀ (no bias): the tied LM head, logits = h · wteᵀ. */
@@ -157,7 +204,7 @@ public final class Gemm {
     public static void matmulVector(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), b, null, bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), b, null, null, bias, c, cOff);
     }
 
     /** The Vector API implementation of {@link #matmulTransposed}, whatever {@code nci.vector} says. */
@@ -213,8 +260,11 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Driver: split over output tiles only (never over k), so the thread count cannot change any sum.
 
-    /** b is either a Mat (packed per call) or, with b == null, the panels of a {@link PackedB} (pre). */
-    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, float[] pre, float[] bias, float[] c, int cOff) {
+    /**
+     * B is one of: a Mat (packed per call), the panels of a {@link PackedB} (pre, read in place), or the panels of a
+     * {@link PackedSegment} (seg, copied a block at a time into the per-call buffer); the other two are null.
+     */
+    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, float[] pre, MemorySegment seg, float[] bias, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
         if (k == 0) { // empty sum: c = bias (or 0)
             for (int i = 0; i < m; i++)
@@ -223,7 +273,7 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
-        if (m == 1 && pre == null) { // one row: packing B would cost more than the product; stream B's rows instead
+        if (m == 1 && pre == null && seg == null) { // one row: packing B would cost more than the product; stream B's rows instead
             int units = (n + GU - 1) / GU;
             // a second thread only pays when B is far too big for the caches (the LM head): measured on the
             // [1,3072]x[3072,768] block it halved the speed (30 -> 18 GFLOP/s), both threads sharing one L3 stream
@@ -240,18 +290,18 @@ public final class Gemm {
             int mPanels = tiles.length - 1;
             packA(a, aOff + r0 * k, tiles, k, ap);
             if (!parallel) {
-                blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, 0, n);
+                blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, 0, n);
             } else if (nBlocks >= 2 * threads) {
                 // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
                 // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
                 shared(nBlocks, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
+                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
             } else if (nPanels >= 2 * threads) {
                 shared(nPanels, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
+                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
             } else {
                 shared(mPanels, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, bias, c, cBase, s, e, 0, n));
+                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, s, e, 0, n));
             }
         }
     }
@@ -317,20 +367,21 @@ public final class Gemm {
     }
 
     /** C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k. */
-    private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, float[] pre, float[] bias,
+    private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, float[] pre, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         float[][] scratch = SCRATCH.get();
         float[] tile = scratch[1];
         boolean prePacked = pre != null;                  // PackedB: every panel already in place, all of k
         float[] bp = prePacked ? pre : scratch[0];
-        boolean rowPack = !prePacked && tiles[t1] - tiles[t0] <= ROWPACK_M;
+        boolean rowPack = !prePacked && seg == null && tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
                 if (!prePacked) {
-                    if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
+                    if (seg != null) copyPanels(seg, k, pc, kc, jc, nc, bp);
+                    else if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
                 }
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
@@ -702,6 +753,16 @@ public final class Gemm {
 
     // ---------------------------------------------------------------------------------------------------------
     // Packing
+
+    /**
+     * The panels from jc/NR on of a {@link PackedSegment} (each all of k deep), cut to rows pc..pc+kc, into bp in
+     * {@link #packPanels}'s layout (each kc deep): one contiguous copy of kc · NR floats per panel.
+     */
+    private static void copyPanels(MemorySegment seg, int k, int pc, int kc, int jc, int nc, float[] bp) {
+        int panels = (nc + NR - 1) / NR, jp0 = jc / NR;
+        for (int jp = 0; jp < panels; jp++)
+            MemorySegment.copy(seg, Mat.FLOAT, ((long) (jp0 + jp) * k + pc) * NR * Float.BYTES, bp, jp * kc * NR, kc * NR);
+    }
 
     /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
     private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,14 +34,18 @@ class GemmPackedTest {
         float[] bias = withBias ? Check.gaussian(seed + 2, n, 0.5f) : null;
         Mat b = GemmTest.unalignedMat(bv, k, n);
         Gemm.PackedB packed = Gemm.pack(b);
+        Gemm.PackedSegment mapped = segment(packed);
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
-            float[] ref = new float[cOff + m * n + 1], got = new float[cOff + m * n + 1];
+            float[] ref = new float[cOff + m * n + 1], got = new float[cOff + m * n + 1], seg = new float[cOff + m * n + 1];
             Arrays.fill(ref, 42f);
             Arrays.fill(got, 42f);
+            Arrays.fill(seg, 42f);
             Gemm.matmul(a, aOff, m, k, b, bias, ref, cOff);
             Gemm.matmul(a, aOff, m, k, packed, bias, got, cOff);
+            Gemm.matmul(a, aOff, m, k, mapped, bias, seg, cOff);
             Check.sameBits("packed vs Mat product, threads=" + threads, ref, got);
+            Check.sameBits("packed segment vs Mat product, threads=" + threads, ref, seg);
         }
     }
 
@@ -58,6 +64,9 @@ class GemmPackedTest {
             float[] got = new float[m * n];
             Gemm.matmul(a, 0, m, k, packed, bias, got, 0);
             Check.sameBits("packed on 2 threads vs Mat on 1, m=" + m + " n=" + n + " k=" + k, ref, got);
+            float[] seg = new float[m * n];
+            Gemm.matmul(a, 0, m, k, segment(packed), bias, seg, 0);
+            Check.sameBits("packed segment on 2 threads vs Mat on 1, m=" + m + " n=" + n + " k=" + k, ref, seg);
         }
     }
 
@@ -91,6 +100,33 @@ class GemmPackedTest {
             assertEquals(kn[1], back.cols());
             Check.sameBits("unpack(pack(b)) " + kn[0] + "x" + kn[1], bv, back.toArray());
         }
+    }
+
+    /** A packed B's panels copied off the heap, in native byte order: what a packed-weights file holds. */
+    static Gemm.PackedSegment segment(Gemm.PackedB p) {
+        MemorySegment seg = Arena.ofAuto().allocate(p.bytes(), 4);
+        MemorySegment.copy(p.data(), 0, seg, Mat.FLOAT, 0, p.data().length);
+        return new Gemm.PackedSegment(seg, p.rows(), p.cols());
+    }
+
+    @Test
+    void unpackOfASegmentInvertsPack() {
+        float[] bv = Check.gaussian(77, (Gemm.KC + 3) * (Gemm.NR + 5), 1f);
+        Mat back = Gemm.unpack(segment(Gemm.pack(Mat.of(bv, Gemm.KC + 3, Gemm.NR + 5))));
+        Check.sameBits("unpack(segment(pack(b)))", bv, back.toArray());
+    }
+
+    @Test
+    void badSegmentIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedSegment(null, 1, 1));
+        MemorySegment seg = Arena.ofAuto().allocate(Gemm.packedFloats(4, 3) * Float.BYTES, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedSegment(seg, 5, 3));
+        assertTrue(e.getMessage().contains("needs " + Gemm.packedFloats(5, 3) * Float.BYTES + " bytes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedSegment(seg, -4, 3));
+        Gemm.PackedSegment ok = new Gemm.PackedSegment(seg, 4, 3);
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[10], 0, 2, 5, ok, null, new float[6], 0));
+        assertTrue(e.getMessage().contains("inner dimensions"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[8], 0, 2, 4, ok, new float[2], new float[6], 0));
     }
 
     @Test

@@ -44,6 +44,10 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
     int top;
 
+    @Option(names = "--no-packed-cache", description = "Neither map nor write the packed copy of the layer weights that "
+            + "speeds up the forward from a model's second run on (kept under $NCI_CACHE_DIR, else ~/.cache/nci).")
+    boolean noPackedCache;
+
     @Override
     public Integer call() throws Exception {
         if (all && out == null) throw new IllegalArgumentException("--all needs --out");
@@ -71,6 +75,7 @@ final class ForwardCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("token id " + batch[i][t] + " (sequence " + i + ", position " + t
                                 + ") is outside the vocabulary of " + c.vocabSize());
             }
+            if (!noPackedCache) Models.usePackedCache(m, dir);
             int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
             if (out != null) {
                 Gpt2Model.Forward f = m.forward(batch, all, true);

@@ -62,6 +62,63 @@ class CliTest {
         }
     }
 
+    /**
+     * The first forward on a model writes its packed layer weights to the cache (and says so on stderr); the next maps
+     * them, silently, and prints the same bits; --no-packed-cache does neither. The cache goes where nci.cache.dir says.
+     */
+    @Test
+    void forwardWritesThePackedCacheOnceThenMapsIt(@TempDir Path tmp) throws Exception {
+        String before = System.getProperty("nci.cache.dir");
+        System.setProperty("nci.cache.dir", tmp.resolve("c").toString());
+        try {
+            var off = forwardTo(tmp.resolve("none.safetensors"), "--no-packed-cache");
+            assertEquals(0, off.code(), off.describe());
+            assertEquals(List.of(), off.errorLines());
+            assertTrue(!java.nio.file.Files.exists(tmp.resolve("c")), "--no-packed-cache wrote nothing");
+
+            var first = forwardTo(tmp.resolve("first.safetensors"));
+            assertEquals(0, first.code(), first.describe());
+            assertEquals(1, first.errorLines().size(), first.describe());
+            assertTrue(first.errorLines().get(0).startsWith("nci: wrote a packed copy of the layer weights under "
+                    + tmp.resolve("c").resolve("packed").toAbsolutePath()), first.describe());
+            try (var files = java.nio.file.Files.list(tmp.resolve("c").resolve("packed"))) {
+                List<Path> written = files.toList();
+                assertEquals(1, written.size(), written.toString());
+                assertTrue(written.get(0).getFileName().toString().matches("packed-[0-9a-f]{32}\\.bin"), written.toString());
+            }
+
+            var second = forwardTo(tmp.resolve("second.safetensors"));
+            assertEquals(0, second.code(), second.describe());
+            assertEquals(List.of(), second.errorLines(), "the second run maps the cache without a word");
+            try (SafeTensors a = SafeTensors.open(tmp.resolve("none.safetensors"));
+                 SafeTensors b = SafeTensors.open(tmp.resolve("first.safetensors"));
+                 SafeTensors c = SafeTensors.open(tmp.resolve("second.safetensors"))) {
+                for (String name : List.of("last_hidden_state", "logits")) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(a.floats(name), b.floats(name), name + ", first run");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(a.floats(name), c.floats(name), name + ", over the mapped packed copy");
+                }
+            }
+
+            // a cache that cannot be written is reported, and the forward goes on without it
+            java.nio.file.Files.writeString(tmp.resolve("file"), "not a folder");
+            System.setProperty("nci.cache.dir", tmp.resolve("file").toString());
+            var third = forwardTo(tmp.resolve("third.safetensors"));
+            assertEquals(0, third.code(), third.describe());
+            assertEquals(1, third.errorLines().size(), third.describe());
+            assertTrue(third.errorLines().get(0).startsWith("nci: packed weights cache " + tmp.resolve("file").resolve("packed").toAbsolutePath()
+                    + " not used: "), third.describe());
+        } finally {
+            if (before == null) System.clearProperty("nci.cache.dir"); else System.setProperty("nci.cache.dir", before);
+        }
+    }
+
+    private static Cli.Result forwardTo(Path out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("forward", "--model", TINY_A, "--ids", "464,3139,286,8031,318",
+                "--ids", "1,2,3,4,5", "--out", out.toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
     @Test
     void forwardWithoutOutPrintsTopTokens() {
         var o = run("forward", "--text", "The cat sat on the mat. The cat sat on the");

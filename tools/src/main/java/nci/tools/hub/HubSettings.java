@@ -121,9 +121,13 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
         if (home != null) {
             return expandUser(home).toAbsolutePath();
         }
+        return cacheBase(env).resolve("huggingface").toAbsolutePath();
+    }
+
+    /** {@code $XDG_CACHE_HOME}, else {@code ~/.cache}: where per-user caches live. */
+    public static Path cacheBase(Map<String, String> env) {
         String xdg = nonEmpty(env.get("XDG_CACHE_HOME"));
-        Path base = xdg != null ? expandUser(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("huggingface").toAbsolutePath();
+        return xdg != null ? expandUser(xdg) : Path.of(System.getProperty("user.home"), ".cache");
     }
 
     private static String token(Map<String, String> env, Path hfHome) {

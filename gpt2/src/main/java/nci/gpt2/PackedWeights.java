@@ -1,0 +1,297 @@
+package nci.gpt2;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import nci.gpt2.io.ModelFileException;
+import nci.tensor.Gemm;
+import nci.tensor.Mat;
+
+/**
+ * A model's layer matrices (c_attn, attn c_proj, c_fc, mlp c_proj of every layer) in {@link Gemm#pack}'s panel
+ * layout, in a file written once and then mapped read-only. The plain forward packs B on every product because its
+ * weights stay mapped (a packed heap copy of GPT-2 small costs 340 MB over its 1.5x memory bound); a mapped packed
+ * copy gives it the packed products' speed (a plain copy of each block instead of a gather of B's rows) at the
+ * same memory, since the forward then reads the packed file's pages instead of the same bytes of the weight file.
+ * Same bits: the micro-kernels and their order of operations do not change.
+ *
+ * <p>File layout (little-endian): the magic {@code NCIPACK1}, then int32 version, Gemm.panelWidth(), layer count, stamp
+ * length in bytes, the stamp (UTF-8: what the weights came from, see {@link #stamp}), then per matrix int32 rows,
+ * int32 cols and int64 byte offset, and per matrix its last value {@code b[k-1, n-1]}; the panels start at a
+ * 4096-byte boundary, one matrix after another, little-endian floats. {@link #map} checks all of it against the
+ * model it is for and refuses a file that differs in anything. It checks one value per matrix, read from the model's
+ * weights and from the panels, not more: each read brings a page of the weight file into memory, which the forward
+ * over the packed copy would otherwise never touch (GPT-2 small: 697 MiB peak RSS at T = 128 with one sample, 700-702
+ * with three, 692-695 packing per call).
+ */
+public final class PackedWeights implements AutoCloseable {
+
+    /** One layer's four matrices, in the order of {@link LayerWeights}. */
+    public record Layer(Gemm.PackedSegment attnW, Gemm.PackedSegment attnProjW, Gemm.PackedSegment fcW,
+                        Gemm.PackedSegment mlpProjW) {}
+
+    private static final byte[] MAGIC = "NCIPACK1".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    private static final int ALIGN = 4096;
+    private static final int MATRICES_PER_LAYER = 4;
+    private static final int SAMPLES = 1;
+
+    private final Path file;
+    private final Arena arena;
+    private final List<Layer> layers;
+    private final long bytes;
+
+    private PackedWeights(Path file, Arena arena, List<Layer> layers, long bytes) {
+        this.file = file;
+        this.arena = arena;
+        this.layers = layers;
+        this.bytes = bytes;
+    }
+
+    /** The mapped file. */
+    public Path file() { return file; }
+
+    /** Number of layers. */
+    public int layerCount() { return layers.size(); }
+
+    /** Layer l's matrices, mapped. */
+    public Layer layer(int l) {
+        if (l < 0 || l >= layers.size()) throw new IllegalArgumentException("layer " + l + " outside [0, " + layers.size() + ")");
+        return layers.get(l);
+    }
+
+    /** Bytes of the file mapped. */
+    public long bytes() { return bytes; }
+
+    /** Unmaps the file. */
+    @Override
+    public void close() { arena.close(); }
+
+    private static List<Mat> matrices(Gpt2Model model) {
+        List<Mat> out = new ArrayList<>();
+        for (LayerWeights w : model.weights().layers()) out.addAll(List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()));
+        return out;
+    }
+
+    /** Bytes of the header: fixed part, stamp, per-matrix entries and samples, rounded up to the data alignment. */
+    private static long headerBytes(int stampBytes, int matrices) {
+        long raw = MAGIC.length + 4L * 4 + stampBytes + matrices * (16L + SAMPLES * 4L);
+        return (raw + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    private static float[] samples(Mat m) {
+        int k = m.rows(), n = m.cols();
+        return new float[] {m.get(k - 1, n - 1)};
+    }
+
+    /**
+     * Writes {@code model}'s layer matrices, packed, to {@code file}, labelled with {@code stamp}: to a temporary file
+     * beside it first, then moved into place, so a reader never sees a half-written file (and two writers leave one
+     * whole file). Packs one matrix at a time (one matrix's heap copy at a time) and writes through the channel, not a
+     * mapping, so the written pages stay out of this process's memory.
+     */
+    public static void write(Gpt2Model model, String stamp, Path file) throws IOException {
+        List<Mat> mats = matrices(model);
+        byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
+        long header = headerBytes(st.length, mats.size());
+        ByteBuffer h = ByteBuffer.allocate(Math.toIntExact(header)).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(MAGIC).putInt(VERSION).putInt(Gemm.panelWidth()).putInt(model.config().nLayer()).putInt(st.length).put(st);
+        long offset = header;
+        for (Mat m : mats) {
+            if (m.rows() == 0 || m.cols() == 0) throw new IllegalArgumentException("cannot pack an empty matrix [" + m.rows() + ", " + m.cols() + "]");
+            h.putInt(m.rows()).putInt(m.cols()).putLong(offset);
+            offset += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
+        }
+        for (Mat m : mats) for (float s : samples(m)) h.putFloat(s);
+        h.rewind();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                 Arena buf = Arena.ofConfined()) {
+                writeFully(ch, h);
+                long largest = 0;
+                for (Mat m : mats) largest = Math.max(largest, Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES);
+                MemorySegment out = buf.allocate(largest, ALIGN);
+                for (Mat m : mats) {
+                    float[] panels = Gemm.pack(m).data();
+                    MemorySegment.copy(panels, 0, out, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, panels.length);
+                    writeFully(ch, out.asSlice(0, (long) panels.length * Float.BYTES).asByteBuffer());
+                }
+                if (ch.size() != offset) throw new IOException("wrote " + ch.size() + " bytes to " + tmp + ", expected " + offset);
+                ch.force(false);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /**
+     * Maps {@code file} for {@code model}. Refuses (with a ModelFileException naming the file and what differs) a file
+     * that is not a packed-weights file, was written by another version or kernel width, for another stamp, layer
+     * count or matrix shape, is truncated, or whose sample values differ from the model's weights.
+     */
+    public static PackedWeights map(Gpt2Model model, String stamp, Path file) throws IOException {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+            throw new ModelFileException(file, "packed weights need a little-endian platform");
+        List<Mat> mats = matrices(model);
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment seg;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            }
+            long size = seg.byteSize();
+            byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
+            long header = headerBytes(st.length, mats.size());
+            if (size < MAGIC.length + 16L) throw new ModelFileException(file, "is " + size + " bytes, too short for a packed-weights header");
+            ByteBuffer h = seg.asSlice(0, Math.min(size, header)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            byte[] magic = new byte[MAGIC.length];
+            h.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw new ModelFileException(file, "is not a packed-weights file (no NCIPACK1 magic)");
+            int version = h.getInt(), nr = h.getInt(), layers = h.getInt(), stampLen = h.getInt();
+            if (version != VERSION) throw new ModelFileException(file, "is packed-weights version " + version + ", expected " + VERSION);
+            if (nr != Gemm.panelWidth()) throw new ModelFileException(file, "has panels " + nr + " columns wide, this machine's kernels use " + Gemm.panelWidth());
+            if (layers != model.config().nLayer())
+                throw new ModelFileException(file, "holds " + layers + " layers, the model has " + model.config().nLayer());
+            if (stampLen != st.length || size < header)
+                throw new ModelFileException(file, "was written for other weights (stamp of " + stampLen + " bytes, expected " + st.length + ")");
+            byte[] got = new byte[stampLen];
+            h.get(got);
+            if (!java.util.Arrays.equals(got, st))
+                throw new ModelFileException(file, "was written for other weights: stamp '" + new String(got, StandardCharsets.UTF_8)
+                        + "', expected '" + stamp + "'");
+            long expect = header;
+            List<Gemm.PackedSegment> segs = new ArrayList<>();
+            for (int i = 0; i < mats.size(); i++) {
+                Mat m = mats.get(i);
+                int rows = h.getInt(), cols = h.getInt();
+                long off = h.getLong();
+                String what = "matrix " + i + " (layer " + i / MATRICES_PER_LAYER + ")";
+                if (rows != m.rows() || cols != m.cols())
+                    throw new ModelFileException(file, what + " is [" + rows + ", " + cols + "], the model's is [" + m.rows() + ", " + m.cols() + "]");
+                long len = Gemm.packedFloats(rows, cols) * Float.BYTES;
+                if (off != expect) throw new ModelFileException(file, what + " starts at byte " + off + ", expected " + expect);
+                if (off + len > size) throw new ModelFileException(file, "is truncated: " + what + " ends at byte " + (off + len) + ", the file has " + size);
+                segs.add(new Gemm.PackedSegment(seg.asSlice(off, len), rows, cols));
+                expect = off + len;
+            }
+            if (expect != size) throw new ModelFileException(file, "is " + size + " bytes, expected " + expect);
+            for (int i = 0; i < mats.size(); i++) {
+                float[] want = samples(mats.get(i));
+                Gemm.PackedSegment p = segs.get(i);
+                int k = p.rows(), n = p.cols();
+                int[][] at = {{k - 1, n - 1}};
+                for (int s = 0; s < SAMPLES; s++) {
+                    float recorded = h.getFloat(), packed = p.get(at[s][0], at[s][1]);
+                    if (Float.floatToRawIntBits(recorded) != Float.floatToRawIntBits(want[s])
+                            || Float.floatToRawIntBits(packed) != Float.floatToRawIntBits(want[s]))
+                        throw new ModelFileException(file, "matrix " + i + " (layer " + i / MATRICES_PER_LAYER + ") holds " + packed
+                                + " at [" + at[s][0] + ", " + at[s][1] + "] (recorded " + recorded + "), the model's weight is " + want[s]);
+                }
+            }
+            List<Layer> out = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                int b = l * MATRICES_PER_LAYER;
+                out.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
+            }
+            return new PackedWeights(file, arena, List.copyOf(out), size);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What a model folder's weights are, as far as a cache needs: every {@code config.json}, {@code *.safetensors} and
+     * {@code *.safetensors.index.json} in it, by name, with the file it resolves to (a hub snapshot's symlinks lead
+     * into its blobs), its size and its modification time. A changed weight file changes the stamp.
+     */
+    public static String stamp(Path folder) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if ((name.equals("config.json") || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"))
+                        && Files.isRegularFile(p)) files.add(p);
+            }
+        }
+        if (files.isEmpty()) throw new ModelFileException(folder, "holds no config.json or .safetensors file to stamp");
+        files.sort(null);
+        StringBuilder sb = new StringBuilder();
+        for (Path p : files) {
+            Path real = p.toRealPath();
+            BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+            sb.append(p.getFileName()).append('=').append(real).append(';').append(a.size()).append(';')
+                    .append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** A file name for a stamp: the first 32 hex digits of its SHA-256. */
+    public static String fileName(String stamp) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(stamp.getBytes(StandardCharsets.UTF_8));
+            return "packed-" + HexFormat.of().formatHex(d, 0, 16) + ".bin";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** What {@link #cached} did. */
+    public enum Outcome {
+        /** A valid file was there and is now attached to the model. */
+        MAPPED,
+        /** There was none (or it did not match); it was written, and attached since {@code attachWhenWritten}. */
+        WRITTEN_AND_MAPPED,
+        /** There was none (or it did not match); it was written for the next load, and the model packs per call for now. */
+        WRITTEN
+    }
+
+    /**
+     * The cache policy for a model loaded from {@code folder}: the packed file for its {@link #stamp} under
+     * {@code cacheDir} is mapped and attached ({@link Gpt2Model#usePackedWeights}) when it exists and matches; else it
+     * is (re)written, and attached only if {@code attachWhenWritten}. Writing reads every layer matrix, which brings
+     * the weight file's pages into memory; mapping the packed copy in the same process would then hold both (GPT-2
+     * small: ~800 MB over the weights), so a one-forward process passes false and gets the speed from its next run.
+     */
+    public static Outcome cached(Gpt2Model model, Path folder, Path cacheDir, boolean attachWhenWritten) throws IOException {
+        String stamp = stamp(folder);
+        Path file = cacheDir.resolve(fileName(stamp));
+        if (Files.isRegularFile(file)) {
+            try {
+                model.usePackedWeights(map(model, stamp, file));
+                return Outcome.MAPPED;
+            } catch (ModelFileException e) {
+                // not the file for these weights after all (or damaged): written anew below
+            }
+        }
+        write(model, stamp, file);
+        if (!attachWhenWritten) return Outcome.WRITTEN;
+        model.usePackedWeights(map(model, stamp, file));
+        return Outcome.WRITTEN_AND_MAPPED;
+    }
+}

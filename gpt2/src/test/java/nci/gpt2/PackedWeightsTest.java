@@ -1,0 +1,195 @@
+package nci.gpt2;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.SplittableRandom;
+import nci.gpt2.io.ModelFileException;
+import nci.tensor.Gemm;
+import nci.tensor.Parallel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link PackedWeights}: the mapped packed copy of a model's layer matrices, its checks, and the cache policy. */
+class PackedWeightsTest {
+    private static final int INITIAL_THREADS = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() { Parallel.setThreads(INITIAL_THREADS); }
+
+    private static int[][] tokens(int b, int T, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[][] out = new int[b][T];
+        for (int[] s : out) for (int t = 0; t < T; t++) s[t] = r.nextInt(vocab);
+        return out;
+    }
+
+    @Test
+    void forwardOverMappedPackedWeightsGivesTheSameBits(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model plain = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3);
+             Gpt2Model packed = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3)) {
+            PackedWeights.write(packed, "random 3", file);
+            packed.usePackedWeights(PackedWeights.map(packed, "random 3", file));
+            assertNotNull(packed.packedWeights());
+            assertEquals(Files.size(file), packed.packedWeights().bytes());
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] bt : new int[][] {{1, 1}, {1, 7}, {3, 13}}) {
+                    int[][] batch = tokens(bt[0], bt[1], plain.config().vocabSize(), 11L * bt[0] + bt[1]);
+                    Gpt2Model.Forward want = plain.forward(batch, true, true), got = packed.forward(batch, true, true);
+                    String what = bt[0] + "x" + bt[1] + " on " + threads + " threads";
+                    assertArrayEquals(want.lastHidden(), got.lastHidden(), what + ": last hidden");
+                    assertArrayEquals(want.logits(), got.logits(), what + ": logits");
+                    for (int i = 0; i < want.hiddenStates().size(); i++)
+                        assertArrayEquals(want.hiddenStates().get(i), got.hiddenStates().get(i), what + ": hidden state " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theFileHoldsEachMatrixInGemmsPanelLayout(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU, 4)) {
+            PackedWeights.write(model, "s", file);
+            try (PackedWeights p = PackedWeights.map(model, "s", file)) {
+                assertEquals(model.config().nLayer(), p.layerCount());
+                LayerWeights w = model.weights().layers().get(1);
+                Gemm.PackedSegment fc = p.layer(1).fcW();
+                float[] want = Gemm.pack(w.fcW()).data();
+                float[] got = fc.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                assertArrayEquals(want, got, "layer 1 c_fc panels");
+                for (int[] at : new int[][] {{0, 0}, {5, 17}, {63, 255}})
+                    assertEquals(w.fcW().get(at[0], at[1]), fc.get(at[0], at[1]), "b" + java.util.Arrays.toString(at));
+                assertThrows(IllegalArgumentException.class, () -> p.layer(2));
+            }
+        }
+    }
+
+    @Test
+    void mapRefusesAFileForOtherWeights(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 5);
+             Gpt2Model other = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 6)) {
+            PackedWeights.write(model, "stamp-a", file);
+            assertRefused(model, "stamp-b", file, "was written for other weights");
+            // same shapes and stamp, other values: the sample check sees it
+            assertRefused(other, "stamp-a", file, "the model's weight is");
+        }
+    }
+
+    @Test
+    void mapRefusesDamagedFiles(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 7)) {
+            PackedWeights.write(model, "s", file);
+            long size = Files.size(file);
+            byte[] whole = Files.readAllBytes(file);
+
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) { ch.truncate(size - 4); }
+            assertRefused(model, "s", file, "truncated");
+
+            Files.write(file, whole);
+            patch(file, 0, ByteBuffer.wrap("NOTPACK!".getBytes()));
+            assertRefused(model, "s", file, "not a packed-weights file");
+
+            Files.write(file, whole);
+            patch(file, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 99));
+            assertRefused(model, "s", file, "version 99");
+
+            Files.write(file, whole);
+            patch(file, 12, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, Gemm.panelWidth() * 2));
+            assertRefused(model, "s", file, "columns wide");
+
+            Files.write(file, whole);
+            patch(file, size - 4, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 12345f));
+            assertRefused(model, "s", file, "holds 12345.0 at [255, 63]");
+
+            Files.write(file, new byte[10]);
+            assertRefused(model, "s", file, "too short");
+
+            Files.write(file, whole);
+            try (PackedWeights ok = PackedWeights.map(model, "s", file)) {
+                assertEquals(size, ok.bytes());
+            }
+        }
+    }
+
+    @Test
+    void usePackedWeightsRefusesAnotherModelsShapes(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 8);
+             Gpt2Model tiny = Gpt2Loader.load(Fixtures.model("tiny-a"))) {
+            PackedWeights.write(tiny, "t", file);
+            PackedWeights p = PackedWeights.map(tiny, "t", file);
+            try (p) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.usePackedWeights(p));
+                assertTrue(e.getMessage().contains("matrix 0 is [32, 96], the model's is [64, 192]"), e.getMessage());
+                assertNull(model.packedWeights());
+            }
+        }
+    }
+
+    @Test
+    void cachedWritesOnceThenMaps(@TempDir Path tmp) throws IOException {
+        Path folder = tmp.resolve("model"), cache = tmp.resolve("cache");
+        Files.createDirectories(folder);
+        for (String f : new String[] {"config.json", "model.safetensors"})
+            Files.copy(Fixtures.model("tiny-a").resolve(f), folder.resolve(f));
+        int[][] batch = {{464, 3139, 286, 8031, 318}};
+        float[] want;
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+            want = m.forward(batch, false, true).logits();
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(m, folder, cache, false));
+            assertNull(m.packedWeights(), "a one-forward process does not map the file it just wrote");
+        }
+        Path file = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(folder)));
+        assertTrue(Files.isRegularFile(file), "written to " + file);
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+            assertEquals(PackedWeights.Outcome.MAPPED, PackedWeights.cached(m, folder, cache, false));
+            assertEquals(file, m.packedWeights().file());
+            assertArrayEquals(want, m.forward(batch, false, true).logits(), "logits over the mapped packed copy");
+        }
+        // a damaged file is replaced, not trusted
+        Files.write(file, new byte[100]);
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+            assertEquals(PackedWeights.Outcome.WRITTEN_AND_MAPPED, PackedWeights.cached(m, folder, cache, true));
+            assertArrayEquals(want, m.forward(batch, false, true).logits());
+        }
+        // a changed weight file has another stamp, so another file
+        String before = PackedWeights.stamp(folder);
+        Files.setLastModifiedTime(folder.resolve("model.safetensors"), FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
+        String after = PackedWeights.stamp(folder);
+        assertNotEquals(before, after);
+        assertTrue(after.contains("model.safetensors=" + folder.resolve("model.safetensors").toRealPath()), after);
+        assertNotEquals(PackedWeights.fileName(before), PackedWeights.fileName(after));
+        assertThrows(ModelFileException.class, () -> PackedWeights.stamp(tmp.resolve("cache")));
+    }
+
+    private static void patch(Path file, long at, ByteBuffer bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            bytes.rewind();
+            ch.write(bytes, at);
+        }
+    }
+
+    private static void assertRefused(Gpt2Model model, String stamp, Path file, String why) {
+        ModelFileException e = assertThrows(ModelFileException.class, () -> PackedWeights.map(model, stamp, file));
+        assertTrue(e.getMessage().contains(why) && e.getMessage().contains(file.toString()), e.getMessage());
+    }
+}
