@@ -99,7 +99,7 @@ class Gpt2ForwardTest {
         return a;
     }
 
-    private static int[][] tokens(int b, int T, int vocab, long seed) {
+    static int[][] tokens(int b, int T, int vocab, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[][] out = new int[b][T];
         for (int[] s : out) for (int t = 0; t < T; t++) s[t] = r.nextInt(vocab);

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.util.SplittableRandom;
 import nci.gpt2.io.ModelFileException;
 import nci.tensor.Gemm;
 import nci.tensor.Parallel;
@@ -31,13 +30,6 @@ class PackedWeightsTest {
     @AfterEach
     void restoreThreads() { Parallel.setThreads(INITIAL_THREADS); }
 
-    private static int[][] tokens(int b, int T, int vocab, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int[][] out = new int[b][T];
-        for (int[] s : out) for (int t = 0; t < T; t++) s[t] = r.nextInt(vocab);
-        return out;
-    }
-
     @Test
     void forwardOverMappedPackedWeightsGivesTheSameBits(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("p.bin");
@@ -50,7 +42,7 @@ class PackedWeightsTest {
             for (int threads : new int[] {1, 2}) {
                 Parallel.setThreads(threads);
                 for (int[] bt : new int[][] {{1, 1}, {1, 7}, {3, 13}}) {
-                    int[][] batch = tokens(bt[0], bt[1], plain.config().vocabSize(), 11L * bt[0] + bt[1]);
+                    int[][] batch = Gpt2ForwardTest.tokens(bt[0], bt[1], plain.config().vocabSize(), 11L * bt[0] + bt[1]);
                     Gpt2Model.Forward want = plain.forward(batch, true, true), got = packed.forward(batch, true, true);
                     String what = bt[0] + "x" + bt[1] + " on " + threads + " threads";
                     assertArrayEquals(want.lastHidden(), got.lastHidden(), what + ": last hidden");
