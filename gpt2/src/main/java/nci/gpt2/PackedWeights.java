@@ -261,6 +261,21 @@ public final class PackedWeights implements AutoCloseable {
         }
     }
 
+    /**
+     * Maps {@code file} and attaches it to {@code model} ({@link Gpt2Model#usePackedWeights}) when it exists and
+     * {@link #map} accepts it for {@code stamp}; false when there is none, or when it is not the file for these weights
+     * (damaged, stale, or from another version): {@link #write} then replaces it.
+     */
+    public static boolean attachIfValid(Gpt2Model model, String stamp, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return false;
+        try {
+            model.usePackedWeights(map(model, stamp, file));
+            return true;
+        } catch (ModelFileException e) {
+            return false;
+        }
+    }
+
     /** What {@link #cached} did. */
     public enum Outcome {
         /** A valid file was there and is now attached to the model. */
@@ -281,14 +296,7 @@ public final class PackedWeights implements AutoCloseable {
     public static Outcome cached(Gpt2Model model, Path folder, Path cacheDir, boolean attachWhenWritten) throws IOException {
         String stamp = stamp(folder);
         Path file = cacheDir.resolve(fileName(stamp));
-        if (Files.isRegularFile(file)) {
-            try {
-                model.usePackedWeights(map(model, stamp, file));
-                return Outcome.MAPPED;
-            } catch (ModelFileException e) {
-                // not the file for these weights after all (or damaged): written anew below
-            }
-        }
+        if (attachIfValid(model, stamp, file)) return Outcome.MAPPED;
         write(model, stamp, file);
         if (!attachWhenWritten) return Outcome.WRITTEN;
         model.usePackedWeights(map(model, stamp, file));

@@ -3,6 +3,7 @@ package nci.patching;
 import nci.gpt2.Gpt2Config;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.LayerWeights;
+import nci.gpt2.PackedWeights;
 import nci.tensor.Attention;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
@@ -36,10 +37,26 @@ final class RowKernels {
         return m.packedLayerOnReuse(layer);
     }
 
-    /** out [M, N] = a [M, K] · W + bias, over W's packed copy when there is one, else over the mapped matrix. */
-    private static void matmul(float[] a, int M, int K, Gemm.PackedB packed, Mat mapped, float[] bias, float[] out) {
-        if (packed != null) Gemm.matmul(a, 0, M, K, packed, bias, out, 0);
-        else Gemm.matmul(a, 0, M, K, mapped, bias, out, 0);
+    /**
+     * The layer's matrices in the model's mapped packed copy ({@link Gpt2Model#usePackedWeights}), or null when it has
+     * none. When it has one, the engine multiplies over it from the first product on and never builds the heap copies
+     * of {@link #packed}: the same bits, no packing pass and no heap (GPT-2 XL's 6 GB of packed weights, too large for
+     * the heap, are then packed once, in the file).
+     */
+    static PackedWeights.Layer mapped(Gpt2Model m, int layer) {
+        PackedWeights p = m.packedWeights();
+        return p == null ? null : p.layer(layer);
+    }
+
+    /**
+     * out [M, N] = a [M, K] · W + bias: over W's mapped packed copy when there is one, else over its heap packed copy
+     * when there is one, else over the mapped matrix (packing B per call). The same bits each way.
+     */
+    private static void matmul(float[] a, int M, int K, Gemm.PackedSegment file, Gemm.PackedB heap, Mat w, float[] bias,
+                               float[] out) {
+        if (file != null) Gemm.matmul(a, 0, M, K, file, bias, out, 0);
+        else if (heap != null) Gemm.matmul(a, 0, M, K, heap, bias, out, 0);
+        else Gemm.matmul(a, 0, M, K, w, bias, out, 0);
     }
 
     /** -Dnci.packWeights; tests flip it to hold both paths to the same bits. */
@@ -55,8 +72,9 @@ final class RowKernels {
         int e = c.nEmbd();
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln1Gamma(), w.ln1Beta(), c.layerNormEpsilon());
-        Gpt2Model.PackedLayer p = packed(m, layer);
-        matmul(ln, M, e, p == null ? null : p.attnW(), w.attnW(), w.attnB(), out);
+        PackedWeights.Layer f = mapped(m, layer);
+        Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
+        matmul(ln, M, e, f == null ? null : f.attnW(), p == null ? null : p.attnW(), w.attnW(), w.attnB(), out);
     }
 
     /**
@@ -75,8 +93,10 @@ final class RowKernels {
     /** out [M, E] = merged [M, E] · c_proj + b (attention's output projection). */
     static void attnProj(Gpt2Model m, int layer, float[] merged, int M, float[] out) {
         LayerWeights w = m.weights().layers().get(layer);
-        Gpt2Model.PackedLayer p = packed(m, layer);
-        matmul(merged, M, m.config().nEmbd(), p == null ? null : p.attnProjW(), w.attnProjW(), w.attnProjB(), out);
+        PackedWeights.Layer f = mapped(m, layer);
+        Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
+        matmul(merged, M, m.config().nEmbd(), f == null ? null : f.attnProjW(), p == null ? null : p.attnProjW(), w.attnProjW(),
+                w.attnProjB(), out);
     }
 
     /** out [M, E] = c_proj(act(c_fc(ln_2(x [M, E])))). */
@@ -87,8 +107,9 @@ final class RowKernels {
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln2Gamma(), w.ln2Beta(), c.layerNormEpsilon());
         float[] hidden = new float[M * inner];                                // [M, I]
-        Gpt2Model.PackedLayer p = packed(m, layer);
-        matmul(ln, M, e, p == null ? null : p.fcW(), w.fcW(), w.fcB(), hidden);
+        PackedWeights.Layer f = mapped(m, layer);
+        Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
+        matmul(ln, M, e, f == null ? null : f.fcW(), p == null ? null : p.fcW(), w.fcW(), w.fcB(), hidden);
         // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does
         Parallel.forChunks(M, ACT_ROWS, (s, en) -> {
             switch (c.activation()) {
@@ -96,7 +117,7 @@ final class RowKernels {
                 case GELU -> Gelu.exact(hidden, s * inner, (en - s) * inner);
             }
         });
-        matmul(hidden, M, inner, p == null ? null : p.mlpProjW(), w.mlpProjW(), w.mlpProjB(), out);
+        matmul(hidden, M, inner, f == null ? null : f.mlpProjW(), p == null ? null : p.mlpProjW(), w.mlpProjW(), w.mlpProjB(), out);
     }
 
     /** out [T, E] = ln_f(x [T, E]). */

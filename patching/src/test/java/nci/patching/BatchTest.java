@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import nci.gpt2.Activation;
 import nci.gpt2.Gpt2Model;
+import nci.gpt2.PackedWeights;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -111,6 +114,37 @@ class BatchTest {
                     Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
         } finally {
             RowKernels.packWeights = was;
+        }
+    }
+
+    /**
+     * With a mapped packed copy attached (PackedWeights), every stage multiplies over it from the first product on:
+     * the same bits as the mapped matrices, and no heap copy is ever requested.
+     */
+    @Test
+    void mappedPackedWeightsGiveTheSameBitsWithoutHeapCopies(@TempDir Path tmp) throws Exception {
+        Gpt2Model model = Fixtures.random(13, 3, 4, 64, 500, Activation.GELU_NEW);
+        ModelDigest digest = ModelDigest.of(model);
+        int[] clean = {17, 230, 5, 99, 412, 7}, cf = clean.clone();
+        cf[3] = 256;
+        int[] targets = {301, 99};
+        boolean was = RowKernels.packWeights;
+        try {
+            RowKernels.packWeights = false;
+            Reference unpacked = sequential(model, digest, List.of(clean, cf), nodeAndPosition(3, clean.length), targets);
+            RowKernels.packWeights = true;
+            PackedWeights.write(model, "BatchTest", tmp.resolve("p.bin"));
+            model.usePackedWeights(PackedWeights.map(model, "BatchTest", tmp.resolve("p.bin")));
+            assertTrue(RowKernels.mapped(model, 2) != null);
+            PatchEngine engine = new PatchEngine(model, digest, new ActivationCache(64L << 20));
+            assertSweepEquals("mapped packed weights vs matrices", unpacked, Sweeps.nodeAndPosition(engine, clean, cf, targets, true));
+            assertSweepEquals("mapped packed weights, second sweep (cache warm)", unpacked,
+                    Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
+            for (int l = 0; l < 3; l++)   // had the stages asked for heap copies (3 per pass), this fourth request would pack
+                assertTrue(model.packedLayerOnReuse(l) == null, "layer " + l + ": no heap copy requested");
+        } finally {
+            RowKernels.packWeights = was;
+            model.usePackedWeights(null);
         }
     }
 

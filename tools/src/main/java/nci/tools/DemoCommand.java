@@ -13,6 +13,7 @@ import nci.tools.study.StudyResult;
 import nci.tools.study.StudyRunner;
 import nci.tools.study.StudyWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,6 +27,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", description = "A complete path-patching study on the embedded induction model (or the capital-city experiment on another model).")
 final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    PackedCacheOption packedCache = new PackedCacheOption();
 
     @Option(names = "--model", paramLabel = "M", description = "Model folder (default: the embedded induction model).")
     String model;
@@ -68,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Models.resolve(model);
         boolean induction = model == null || dir.toAbsolutePath().normalize().getFileName().toString().equals(Models.DEFAULT);
-        try (ModelSession s = ModelSession.open(dir)) {
+        try (ModelSession s = ModelSession.open(dir, packedCache.on())) {
             // A folder is recorded absolute, so that experiment.json reproduces the demo from anywhere.
             String recorded = model != null && java.nio.file.Files.isDirectory(Path.of(model)) ? dir.toAbsolutePath().normalize().toString() : model;
             ObjectNode spec = experiment(induction, recorded);

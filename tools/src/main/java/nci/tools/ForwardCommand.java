@@ -9,9 +9,11 @@ import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.io.SafeTensorsWriter;
 import nci.gpt2.tokenizer.Gpt2Tokenizer;
+import nci.tools.study.PackedCache;
 import nci.tools.study.Strings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,6 +23,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "forward", description = "Run GPT-2 on a batch of equal-length sequences.")
 final class ForwardCommand implements Callable<Integer> {
+
+    @Mixin
+    PackedCacheOption packedCache = new PackedCacheOption();
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
     String model;
@@ -44,10 +49,6 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--no-packed-cache", description = "Neither map nor write the packed copy of the layer weights that "
-            + "speeds up the forward from a model's second run on (kept under $NCI_CACHE_DIR, else ~/.cache/nci).")
-    boolean noPackedCache;
-
     @Override
     public Integer call() throws Exception {
         if (all && out == null) throw new IllegalArgumentException("--all needs --out");
@@ -64,7 +65,8 @@ final class ForwardCommand implements Callable<Integer> {
                 batch[i] = Ids.parse(in.ids, "--ids");
             }
         }
-        try (Gpt2Model m = Gpt2Loader.load(dir)) {
+        try (Gpt2Model m = Gpt2Loader.load(dir);
+             PackedCache pc = packedCache.on() ? PackedCache.open(m, Gpt2Loader.resolveFolder(dir)) : PackedCache.off()) {
             Gpt2Config c = m.config();
             for (int i = 0; i < batch.length; i++) {
                 if (batch[i].length != batch[0].length)
@@ -75,7 +77,6 @@ final class ForwardCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("token id " + batch[i][t] + " (sequence " + i + ", position " + t
                                 + ") is outside the vocabulary of " + c.vocabSize());
             }
-            if (!noPackedCache) Models.usePackedCache(m, dir);
             int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
             if (out != null) {
                 Gpt2Model.Forward f = m.forward(batch, all, true);

@@ -17,6 +17,7 @@ import nci.tools.study.ModelSession;
 import nci.tools.study.StudyFile;
 import nci.tools.study.Strings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,6 +32,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "patch", description = "Run one path-patching experiment described by a JSON spec.")
 final class PatchCommand implements Callable<Integer> {
+
+    @Mixin
+    PackedCacheOption packedCache = new PackedCacheOption();
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
     String model;
@@ -51,7 +55,7 @@ final class PatchCommand implements Callable<Integer> {
         if (!safetensors && !name.endsWith(".json"))
             throw new IllegalArgumentException("--out " + out + ": expected a .json or .safetensors file name");
         JsonNode json = StudyFile.read(spec);
-        try (ModelSession s = ModelSession.open(Models.resolve(model))) {
+        try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             PatchSpec ps;
             try {
                 ps = PatchSpec.parse(json, text -> s.encode(text, "inputs"), s.config());

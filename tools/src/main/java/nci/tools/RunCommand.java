@@ -12,6 +12,7 @@ import nci.tools.study.StudyResult;
 import nci.tools.study.StudyRunner;
 import nci.tools.study.StudyWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,6 +25,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "EXPERIMENT.json", description = "The experiment file.")
     Path file;
+
+    @Mixin
+    PackedCacheOption packedCache = new PackedCacheOption();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (overrides the file's 'out').")
     Path out;
@@ -40,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
         }
         // A relative model folder is read relative to the experiment file; anything else goes to Models.resolve.
         String model = modelField != null && Files.isDirectory(base.resolve(modelField)) ? base.resolve(modelField).toString() : modelField;
-        try (ModelSession s = ModelSession.open(Models.resolve(model))) {
+        try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             Study study;
             try {
                 study = StudyFile.parse(json, base, s);

@@ -18,6 +18,7 @@ import nci.tools.study.StudyFile;
 import nci.tools.study.StudyResult;
 import nci.tools.study.StudyRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,6 +32,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sweep", description = "Node x position (or per-head) path-patching sweep of one prompt pair.")
 final class SweepCommand implements Callable<Integer> {
+
+    @Mixin
+    PackedCacheOption packedCache = new PackedCacheOption();
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
     String model;
@@ -62,7 +66,7 @@ final class SweepCommand implements Callable<Integer> {
         if (heads && (nodes != null || positions != null))
             throw new IllegalArgumentException("--heads sweeps every head at every position: it takes no --nodes or --positions");
         long t0 = System.nanoTime();
-        try (ModelSession s = ModelSession.open(Models.resolve(model))) {
+        try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             Gpt2Config c = s.config();
             int[] cleanIds = s.encode(clean, "--clean"), cfIds = s.encode(counterfactual, "--counterfactual");
             if (cleanIds.length != cfIds.length)

@@ -105,7 +105,7 @@ class RunCommandTest {
         Cli.Result r = Cli.run("run", exp.toString());
         assertEquals(0, r.code(), r.describe());
         JsonNode pair = Cli.json(tmp.resolve("o/results.json")).get("pairs").get(0);
-        try (nci.tools.study.ModelSession s = nci.tools.study.ModelSession.open(Cli.root().resolve("models/induction-2l-compiled"))) {
+        try (nci.tools.study.ModelSession s = nci.tools.study.ModelSession.open(Cli.root().resolve("models/induction-2l-compiled"), false)) {
             String[] texts = {MAT, "The cat sat on the rug. The cat sat on the"};
             int[] targets = {s.singleToken(" mat", "t"), s.singleToken(" rug", "t")};
             for (int k = 0; k < 2; k++) {

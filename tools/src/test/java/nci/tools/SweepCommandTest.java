@@ -30,6 +30,33 @@ class SweepCommandTest {
         return Cli.run(args);
     }
 
+    /** The first sweep writes the packed copy while it runs; the second multiplies over it: the same CSV to the byte. */
+    @Test
+    void aSecondSweepMapsThePackedCopyTheFirstWrote() throws Exception {
+        String before = System.getProperty("nci.cache.dir");
+        System.setProperty("nci.cache.dir", tmp.resolve("cache").toString());
+        try {
+            Cli.Result first = sweep(tmp.resolve("a"), "--targets", " Madrid, Rome");
+            assertEquals(0, first.code(), first.describe());
+            assertEquals(List.of(), first.errorLines(), first.describe());
+            List<Path> written;
+            try (var files = Files.list(tmp.resolve("cache").resolve("packed"))) {
+                written = files.toList();
+            }
+            assertEquals(1, written.size(), written.toString());
+            var when = Files.getLastModifiedTime(written.get(0));
+            Cli.Result second = sweep(tmp.resolve("b"), "--targets", " Madrid, Rome");
+            assertEquals(0, second.code(), second.describe());
+            assertEquals(when, Files.getLastModifiedTime(written.get(0)), "mapped, not written again");
+            assertEquals(Files.readString(tmp.resolve("a").resolve("sweep.csv")), Files.readString(tmp.resolve("b").resolve("sweep.csv")));
+            Cli.Result off = sweep(tmp.resolve("c"), "--targets", " Madrid, Rome", "--no-packed-cache");
+            assertEquals(0, off.code(), off.describe());
+            assertEquals(Files.readString(tmp.resolve("a").resolve("sweep.csv")), Files.readString(tmp.resolve("c").resolve("sweep.csv")));
+        } finally {
+            if (before == null) System.clearProperty("nci.cache.dir"); else System.setProperty("nci.cache.dir", before);
+        }
+    }
+
     @Test
     void reproducesFixtureSweep() throws Exception {
         assertEquals(SPAIN, SWEEP.get("inputs").get(0).get("text").asText());

@@ -32,39 +32,46 @@ public final class ModelSession implements AutoCloseable {
     private final Gpt2Tokenizer tokenizer;
     private final long loadMillis;
     private final long cacheBytes;
+    private final PackedCache packed;
     private PatchEngine engine;
 
-    private ModelSession(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer, long loadMillis, long cacheBytes) {
+    private ModelSession(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer, long loadMillis, long cacheBytes, PackedCache packed) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
         this.loadMillis = loadMillis;
         this.cacheBytes = cacheBytes;
+        this.packed = packed;
     }
 
-    /** Loads the model folder {@code dir} (weights mapped, tokenizer read if present). */
-    public static ModelSession open(Path dir) throws IOException {
-        return open(dir, DEFAULT_CACHE_BYTES);
+    /**
+     * Loads the model folder {@code dir} (weights mapped, tokenizer read if present) and, with {@code packedCache}, its
+     * packed layer weights from the cache ({@link PackedCache}: mapped when there, else written while the command runs).
+     */
+    public static ModelSession open(Path dir, boolean packedCache) throws IOException {
+        return open(dir, DEFAULT_CACHE_BYTES, packedCache);
     }
 
-    public static ModelSession open(Path dir, long cacheBytes) throws IOException {
+    public static ModelSession open(Path dir, long cacheBytes, boolean packedCache) throws IOException {
         long t0 = System.nanoTime();
         Path folder = Gpt2Loader.resolveFolder(dir);
         Gpt2Model m = Gpt2Loader.load(folder);
+        PackedCache packed = packedCache ? PackedCache.open(m, folder) : PackedCache.off();
         Gpt2Tokenizer tok = null;
         try {
             if (Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt")))
                 tok = Gpt2Tokenizer.load(folder);
         } catch (IOException | RuntimeException e) {
+            packed.close();
             m.close();
             throw e;
         }
-        return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes);
+        return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes, packed);
     }
 
     /** Wraps an already loaded model (tests share one model across commands this way). */
     public static ModelSession of(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer) {
-        return new ModelSession(dir, model, tokenizer, 0, DEFAULT_CACHE_BYTES);
+        return new ModelSession(dir, model, tokenizer, 0, DEFAULT_CACHE_BYTES, PackedCache.off());
     }
 
     public Path dir() { return dir; }
@@ -134,8 +141,16 @@ public final class ModelSession implements AutoCloseable {
         return s.toString();
     }
 
+    /** The packed-weights cache this session uses (one that does nothing when off). */
+    public PackedCache packedCache() { return packed; }
+
+    /** Waits for a background write of the packed weights, then unmaps the model. */
     @Override
     public void close() {
-        model.close();
+        try {
+            packed.close();
+        } finally {
+            model.close();
+        }
     }
 }

@@ -1,0 +1,104 @@
+package nci.tools.study;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import nci.gpt2.Gpt2Model;
+import nci.gpt2.PackedWeights;
+import nci.tools.hub.HubSettings;
+
+/**
+ * The commands' use of {@link PackedWeights}: a model's layer matrices packed for the GEMM, in a file under the cache
+ * folder, written once per model and mapped by every later command. When the file is there and matches the weights,
+ * {@link #open} attaches it to the model (the plain forward and the patching engine then multiply over it: the same
+ * bits, no packing on every product). When it is not, {@link #open} starts writing it on a background thread while
+ * the command computes as before; {@link #close} waits for that write, so the file is whole when the command ends.
+ * Writing is silent; a cache that cannot be used is reported on stderr in one line, and the command goes on without it.
+ */
+public final class PackedCache implements AutoCloseable {
+
+    private final Path dir;
+    private final boolean mapped;
+    private final PrintStream err;
+    /** The background write, if one was started (set before it starts, read by the opening thread). */
+    private Thread writer;
+    private volatile Throwable failure;
+
+    private PackedCache(Path dir, boolean mapped, PrintStream err) {
+        this.dir = dir;
+        this.mapped = mapped;
+        this.err = err;
+    }
+
+    /**
+     * Where the packed copies go: {@code -Dnci.cache.dir}, else {@code $NCI_CACHE_DIR}, else
+     * {@code $XDG_CACHE_HOME/nci}, else {@code ~/.cache/nci}; {@code packed/} under it.
+     */
+    public static Path dir(Map<String, String> env) {
+        String prop = System.getProperty("nci.cache.dir"), var = env.get("NCI_CACHE_DIR");
+        Path base = prop != null && !prop.isBlank() ? Path.of(prop)
+                : var != null && !var.isBlank() ? Path.of(var)
+                : HubSettings.cacheBase(env).resolve("nci");
+        return base.resolve("packed").toAbsolutePath();
+    }
+
+    /** Does nothing: for --no-packed-cache and for models that were not loaded from a folder. */
+    public static PackedCache off() { return new PackedCache(null, false, System.err); }
+
+    /**
+     * Attaches the cached packed copy of the weights of {@code model}, loaded from {@code folder}, or starts writing
+     * it (see the class comment). Never throws for a cache it cannot use: it says so on stderr and returns one that
+     * does nothing.
+     */
+    public static PackedCache open(Gpt2Model model, Path folder) {
+        PrintStream err = System.err;
+        Path dir = dir(System.getenv());
+        try {
+            String stamp = PackedWeights.stamp(folder);
+            Path file = dir.resolve(PackedWeights.fileName(stamp));
+            if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir, true, err);
+            PackedCache c = new PackedCache(dir, false, err);
+            c.writer = Thread.ofPlatform().name("nci-packed-writer").unstarted(() -> {
+                try {
+                    PackedWeights.write(model, stamp, file);
+                } catch (Throwable e) {
+                    c.failure = e;
+                }
+            });
+            c.writer.start();
+            return c;
+        } catch (IOException | RuntimeException e) {
+            err.println("nci: packed weights cache " + dir + " not used: " + describe(e));
+            return off();
+        }
+    }
+
+    /** Whether the model multiplies over a mapped packed copy from this cache. */
+    public boolean mapped() { return mapped; }
+
+    /** Waits for a background write to end; reports on stderr (one line) when it failed. */
+    @Override
+    public void close() {
+        if (writer == null) return;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                writer.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        Throwable f = failure;
+        if (f != null) err.println("nci: packed weights cache " + dir + " not written: " + describe(f));
+    }
+
+    /** A file-system error's message is often just the path: add what happened. */
+    private static String describe(Throwable f) {
+        if (f instanceof java.nio.file.FileSystemException fse && fse.getReason() == null)
+            return fse.getClass().getSimpleName() + " " + fse.getMessage();
+        return f.getMessage();
+    }
+}
