@@ -52,6 +52,8 @@ public final class PackedWeights implements AutoCloseable {
     private static final int ALIGN = 4096;
     private static final int MATRICES_PER_LAYER = 4;
     private static final int SAMPLES = 1;
+    /** Columns packed and written at a time (a multiple of every panel width): 3 MB of panels at k = 3072. */
+    private static final int COLUMNS = 256;
 
     private final Path file;
     private final Arena arena;
@@ -104,11 +106,13 @@ public final class PackedWeights implements AutoCloseable {
     /**
      * Writes {@code model}'s layer matrices, packed, to {@code file}, labelled with {@code stamp}: to a temporary file
      * beside it first, then moved into place, so a reader never sees a half-written file (and two writers leave one
-     * whole file). Packs one matrix at a time (one matrix's heap copy at a time) and writes through the channel, not a
-     * mapping, so the written pages stay out of this process's memory.
+     * whole file). Packs a block of columns at a time into buffers it reuses (a few MB, whatever the model) and writes
+     * through the channel, not a mapping, so the written pages stay out of this process's memory.
      */
     public static void write(Gpt2Model model, String stamp, Path file) throws IOException {
         List<Mat> mats = matrices(model);
+        if (COLUMNS % Gemm.panelWidth() != 0)
+            throw new IllegalStateException("packing blocks of " + COLUMNS + " columns need panels that divide them, not " + Gemm.panelWidth());
         byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
         long header = headerBytes(st.length, mats.size());
         ByteBuffer h = ByteBuffer.allocate(Math.toIntExact(header)).order(ByteOrder.LITTLE_ENDIAN);
@@ -128,13 +132,20 @@ public final class PackedWeights implements AutoCloseable {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  Arena buf = Arena.ofConfined()) {
                 writeFully(ch, h);
-                long largest = 0;
-                for (Mat m : mats) largest = Math.max(largest, Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES);
-                MemorySegment out = buf.allocate(largest, ALIGN);
+                int deepest = 0;
+                for (Mat m : mats) deepest = Math.max(deepest, m.rows());
+                // a block of COLUMNS columns at a time: a few MB of buffers, however large the matrix
+                float[] panels = new float[Math.toIntExact(Gemm.packedFloats(deepest, COLUMNS))];
+                MemorySegment out = buf.allocate((long) panels.length * Float.BYTES, ALIGN);
+                ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
                 for (Mat m : mats) {
-                    float[] panels = Gemm.pack(m).data();
-                    MemorySegment.copy(panels, 0, out, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, panels.length);
-                    writeFully(ch, out.asSlice(0, (long) panels.length * Float.BYTES).asByteBuffer());
+                    for (int jc = 0; jc < m.cols(); jc += COLUMNS) {
+                        int nc = Math.min(COLUMNS, m.cols() - jc);
+                        int len = Math.toIntExact(Gemm.packedFloats(m.rows(), nc));
+                        Gemm.packColumns(m, jc, nc, panels);
+                        MemorySegment.copy(panels, 0, out, le, 0, len);
+                        writeFully(ch, out.asSlice(0, (long) len * Float.BYTES).asByteBuffer());
+                    }
                 }
                 if (ch.size() != offset) throw new IOException("wrote " + ch.size() + " bytes to " + tmp + ", expected " + offset);
                 ch.force(false);

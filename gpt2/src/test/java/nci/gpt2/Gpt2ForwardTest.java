@@ -74,8 +74,13 @@ class Gpt2ForwardTest {
 
     /** 2 layers, 4 heads of 16, MLP 256, 97 tokens: small, but past every vector width and chunk size. */
     static Gpt2Model randomModel(Activation act, long seed) {
+        return randomModel(act, seed, 64, 256);
+    }
+
+    /** The same with other widths: e (a multiple of 4 heads) and the MLP's inner width. */
+    static Gpt2Model randomModel(Activation act, long seed, int e, int inner) {
         SplittableRandom r = new SplittableRandom(seed);
-        int nl = 2, h = 4, e = 64, inner = 256, p = 64, v = 97;
+        int nl = 2, h = 4, p = 64, v = 97;
         Gpt2Config config = new Gpt2Config(nl, h, e, p, v, inner, 1e-5f, act);
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < nl; l++)

@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import nci.gpt2.io.ModelFileException;
 import nci.tensor.Gemm;
+import nci.tensor.Mat;
 import nci.tensor.Parallel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,26 @@ class PackedWeightsTest {
                     assertArrayEquals(want.logits(), got.logits(), what + ": logits");
                     for (int i = 0; i < want.hiddenStates().size(); i++)
                         assertArrayEquals(want.hiddenStates().get(i), got.hiddenStates().get(i), what + ": hidden state " + i);
+                }
+            }
+        }
+    }
+
+    /** Matrices wider than the writer's blocks of columns (c_attn 432, c_fc 600 columns: two and three blocks, ragged). */
+    @Test
+    void wideMatricesAreWrittenInBlocksAsPackLaysThemOut(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 9, 144, 600)) {
+            PackedWeights.write(model, "wide", file);
+            try (PackedWeights p = PackedWeights.map(model, "wide", file)) {
+                for (int l = 0; l < 2; l++) {
+                    LayerWeights w = model.weights().layers().get(l);
+                    PackedWeights.Layer q = p.layer(l);
+                    List<Mat> want = List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW());
+                    List<Gemm.PackedSegment> got = List.of(q.attnW(), q.attnProjW(), q.fcW(), q.mlpProjW());
+                    for (int i = 0; i < 4; i++)
+                        assertArrayEquals(Gemm.pack(want.get(i)).data(), got.get(i).data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT),
+                                "layer " + l + " matrix " + i);
                 }
             }
         }

@@ -127,6 +127,22 @@ public final class Gemm {
         return new PackedB(data, k, n);
     }
 
+    /**
+     * Columns [jc, jc + nc) of b [k, n] (jc a multiple of {@link #panelWidth()}) in {@link PackedB}'s layout, into
+     * dst[0 ..): the panels jc / NR .. of {@code pack(b).data()}, which follow one another there, so a packed matrix
+     * can be written a block of columns at a time without holding all of it ({@code packedFloats(k, nc)} floats).
+     */
+    public static void packColumns(Mat b, int jc, int nc, float[] dst) {
+        int k = b.rows(), n = b.cols();
+        if (jc < 0 || jc % NR != 0 || nc < 0 || jc + nc > n)
+            throw new IllegalArgumentException("columns [" + jc + ", " + (jc + nc) + ") of a matrix with " + n
+                    + " columns, starting at a multiple of " + NR);
+        if (dst.length < packedFloats(k, nc))
+            throw new IllegalArgumentException("packing " + nc + " columns of " + k + " rows needs " + packedFloats(k, nc)
+                    + " floats, dst has " + dst.length);
+        if (k > 0 && nc > 0) packPanelsAt(b, 0, k, jc, nc, dst, k);
+    }
+
     /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link #pack packed} b: the same bits as the {@link Mat} overload. */
     public static void matmul(float[] a, int aOff, int m, int k, PackedB b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");

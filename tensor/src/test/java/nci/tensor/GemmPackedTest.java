@@ -116,6 +116,27 @@ class GemmPackedTest {
         Check.sameBits("unpack(segment(pack(b)))", bv, back.toArray());
     }
 
+    /** packColumns in blocks of columns, one after another, writes exactly pack's panels. */
+    @Test
+    void packColumnsInBlocksGivesPacksPanels() {
+        int k = Gemm.KC + 5, n = 3 * Gemm.NR + 7, block = 2 * Gemm.NR;
+        Mat b = Mat.of(Check.gaussian(5, k * n, 1f), k, n);
+        float[] want = Gemm.pack(b).data(), got = new float[want.length], buf = new float[(int) Gemm.packedFloats(k, block)];
+        int at = 0;
+        for (int jc = 0; jc < n; jc += block) {
+            int nc = Math.min(block, n - jc), len = (int) Gemm.packedFloats(k, nc);
+            Arrays.fill(buf, Float.NaN);
+            Gemm.packColumns(b, jc, nc, buf);
+            System.arraycopy(buf, 0, got, at, len);
+            at += len;
+        }
+        assertEquals(want.length, at);
+        Check.sameBits("packColumns blocks vs pack", want, got);
+        assertThrows(IllegalArgumentException.class, () -> Gemm.packColumns(b, 1, 4, buf));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.packColumns(b, 0, n + 1, new float[(int) Gemm.packedFloats(k, n + 1)]));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.packColumns(b, 0, n, buf));
+    }
+
     @Test
     void badSegmentIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedSegment(null, 1, 1));
