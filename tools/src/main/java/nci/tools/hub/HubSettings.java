@@ -181,7 +181,7 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
     }
 
     /** Expands a leading {@code ~} to {@code user.home}; other paths are returned as given. */
-    static Path expandUser(String p) {
+    public static Path expandUser(String p) {
         if (p.equals("~")) {
             return Path.of(System.getProperty("user.home"));
         }

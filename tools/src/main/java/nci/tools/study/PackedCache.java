@@ -33,12 +33,13 @@ public final class PackedCache implements AutoCloseable {
 
     /**
      * Where the packed copies go: {@code -Dnci.cache.dir}, else {@code $NCI_CACHE_DIR}, else
-     * {@code $XDG_CACHE_HOME/nci}, else {@code ~/.cache/nci}; {@code packed/} under it.
+     * {@code $XDG_CACHE_HOME/nci}, else {@code ~/.cache/nci}; {@code packed/} under it (a leading {@code ~} is the
+     * home folder, as for the HuggingFace variables).
      */
     public static Path dir(Map<String, String> env) {
         String prop = System.getProperty("nci.cache.dir"), var = env.get("NCI_CACHE_DIR");
-        Path base = prop != null && !prop.isBlank() ? Path.of(prop)
-                : var != null && !var.isBlank() ? Path.of(var)
+        Path base = prop != null && !prop.isBlank() ? HubSettings.expandUser(prop)
+                : var != null && !var.isBlank() ? HubSettings.expandUser(var)
                 : HubSettings.cacheBase(env).resolve("nci");
         return base.resolve("packed").toAbsolutePath();
     }
