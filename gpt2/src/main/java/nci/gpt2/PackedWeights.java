@@ -239,7 +239,9 @@ public final class PackedWeights implements AutoCloseable {
     /**
      * What a model folder's weights are, as far as a cache needs: every {@code config.json}, {@code *.safetensors} and
      * {@code *.safetensors.index.json} in it, by name, with the file it resolves to (a hub snapshot's symlinks lead
-     * into its blobs), its size and its modification time. A changed weight file changes the stamp.
+     * into its blobs), its size, its modification time and its file key (device and inode on Linux). A weight file
+     * changed in place changes its modification time; one replaced by another file (even of the same size and time,
+     * as {@code cp -p} or {@code rsync -t} leave it) changes its file key.
      */
     public static String stamp(Path folder) throws IOException {
         List<Path> files = new ArrayList<>();
@@ -257,7 +259,7 @@ public final class PackedWeights implements AutoCloseable {
             Path real = p.toRealPath();
             BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
             sb.append(p.getFileName()).append('=').append(real).append(';').append(a.size()).append(';')
-                    .append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\n');
+                    .append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append(';').append(a.fileKey()).append('\n');
         }
         return sb.toString();
     }

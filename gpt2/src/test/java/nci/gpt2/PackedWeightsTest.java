@@ -192,6 +192,12 @@ class PackedWeightsTest {
         assertNotEquals(before, after);
         assertTrue(after.contains("model.safetensors=" + folder.resolve("model.safetensors").toRealPath()), after);
         assertNotEquals(PackedWeights.fileName(before), PackedWeights.fileName(after));
+        // replaced by another file of the same size and time (a copy moved over it): another stamp too
+        Path weights = folder.resolve("model.safetensors"), other = folder.resolve("other.tmp");
+        Files.copy(weights, other);
+        Files.setLastModifiedTime(other, Files.getLastModifiedTime(weights));
+        Files.move(other, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertNotEquals(after, PackedWeights.stamp(folder), "same name, size and time, another file");
         assertThrows(ModelFileException.class, () -> PackedWeights.stamp(tmp.resolve("cache")));
     }
 
