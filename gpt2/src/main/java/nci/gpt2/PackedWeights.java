@@ -188,8 +188,9 @@ public final class PackedWeights implements AutoCloseable {
             if (nr != Gemm.panelWidth()) throw new ModelFileException(file, "has panels " + nr + " columns wide, this machine's kernels use " + Gemm.panelWidth());
             if (layers != model.config().nLayer())
                 throw new ModelFileException(file, "holds " + layers + " layers, the model has " + model.config().nLayer());
-            if (stampLen != st.length || size < header)
+            if (stampLen != st.length)
                 throw new ModelFileException(file, "was written for other weights (stamp of " + stampLen + " bytes, expected " + st.length + ")");
+            if (size < header) throw new ModelFileException(file, "is truncated: its header needs " + header + " bytes, the file has " + size);
             byte[] got = new byte[stampLen];
             h.get(got);
             if (!java.util.Arrays.equals(got, st))

@@ -137,6 +137,9 @@ class PackedWeightsTest {
             Files.write(file, new byte[10]);
             assertRefused(model, "s", file, "too short");
 
+            Files.write(file, java.util.Arrays.copyOf(whole, 100));
+            assertRefused(model, "s", file, "is truncated: its header needs 4096 bytes, the file has 100");
+
             Files.write(file, whole);
             try (PackedWeights ok = PackedWeights.map(model, "s", file)) {
                 assertEquals(size, ok.bytes());

@@ -1,5 +1,6 @@
 package nci.tools;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +66,7 @@ final class ForwardCommand implements Callable<Integer> {
                 batch[i] = Ids.parse(in.ids, "--ids");
             }
         }
-        try (Gpt2Model m = Gpt2Loader.load(dir);
-             PackedCache pc = packedCache.on() ? PackedCache.open(m, Gpt2Loader.resolveFolder(dir)) : PackedCache.off()) {
+        try (Gpt2Model m = Gpt2Loader.load(dir)) {
             Gpt2Config c = m.config();
             for (int i = 0; i < batch.length; i++) {
                 if (batch[i].length != batch[0].length)
@@ -77,44 +77,52 @@ final class ForwardCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("token id " + batch[i][t] + " (sequence " + i + ", position " + t
                                 + ") is outside the vocabulary of " + c.vocabSize());
             }
-            int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
-            if (out != null) {
-                Gpt2Model.Forward f = m.forward(batch, all, true);
-                SafeTensorsWriter w = new SafeTensorsWriter();
-                List<String> names = new ArrayList<>();
-                w.putF32("last_hidden_state", new long[] {b, T, e}, f.lastHidden());
-                w.putF32("logits", new long[] {b, T, v}, f.logits());
-                names.add("last_hidden_state");
-                names.add("logits");
-                if (all) {
-                    for (int i = 0; i < f.hiddenStates().size(); i++) {
-                        w.putF32("hidden_states." + i, new long[] {b, T, e}, f.hiddenStates().get(i));
-                        names.add("hidden_states." + i);
-                    }
-                    for (int l = 0; l < f.attentions().size(); l++) {
-                        w.putF32("attentions." + l, new long[] {b, c.nHead(), T, T}, f.attentions().get(l));
-                        names.add("attentions." + l);
-                    }
-                }
-                w.write(out);
-                System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
-            } else {
-                if (tok == null) tok = tryTokenizer(dir);
-                Gpt2Model.Forward f = m.forward(batch, false, false);
-                for (int i = 0; i < b; i++) {
-                    float[] logits = m.logits(f.lastHidden(), (i * T + T - 1) * e, 1);
-                    double[] p = Probabilities.softmax(logits);
-                    int[] best = Probabilities.topK(p, top);
-                    String head = tok != null ? " " + Strings.quote(tok.decode(batch[i])) : "";
-                    System.out.println("sequence " + i + head + " (" + T + " tokens): top " + best.length + " next tokens");
-                    for (int r = 0; r < best.length; r++) {
-                        String text = tok != null ? Strings.quote(tok.decode(new int[] {best[r]})) : "";
-                        System.out.printf("  %2d. %-20s id %-6d p=%.6g%n", r + 1, text, best[r], p[best[r]]);
-                    }
-                }
+            // the cache is opened once the input is known to be good: a rejected batch starts no background write
+            try (PackedCache pc = packedCache.on() ? PackedCache.open(m, Gpt2Loader.resolveFolder(dir)) : PackedCache.off()) {
+                run(m, c, batch, tok, dir);
             }
         }
         return 0;
+    }
+
+    /** The forward of a checked batch, written to --out or printed as top next tokens. */
+    private void run(Gpt2Model m, Gpt2Config c, int[][] batch, Gpt2Tokenizer tok, Path dir) throws IOException {
+        int b = batch.length, T = batch[0].length, e = c.nEmbd(), v = c.vocabSize();
+        if (out != null) {
+            Gpt2Model.Forward f = m.forward(batch, all, true);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            List<String> names = new ArrayList<>();
+            w.putF32("last_hidden_state", new long[] {b, T, e}, f.lastHidden());
+            w.putF32("logits", new long[] {b, T, v}, f.logits());
+            names.add("last_hidden_state");
+            names.add("logits");
+            if (all) {
+                for (int i = 0; i < f.hiddenStates().size(); i++) {
+                    w.putF32("hidden_states." + i, new long[] {b, T, e}, f.hiddenStates().get(i));
+                    names.add("hidden_states." + i);
+                }
+                for (int l = 0; l < f.attentions().size(); l++) {
+                    w.putF32("attentions." + l, new long[] {b, c.nHead(), T, T}, f.attentions().get(l));
+                    names.add("attentions." + l);
+                }
+            }
+            w.write(out);
+            System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
+        } else {
+            if (tok == null) tok = tryTokenizer(dir);
+            Gpt2Model.Forward f = m.forward(batch, false, false);
+            for (int i = 0; i < b; i++) {
+                float[] logits = m.logits(f.lastHidden(), (i * T + T - 1) * e, 1);
+                double[] p = Probabilities.softmax(logits);
+                int[] best = Probabilities.topK(p, top);
+                String head = tok != null ? " " + Strings.quote(tok.decode(batch[i])) : "";
+                System.out.println("sequence " + i + head + " (" + T + " tokens): top " + best.length + " next tokens");
+                for (int r = 0; r < best.length; r++) {
+                    String text = tok != null ? Strings.quote(tok.decode(new int[] {best[r]})) : "";
+                    System.out.printf("  %2d. %-20s id %-6d p=%.6g%n", r + 1, text, best[r], p[best[r]]);
+                }
+            }
+        }
     }
 
     private static Gpt2Tokenizer tryTokenizer(Path dir) {

@@ -71,6 +71,8 @@ class CliTest {
         String before = System.getProperty("nci.cache.dir");
         System.setProperty("nci.cache.dir", tmp.resolve("c").toString());
         try {
+            assertError(run("forward", "--model", TINY_A, "--ids", "1,99999"), "token id 99999");
+            assertTrue(!java.nio.file.Files.exists(tmp.resolve("c")), "a rejected batch starts no write");
             var off = forwardTo(tmp.resolve("none.safetensors"), "--no-packed-cache");
             assertEquals(0, off.code(), off.describe());
             assertEquals(List.of(), off.errorLines());
