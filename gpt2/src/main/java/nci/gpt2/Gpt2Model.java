@@ -42,7 +42,7 @@ public final class Gpt2Model implements AutoCloseable {
             throw new IllegalArgumentException("config n_layer " + config.nLayer() + " but " + weights.layers().size() + " layers of weights");
         long pb = 0;
         for (LayerWeights w : weights.layers())
-            for (Mat m : List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()))
+            for (Mat m : w.matrices())
                 pb += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
         this.packedBytes = pb;
     }
@@ -92,10 +92,8 @@ public final class Gpt2Model implements AutoCloseable {
             if (p.layerCount() != config.nLayer())
                 throw new IllegalArgumentException("packed weights hold " + p.layerCount() + " layers, the model has " + config.nLayer());
             for (int l = 0; l < config.nLayer(); l++) {
-                LayerWeights w = weights.layers().get(l);
-                PackedWeights.Layer q = p.layer(l);
-                List<Mat> want = List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW());
-                List<Gemm.PackedSegment> got = List.of(q.attnW(), q.attnProjW(), q.fcW(), q.mlpProjW());
+                List<Mat> want = weights.layers().get(l).matrices();
+                List<Gemm.PackedSegment> got = p.layer(l).matrices();
                 for (int i = 0; i < 4; i++)
                     if (want.get(i).rows() != got.get(i).rows() || want.get(i).cols() != got.get(i).cols())
                         throw new IllegalArgumentException("packed weights' layer " + l + " matrix " + i + " is [" + got.get(i).rows()
@@ -290,7 +288,7 @@ public final class Gpt2Model implements AutoCloseable {
             float[] probs = all ? new float[b * h * T * T] : null;                        // [B, H, T, T]
             // attention: x += c_proj(attn(c_attn(ln_1(x)))); ln holds ln_1(x)
             PackedWeights.Layer pm = packedCopy == null ? null : packedCopy.layer(l);
-            product(ln, rows, e, w.attnW(), pm == null ? null : pm.attnW(), w.attnB(), qkv);
+            Gemm.matmul(ln, 0, rows, e, w.attnW(), null, pm == null ? null : pm.attnW(), w.attnB(), qkv, 0);
             Parallel.forChunks(b * h, (int) Math.max(1, ATTN_CHUNK_WORK / ((long) T * T * d)), (start, end) -> {
                 for (int job = start; job < end; job++) {
                     int seq = job / h, head = job % h, base = seq * T * 3 * e;
@@ -300,12 +298,12 @@ public final class Gpt2Model implements AutoCloseable {
                 }
             });
             if (all) attns.add(probs);
-            product(z, rows, e, w.attnProjW(), pm == null ? null : pm.attnProjW(), w.attnProjB(), proj);
+            Gemm.matmul(z, 0, rows, e, w.attnProjW(), null, pm == null ? null : pm.attnProjW(), w.attnProjB(), proj, 0);
             addNorm(x, proj, ln, rows, w.ln2Gamma(), w.ln2Beta());                        // x = resid_mid; ln = ln_2(x)
             // MLP: x += c_proj(act(c_fc(ln_2(x))))
-            product(ln, rows, e, w.fcW(), pm == null ? null : pm.fcW(), w.fcB(), fc);
+            Gemm.matmul(ln, 0, rows, e, w.fcW(), null, pm == null ? null : pm.fcW(), w.fcB(), fc, 0);
             Parallel.forChunks(rows, ACT_ROWS, (s, en) -> activation(fc, s * inner, (en - s) * inner));
-            product(fc, rows, inner, w.mlpProjW(), pm == null ? null : pm.mlpProjW(), w.mlpProjB(), proj);
+            Gemm.matmul(fc, 0, rows, inner, w.mlpProjW(), null, pm == null ? null : pm.mlpProjW(), w.mlpProjB(), proj, 0);
             if (l + 1 < nLayer) {                                                         // x = block output; ln = next ln_1(x)
                 LayerWeights next = weights.layers().get(l + 1);
                 addNorm(x, proj, ln, rows, next.ln1Gamma(), next.ln1Beta());
@@ -316,15 +314,6 @@ public final class Gpt2Model implements AutoCloseable {
         if (all) hidden.add(last);
         float[] lg = logits ? logits(last, 0, rows) : null;                               // [B, T, V]
         return new Forward(b, T, last, lg, hidden, attns);
-    }
-
-    /**
-     * out [rows, n] = a [rows, k] · w + bias: over the mapped packed copy p when there is one and more than one row
-     * (a single row streams w's rows instead, as {@link Gemm} does for m = 1), else over w. Same bits either way.
-     */
-    private static void product(float[] a, int rows, int k, Mat w, Gemm.PackedSegment p, float[] bias, float[] out) {
-        if (p != null && rows > 1) Gemm.matmul(a, 0, rows, k, p, bias, out, 0);
-        else Gemm.matmul(a, 0, rows, k, w, bias, out, 0);
     }
 
     /**

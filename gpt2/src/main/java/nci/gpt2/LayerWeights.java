@@ -1,5 +1,6 @@
 package nci.gpt2;
 
+import java.util.List;
 import nci.tensor.Mat;
 
 /**
@@ -13,4 +14,7 @@ public record LayerWeights(
         float[] ln2Gamma, float[] ln2Beta,   // [E]
         Mat fcW, float[] fcB,                // [E, I], [I]
         Mat mlpProjW, float[] mlpProjB) {    // [I, E], [E]
+
+    /** The four matrices, in the order above: c_attn, attn c_proj, c_fc, mlp c_proj. */
+    public List<Mat> matrices() { return List.of(attnW, attnProjW, fcW, mlpProjW); }
 }

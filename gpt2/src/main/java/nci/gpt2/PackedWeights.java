@@ -45,13 +45,15 @@ public final class PackedWeights implements AutoCloseable {
 
     /** One layer's four matrices, in the order of {@link LayerWeights}. */
     public record Layer(Gemm.PackedSegment attnW, Gemm.PackedSegment attnProjW, Gemm.PackedSegment fcW,
-                        Gemm.PackedSegment mlpProjW) {}
+                        Gemm.PackedSegment mlpProjW) {
+        /** The four, in {@link LayerWeights#matrices()}'s order. */
+        public List<Gemm.PackedSegment> matrices() { return List.of(attnW, attnProjW, fcW, mlpProjW); }
+    }
 
     private static final byte[] MAGIC = "NCIPACK1".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int ALIGN = 4096;
     private static final int MATRICES_PER_LAYER = 4;
-    private static final int SAMPLES = 1;
     /** Columns packed and written at a time (a multiple of every panel width): 3 MB of panels at k = 3072. */
     private static final int COLUMNS = 256;
 
@@ -88,20 +90,18 @@ public final class PackedWeights implements AutoCloseable {
 
     private static List<Mat> matrices(Gpt2Model model) {
         List<Mat> out = new ArrayList<>();
-        for (LayerWeights w : model.weights().layers()) out.addAll(List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW()));
+        for (LayerWeights w : model.weights().layers()) out.addAll(w.matrices());
         return out;
     }
 
     /** Bytes of the header: fixed part, stamp, per-matrix entries and samples, rounded up to the data alignment. */
     private static long headerBytes(int stampBytes, int matrices) {
-        long raw = MAGIC.length + 4L * 4 + stampBytes + matrices * (16L + SAMPLES * 4L);
+        long raw = MAGIC.length + 4L * 4 + stampBytes + matrices * (16L + Float.BYTES);
         return (raw + ALIGN - 1) / ALIGN * ALIGN;
     }
 
-    private static float[] samples(Mat m) {
-        int k = m.rows(), n = m.cols();
-        return new float[] {m.get(k - 1, n - 1)};
-    }
+    /** The value a matrix is checked by: its last, b[k-1, n-1]. */
+    private static float last(Mat m) { return m.get(m.rows() - 1, m.cols() - 1); }
 
     /**
      * Writes {@code model}'s layer matrices, packed, to {@code file}, labelled with {@code stamp}: to a temporary file
@@ -123,7 +123,7 @@ public final class PackedWeights implements AutoCloseable {
             h.putInt(m.rows()).putInt(m.cols()).putLong(offset);
             offset += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
         }
-        for (Mat m : mats) for (float s : samples(m)) h.putFloat(s);
+        for (Mat m : mats) h.putFloat(last(m));
         h.rewind();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -213,17 +213,13 @@ public final class PackedWeights implements AutoCloseable {
             }
             if (expect != size) throw new ModelFileException(file, "is " + size + " bytes, expected " + expect);
             for (int i = 0; i < mats.size(); i++) {
-                float[] want = samples(mats.get(i));
                 Gemm.PackedSegment p = segs.get(i);
                 int k = p.rows(), n = p.cols();
-                int[][] at = {{k - 1, n - 1}};
-                for (int s = 0; s < SAMPLES; s++) {
-                    float recorded = h.getFloat(), packed = p.get(at[s][0], at[s][1]);
-                    if (Float.floatToRawIntBits(recorded) != Float.floatToRawIntBits(want[s])
-                            || Float.floatToRawIntBits(packed) != Float.floatToRawIntBits(want[s]))
-                        throw new ModelFileException(file, "matrix " + i + " (layer " + i / MATRICES_PER_LAYER + ") holds " + packed
-                                + " at [" + at[s][0] + ", " + at[s][1] + "] (recorded " + recorded + "), the model's weight is " + want[s]);
-                }
+                float want = last(mats.get(i)), recorded = h.getFloat(), packed = p.get(k - 1, n - 1);
+                if (Float.floatToRawIntBits(recorded) != Float.floatToRawIntBits(want)
+                        || Float.floatToRawIntBits(packed) != Float.floatToRawIntBits(want))
+                    throw new ModelFileException(file, "matrix " + i + " (layer " + i / MATRICES_PER_LAYER + ") holds " + packed
+                            + " at [" + (k - 1) + ", " + (n - 1) + "] (recorded " + recorded + "), the model's weight is " + want);
             }
             List<Layer> out = new ArrayList<>();
             for (int l = 0; l < layers; l++) {

@@ -8,7 +8,6 @@ import nci.tensor.Attention;
 import nci.tensor.Gelu;
 import nci.tensor.Gemm;
 import nci.tensor.LayerNorm;
-import nci.tensor.Mat;
 import nci.tensor.Parallel;
 
 /**
@@ -48,17 +47,6 @@ final class RowKernels {
         return p == null ? null : p.layer(layer);
     }
 
-    /**
-     * out [M, N] = a [M, K] · W + bias: over W's mapped packed copy when there is one, else over its heap packed copy
-     * when there is one, else over the mapped matrix (packing B per call). The same bits each way.
-     */
-    private static void matmul(float[] a, int M, int K, Gemm.PackedSegment file, Gemm.PackedB heap, Mat w, float[] bias,
-                               float[] out) {
-        if (file != null) Gemm.matmul(a, 0, M, K, file, bias, out, 0);
-        else if (heap != null) Gemm.matmul(a, 0, M, K, heap, bias, out, 0);
-        else Gemm.matmul(a, 0, M, K, w, bias, out, 0);
-    }
-
     /** -Dnci.packWeights; tests flip it to hold both paths to the same bits. */
     static volatile boolean packWeights = !"false".equals(System.getProperty("nci.packWeights"));
 
@@ -74,7 +62,7 @@ final class RowKernels {
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln1Gamma(), w.ln1Beta(), c.layerNormEpsilon());
         PackedWeights.Layer f = mapped(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
-        matmul(ln, M, e, f == null ? null : f.attnW(), p == null ? null : p.attnW(), w.attnW(), w.attnB(), out);
+        Gemm.matmul(ln, 0, M, e, w.attnW(), p == null ? null : p.attnW(), f == null ? null : f.attnW(), w.attnB(), out, 0);
     }
 
     /**
@@ -95,8 +83,8 @@ final class RowKernels {
         LayerWeights w = m.weights().layers().get(layer);
         PackedWeights.Layer f = mapped(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
-        matmul(merged, M, m.config().nEmbd(), f == null ? null : f.attnProjW(), p == null ? null : p.attnProjW(), w.attnProjW(),
-                w.attnProjB(), out);
+        Gemm.matmul(merged, 0, M, m.config().nEmbd(), w.attnProjW(), p == null ? null : p.attnProjW(),
+                f == null ? null : f.attnProjW(), w.attnProjB(), out, 0);
     }
 
     /** out [M, E] = c_proj(act(c_fc(ln_2(x [M, E])))). */
@@ -109,7 +97,7 @@ final class RowKernels {
         float[] hidden = new float[M * inner];                                // [M, I]
         PackedWeights.Layer f = mapped(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
-        matmul(ln, M, e, f == null ? null : f.fcW(), p == null ? null : p.fcW(), w.fcW(), w.fcB(), hidden);
+        Gemm.matmul(ln, 0, M, e, w.fcW(), p == null ? null : p.fcW(), f == null ? null : f.fcW(), w.fcB(), hidden, 0);
         // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does
         Parallel.forChunks(M, ACT_ROWS, (s, en) -> {
             switch (c.activation()) {
@@ -117,7 +105,8 @@ final class RowKernels {
                 case GELU -> Gelu.exact(hidden, s * inner, (en - s) * inner);
             }
         });
-        matmul(hidden, M, inner, f == null ? null : f.mlpProjW(), p == null ? null : p.mlpProjW(), w.mlpProjW(), w.mlpProjB(), out);
+        Gemm.matmul(hidden, 0, M, inner, w.mlpProjW(), p == null ? null : p.mlpProjW(), f == null ? null : f.mlpProjW(), w.mlpProjB(),
+                out, 0);
     }
 
     /** out [T, E] = ln_f(x [T, E]). */

@@ -46,6 +46,12 @@ class GemmPackedTest {
             Gemm.matmul(a, aOff, m, k, mapped, bias, seg, cOff);
             Check.sameBits("packed vs Mat product, threads=" + threads, ref, got);
             Check.sameBits("packed segment vs Mat product, threads=" + threads, ref, seg);
+            for (int v = 0; v < 2; v++) {             // b with a copy beside it (a single row streams b)
+                float[] both = new float[cOff + m * n + 1];
+                Arrays.fill(both, 42f);
+                Gemm.matmul(a, aOff, m, k, b, v == 0 ? packed : null, v == 1 ? mapped : null, bias, both, cOff);
+                Check.sameBits("Mat with its " + (v == 0 ? "packed" : "segment") + " copy vs Mat product, threads=" + threads, ref, both);
+            }
         }
     }
 
@@ -148,6 +154,18 @@ class GemmPackedTest {
         e = assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[10], 0, 2, 5, ok, null, new float[6], 0));
         assertTrue(e.getMessage().contains("inner dimensions"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(new float[8], 0, 2, 4, ok, new float[2], new float[6], 0));
+    }
+
+    @Test
+    void aMatWithACopyOfAnotherShapeOrTwoCopiesIsRejected() {
+        Mat b = Mat.of(new float[12], 4, 3), other = Mat.of(new float[15], 5, 3);
+        Gemm.PackedB packed = Gemm.pack(b);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new float[10], 0, 2, 5, other, packed, null, null, new float[6], 0));
+        assertTrue(e.getMessage().contains("packed copy [4, 3] of b [5, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmul(new float[8], 0, 2, 4, b, packed, segment(packed), null, new float[6], 0));
+        assertTrue(e.getMessage().contains("at most one"), e.getMessage());
     }
 
     @Test

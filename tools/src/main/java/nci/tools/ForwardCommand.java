@@ -66,7 +66,8 @@ final class ForwardCommand implements Callable<Integer> {
                 batch[i] = Ids.parse(in.ids, "--ids");
             }
         }
-        try (Gpt2Model m = Gpt2Loader.load(dir)) {
+        Path folder = Gpt2Loader.resolveFolder(dir);
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
             Gpt2Config c = m.config();
             for (int i = 0; i < batch.length; i++) {
                 if (batch[i].length != batch[0].length)
@@ -78,7 +79,7 @@ final class ForwardCommand implements Callable<Integer> {
                                 + ") is outside the vocabulary of " + c.vocabSize());
             }
             // the cache is opened once the input is known to be good: a rejected batch starts no background write
-            try (PackedCache pc = packedCache.on() ? PackedCache.open(m, Gpt2Loader.resolveFolder(dir)) : PackedCache.off()) {
+            try (PackedCache pc = packedCache.on() ? PackedCache.open(m, folder) : PackedCache.off()) {
                 run(m, c, batch, tok, dir);
             }
         }

@@ -141,9 +141,6 @@ public final class ModelSession implements AutoCloseable {
         return s.toString();
     }
 
-    /** The packed-weights cache this session uses (one that does nothing when off). */
-    public PackedCache packedCache() { return packed; }
-
     /** Waits for a background write of the packed weights, then unmaps the model. */
     @Override
     public void close() {

@@ -19,15 +19,13 @@ import nci.tools.hub.HubSettings;
 public final class PackedCache implements AutoCloseable {
 
     private final Path dir;
-    private final boolean mapped;
     private final PrintStream err;
     /** The background write, if one was started (set before it starts, read by the opening thread). */
     private Thread writer;
     private volatile Throwable failure;
 
-    private PackedCache(Path dir, boolean mapped, PrintStream err) {
+    private PackedCache(Path dir, PrintStream err) {
         this.dir = dir;
-        this.mapped = mapped;
         this.err = err;
     }
 
@@ -45,7 +43,7 @@ public final class PackedCache implements AutoCloseable {
     }
 
     /** Does nothing: for --no-packed-cache and for models that were not loaded from a folder. */
-    public static PackedCache off() { return new PackedCache(null, false, System.err); }
+    public static PackedCache off() { return new PackedCache(null, System.err); }
 
     /**
      * Attaches the cached packed copy of the weights of {@code model}, loaded from {@code folder}, or starts writing
@@ -58,8 +56,8 @@ public final class PackedCache implements AutoCloseable {
         try {
             String stamp = PackedWeights.stamp(folder);
             Path file = dir.resolve(PackedWeights.fileName(stamp));
-            if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir, true, err);
-            PackedCache c = new PackedCache(dir, false, err);
+            if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir, err);
+            PackedCache c = new PackedCache(dir, err);
             c.writer = Thread.ofPlatform().name("nci-packed-writer").unstarted(() -> {
                 try {
                     PackedWeights.write(model, stamp, file);
@@ -74,9 +72,6 @@ public final class PackedCache implements AutoCloseable {
             return off();
         }
     }
-
-    /** Whether the model multiplies over a mapped packed copy from this cache. */
-    public boolean mapped() { return mapped; }
 
     /** Waits for a background write to end; reports on stderr (one line) when it failed. */
     @Override
