@@ -76,9 +76,11 @@ public final class BenchMain {
         return switch (family) {
             case GEMM -> quick
                     ? bracketed(true, new Plan("GemmBench.matmul", Map.of("T", new String[] {"32"})),
+                                new Plan("GemmBench.packedMatmul", Map.of("T", new String[] {"32"}, "shape", new String[] {"768x3072"})),
                                 new Plan("GemmBench.lmHead", Map.of("T", new String[] {"1"}, "threads", new String[] {"1"})),
                                 new Plan("GemmBench.scalarMatmul", Map.of("T", new String[] {"8"})))
                     : bracketed(false, new Plan("GemmBench.matmul", Map.of()),
+                                new Plan("GemmBench.packedMatmul", Map.of()),
                                 new Plan("GemmBench.lmHead", Map.of()),
                                 new Plan("GemmBench.scalarMatmul", Map.of()));
             case FORWARD -> quick
