@@ -397,6 +397,17 @@ public final class Gemm {
     private static void packA(float[] a, int aOff, int[] start, int k, float[] ap) {
         for (int t = 0; t + 1 < start.length; t++) {
             int base = start[t] * k, h = start[t + 1] - start[t];
+            if (h == 6) {
+                // a full tile: written in order, its six rows read side by side. The whole packA measured 1.1-2.1x
+                // faster with this than with the loop below for every tile (14-512 rows, k = 768 and 3072); for
+                // the shorter tiles alone, the same order in a loop over r was slower than the loop below
+                int s0 = aOff + start[t] * k, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k;
+                for (int p = 0, d = base; p < k; p++, d += 6) {
+                    ap[d] = a[s0 + p]; ap[d + 1] = a[s1 + p]; ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p]; ap[d + 4] = a[s4 + p]; ap[d + 5] = a[s5 + p];
+                }
+                continue;
+            }
             for (int r = 0; r < h; r++) {
                 int src = aOff + (start[t] + r) * k;
                 for (int p = 0, d = base + r; p < k; p++, d += h) ap[d] = a[src + p];
