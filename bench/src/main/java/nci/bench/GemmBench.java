@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The GEMMs of GPT-2 small, c [T, N] = a [T, K] · b [K, N] + bias, at T = 1 … 512 rows:
  * c_attn 768x2304, attn c_proj 768x768, c_fc 768x3072, mlp c_proj 3072x768, and the LM head 768x50257
- * (both as a plain [K, N] matmul and as the model really calls it, {@code matmulTransposed} over wte [N, K]).
+ * (both as a plain [K, N] matmul and as the model really calls it, {@code matmulTransposed} over wte [N, K]),
+ * and the four layer shapes once more over B packed before the timing ({@code packedMatmul}), as the model
+ * multiplies its layer weights from a mapped packed copy.
  *
  * <p>Throughput mode: one op is one whole GEMM; {@link Results} turns ops/s into GFLOP/s with
  * 2·T·K·N flops per op. {@code a} is a heap array (activations are); {@code b} lives in an
