@@ -252,13 +252,98 @@ public final class PackedWeights implements AutoCloseable {
         if (files.isEmpty()) throw new ModelFileException(folder, "holds no config.json or .safetensors file to stamp");
         files.sort(null);
         StringBuilder sb = new StringBuilder();
-        for (Path p : files) {
-            Path real = p.toRealPath();
-            BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
-            sb.append(p.getFileName()).append('=').append(real).append(';').append(a.size()).append(';')
-                    .append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append(';').append(a.fileKey()).append('\n');
-        }
+        for (Path p : files) sb.append(p.getFileName()).append('=').append(describe(p.toRealPath())).append('\n');
         return sb.toString();
+    }
+
+    /** One stamp line's account of a file, after its name: {@code real path;size;mtime ns;file key}. */
+    private static String describe(Path real) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+        return real + ";" + a.size() + ";" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ";" + a.fileKey();
+    }
+
+    /** The names {@link #fileName} gives. */
+    private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("packed-[0-9a-f]{32}\\.bin");
+
+    /**
+     * Deletes the packed copies in {@code dir} that no model can map again: those whose stamp names a weight file that
+     * has since changed, been replaced or gone (a new download, weights edited in place, a deleted model folder). Each
+     * such copy is the size of the model's layer matrices (324 MiB for GPT-2 small), and nothing else would remove it.
+     * Only files named as {@link #fileName} names them, with this version's header, are looked at; the rest (another
+     * version's copies, damaged ones, a writer's temporary files, anything else) are left, as is {@code keep}, and
+     * so is a copy whose files are all as stamped, whichever model it is for. A copy mapped by a running process is
+     * safe to delete on Linux and macOS: the mapping keeps its pages. Returns the files deleted.
+     */
+    public static List<Path> pruneStale(Path dir, Path keep) throws IOException {
+        List<Path> deleted = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return deleted;
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds)
+                if (FILE_NAME.matcher(p.getFileName().toString()).matches() && (keep == null || !Files.isSameFile(p, keep)))
+                    candidates.add(p);
+        }
+        for (Path p : candidates) {
+            String stamp;
+            try {
+                stamp = readStamp(p);
+            } catch (IOException e) {
+                continue;   // unreadable, or gone already: not ours to judge
+            }
+            if (stamp != null && isStale(stamp) && Files.deleteIfExists(p)) deleted.add(p);
+        }
+        return deleted;
+    }
+
+    /** The stamp in a packed file's header, or null when the file is not this version's packed-weights file. */
+    static String readStamp(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer h = ByteBuffer.allocate(MAGIC.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+            if (!readFully(ch, h)) return null;
+            h.flip();
+            byte[] magic = new byte[MAGIC.length];
+            h.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC) || h.getInt() != VERSION) return null;
+            h.getInt();   // panel width
+            h.getInt();   // layers
+            int len = h.getInt();
+            if (len <= 0 || len > size - MAGIC.length - 16) return null;
+            ByteBuffer st = ByteBuffer.allocate(len);
+            return readFully(ch, st) ? new String(st.array(), StandardCharsets.UTF_8) : null;
+        }
+    }
+
+    /** Fills b from the channel's position; false when the file ends first. */
+    private static boolean readFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) if (ch.read(b) < 0) return false;
+        return true;
+    }
+
+    /**
+     * Whether a stamp's files are no longer as it describes them: a file gone, or another size, modification time or
+     * file key. A line that does not parse as {@link #stamp} writes them counts as not stale (such a file is left).
+     */
+    static boolean isStale(String stamp) {
+        for (String line : stamp.split("\n")) {
+            int eq = line.indexOf('=');
+            String rest = eq < 0 ? "" : line.substring(eq + 1);
+            int c3 = rest.lastIndexOf(';'), c2 = c3 < 1 ? -1 : rest.lastIndexOf(';', c3 - 1), c1 = c2 < 1 ? -1 : rest.lastIndexOf(';', c2 - 1);
+            if (c1 < 1) return false;
+            Path real;
+            try {
+                real = Path.of(rest.substring(0, c1));
+            } catch (java.nio.file.InvalidPathException e) {
+                return false;
+            }
+            try {
+                if (!describe(real).equals(rest)) return true;
+            } catch (IOException e) {
+                if (!Files.exists(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;   // gone
+                return false;                                                                   // unreadable: leave it
+            }
+        }
+        return false;
     }
 
     /** A file name for a stamp: the first 32 hex digits of its SHA-256. */
@@ -299,7 +384,8 @@ public final class PackedWeights implements AutoCloseable {
     /**
      * The cache policy for a model loaded from {@code folder}: the packed file for its {@link #stamp} under
      * {@code cacheDir} is mapped and attached ({@link Gpt2Model#usePackedWeights}) when it exists and matches; else it
-     * is (re)written, and attached only if {@code attachWhenWritten}. Writing reads every layer matrix, which brings
+     * is (re)written, the stale copies beside it are deleted ({@link #pruneStale}), and it is attached only if
+     * {@code attachWhenWritten}. Writing reads every layer matrix, which brings
      * the weight file's pages into memory; mapping the packed copy in the same process would then hold both (GPT-2
      * small: ~800 MB over the weights), so a one-forward process passes false and gets the speed from its next run.
      */
@@ -308,6 +394,7 @@ public final class PackedWeights implements AutoCloseable {
         Path file = cacheDir.resolve(fileName(stamp));
         if (attachIfValid(model, stamp, file)) return Outcome.MAPPED;
         write(model, stamp, file);
+        pruneStale(cacheDir, file);
         if (!attachWhenWritten) return Outcome.WRITTEN;
         model.usePackedWeights(map(model, stamp, file));
         return Outcome.WRITTEN_AND_MAPPED;

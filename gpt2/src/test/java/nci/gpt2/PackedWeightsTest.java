@@ -204,6 +204,71 @@ class PackedWeightsTest {
         assertThrows(ModelFileException.class, () -> PackedWeights.stamp(tmp.resolve("cache")));
     }
 
+    @Test
+    void pruneStaleDeletesOnlyCopiesWhoseWeightsChangedOrWent(@TempDir Path tmp) throws IOException {
+        Path cache = tmp.resolve("cache");
+        Path a = modelFolder(tmp.resolve("a")), b = modelFolder(tmp.resolve("b")), gone = modelFolder(tmp.resolve("gone"));
+        Path copyA, copyB, copyGone, copyA2;
+        try (Gpt2Model ma = Gpt2Loader.load(a); Gpt2Model mb = Gpt2Loader.load(b); Gpt2Model mg = Gpt2Loader.load(gone)) {
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(ma, a, cache, false));
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(mb, b, cache, false));
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(mg, gone, cache, false));
+            copyA = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(a)));
+            copyB = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(b)));
+            copyGone = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(gone)));
+            // another copy's writes prune nothing while every copy's weights are as stamped
+            for (Path copy : List.of(copyA, copyB, copyGone)) assertTrue(Files.isRegularFile(copy), copy.toString());
+            assertEquals(List.of(), PackedWeights.pruneStale(cache, null));
+        }
+        // what pruning must leave: files not named as copies, a writer's temporary file, another version's copy, a
+        // damaged one, and a copy whose stamp does not parse
+        Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1, 2, 3});
+        Path temp = Files.copy(copyGone, cache.resolve(copyGone.getFileName() + "123.tmp"));
+        Path otherVersion = Files.copy(copyGone, cache.resolve("packed-" + "0".repeat(32) + ".bin"));
+        patch(otherVersion, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(99));
+        Path damaged = Files.write(cache.resolve("packed-" + "1".repeat(32) + ".bin"), new byte[10]);
+        // the weights of a change in place (a new modification time), and a folder deleted
+        Path weightsA = a.resolve("model.safetensors");
+        Files.setLastModifiedTime(weightsA, FileTime.fromMillis(Files.getLastModifiedTime(weightsA).toMillis() + 5000));
+        for (String f : new String[] {"config.json", "model.safetensors"}) Files.delete(gone.resolve(f));
+        Files.delete(gone);
+        try (Gpt2Model ma = Gpt2Loader.load(a)) {
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(ma, a, cache, false));
+            copyA2 = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(a)));
+        }
+        assertNotEquals(copyA, copyA2);
+        assertTrue(Files.isRegularFile(copyA2), "the copy just written stays");
+        assertTrue(Files.isRegularFile(copyB), "b's weights did not change: its copy stays");
+        assertTrue(Files.notExists(copyA), "a's old copy: its weights changed");
+        assertTrue(Files.notExists(copyGone), "the deleted folder's copy");
+        for (Path kept : List.of(notOurs, temp, otherVersion, damaged)) assertTrue(Files.isRegularFile(kept), kept.toString());
+        // keep is never deleted, even when stale
+        Files.setLastModifiedTime(weightsA, FileTime.fromMillis(Files.getLastModifiedTime(weightsA).toMillis() + 5000));
+        assertEquals(List.of(), PackedWeights.pruneStale(cache, copyA2));
+        assertEquals(List.of(copyA2), PackedWeights.pruneStale(cache, null));
+        assertEquals(List.of(), PackedWeights.pruneStale(tmp.resolve("no such folder"), null));
+    }
+
+    @Test
+    void staleStampsAreThoseWhoseFilesChanged(@TempDir Path tmp) throws IOException {
+        Path folder = modelFolder(tmp.resolve("m"));
+        String stamp = PackedWeights.stamp(folder);
+        assertTrue(!PackedWeights.isStale(stamp), stamp);
+        Path config = folder.resolve("config.json");
+        Files.writeString(config, Files.readString(config) + " ");      // another size
+        assertTrue(PackedWeights.isStale(stamp));
+        assertTrue(!PackedWeights.isStale(PackedWeights.stamp(folder)));
+        assertTrue(!PackedWeights.isStale("not a stamp line\n"), "a line that does not parse leaves the file alone");
+    }
+
+    /** A folder holding the tiny-a fixture's config and weights. */
+    private static Path modelFolder(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        for (String f : new String[] {"config.json", "model.safetensors"})
+            Files.copy(Fixtures.model("tiny-a").resolve(f), folder.resolve(f));
+        return folder;
+    }
+
     private static void patch(Path file, long at, ByteBuffer bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             bytes.rewind();

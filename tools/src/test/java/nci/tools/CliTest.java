@@ -116,6 +116,40 @@ class CliTest {
         }
     }
 
+    /** A changed weight file gets a new packed copy, and the write deletes the old one, which nothing could map again. */
+    @Test
+    void aNewCopyReplacesTheStaleOne(@TempDir Path tmp) throws Exception {
+        String before = System.getProperty("nci.cache.dir");
+        System.setProperty("nci.cache.dir", tmp.resolve("c").toString());
+        Path model = tmp.resolve("model"), packed = tmp.resolve("c").resolve("packed");
+        java.nio.file.Files.createDirectories(model);
+        for (String f : List.of("config.json", "model.safetensors", "vocab.json", "merges.txt"))
+            java.nio.file.Files.copy(Path.of(TINY_A).resolve(f), model.resolve(f));
+        try {
+            var first = run("forward", "--model", model.toString(), "--ids", "464,3139,286", "--out", tmp.resolve("1.safetensors").toString());
+            assertEquals(0, first.code(), first.describe());
+            List<Path> old = list(packed);
+            assertEquals(1, old.size(), old.toString());
+            Path weights = model.resolve("model.safetensors");
+            java.nio.file.Files.setLastModifiedTime(weights,
+                    java.nio.file.attribute.FileTime.fromMillis(java.nio.file.Files.getLastModifiedTime(weights).toMillis() + 5000));
+            var second = run("forward", "--model", model.toString(), "--ids", "464,3139,286", "--out", tmp.resolve("2.safetensors").toString());
+            assertEquals(0, second.code(), second.describe());
+            assertEquals(List.of(), second.errorLines(), "writing and pruning are silent");
+            List<Path> now = list(packed);
+            assertEquals(1, now.size(), now.toString());
+            assertTrue(!now.equals(old), "a new copy for the changed weights, the old one deleted: " + old + " -> " + now);
+        } finally {
+            if (before == null) System.clearProperty("nci.cache.dir"); else System.setProperty("nci.cache.dir", before);
+        }
+    }
+
+    private static List<Path> list(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.sorted().toList();
+        }
+    }
+
     private static Cli.Result forwardTo(Path out, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("forward", "--model", TINY_A, "--ids", "464,3139,286,8031,318",
                 "--ids", "1,2,3,4,5", "--out", out.toString()));

@@ -14,7 +14,8 @@ import nci.tools.hub.HubSettings;
  * {@link #open} attaches it to the model (the plain forward and the patching engine then multiply over it: the same
  * bits, no packing on every product). When it is not, {@link #open} starts writing it on a background thread while
  * the command computes as before; {@link #close} waits for that write, so the file is whole when the command ends.
- * Writing is silent; a cache that cannot be used is reported on stderr in one line, and the command goes on without it.
+ * After writing, it deletes the copies in the folder that no model can map again ({@link PackedWeights#pruneStale}:
+ * their weight files have changed or gone). Writing and pruning are silent; a cache that cannot be used is reported on stderr in one line, and the command goes on without it.
  */
 public final class PackedCache implements AutoCloseable {
 
@@ -63,6 +64,12 @@ public final class PackedCache implements AutoCloseable {
                     PackedWeights.write(model, stamp, file);
                 } catch (Throwable e) {
                     c.failure = e;
+                    return;
+                }
+                try {
+                    PackedWeights.pruneStale(dir, file);
+                } catch (IOException | RuntimeException e) {
+                    // housekeeping only: the copy is written; stale ones stay until a later write prunes them
                 }
             });
             c.writer.start();
