@@ -277,10 +277,11 @@ public final class PackedWeights implements AutoCloseable {
     public static List<Path> pruneStale(Path dir, Path keep) throws IOException {
         List<Path> deleted = new ArrayList<>();
         if (!Files.isDirectory(dir)) return deleted;
+        Path kept = keep == null ? null : keep.toAbsolutePath().normalize();
         List<Path> candidates = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds)
-                if (FILE_NAME.matcher(p.getFileName().toString()).matches() && (keep == null || !Files.isSameFile(p, keep)))
+                if (FILE_NAME.matcher(p.getFileName().toString()).matches() && !p.toAbsolutePath().normalize().equals(kept))
                     candidates.add(p);
         }
         for (Path p : candidates) {
