@@ -272,7 +272,8 @@ public final class PackedWeights implements AutoCloseable {
      * Only files named as {@link #fileName} names them, with this version's header, are looked at; the rest (another
      * version's copies, damaged ones, a writer's temporary files, anything else) are left, as is {@code keep}, and
      * so is a copy whose files are all as stamped, whichever model it is for. A copy mapped by a running process is
-     * safe to delete on Linux and macOS: the mapping keeps its pages. Returns the files deleted.
+     * safe to delete on Linux and macOS: the mapping keeps its pages (where it cannot be deleted, it is left). Throws
+     * only when {@code dir} cannot be listed. Returns the files deleted.
      */
     public static List<Path> pruneStale(Path dir, Path keep) throws IOException {
         List<Path> deleted = new ArrayList<>();
@@ -285,13 +286,12 @@ public final class PackedWeights implements AutoCloseable {
                     candidates.add(p);
         }
         for (Path p : candidates) {
-            String stamp;
             try {
-                stamp = readStamp(p);
+                String stamp = readStamp(p);
+                if (stamp != null && isStale(stamp) && Files.deleteIfExists(p)) deleted.add(p);
             } catch (IOException e) {
-                continue;   // unreadable, or gone already: not ours to judge
+                // unreadable, gone already, or not deletable now (mapped, on Windows): left for a later write
             }
-            if (stamp != null && isStale(stamp) && Files.deleteIfExists(p)) deleted.add(p);
         }
         return deleted;
     }

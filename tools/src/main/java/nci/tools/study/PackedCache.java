@@ -15,7 +15,8 @@ import nci.tools.hub.HubSettings;
  * bits, no packing on every product). When it is not, {@link #open} starts writing it on a background thread while
  * the command computes as before; {@link #close} waits for that write, so the file is whole when the command ends.
  * After writing, it deletes the copies in the folder that no model can map again ({@link PackedWeights#pruneStale}:
- * their weight files have changed or gone). Writing and pruning are silent; a cache that cannot be used is reported on stderr in one line, and the command goes on without it.
+ * their weight files have changed or gone). Writing and pruning are silent; a cache that cannot be used is reported
+ * on stderr in one line, and the command goes on without it.
  */
 public final class PackedCache implements AutoCloseable {
 
