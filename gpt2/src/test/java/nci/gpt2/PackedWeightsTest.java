@@ -220,8 +220,8 @@ class PackedWeightsTest {
             for (Path copy : List.of(copyA, copyB, copyGone)) assertTrue(Files.isRegularFile(copy), copy.toString());
             assertEquals(List.of(), PackedWeights.pruneStale(cache, null));
         }
-        // what pruning must leave: files not named as copies, a writer's temporary file, another version's copy, a
-        // damaged one, and a copy whose stamp does not parse
+        // what pruning must leave even where they hold a stale stamp: files not named as copies, a writer's
+        // temporary file, another version's copy; and a damaged one
         Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1, 2, 3});
         Path temp = Files.copy(copyGone, cache.resolve(copyGone.getFileName() + "123.tmp"));
         Path otherVersion = Files.copy(copyGone, cache.resolve("packed-" + "0".repeat(32) + ".bin"));
