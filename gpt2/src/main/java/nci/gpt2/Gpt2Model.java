@@ -94,7 +94,7 @@ public final class Gpt2Model implements AutoCloseable {
             for (int l = 0; l < config.nLayer(); l++) {
                 List<Mat> want = weights.layers().get(l).matrices();
                 List<Gemm.PackedSegment> got = p.layer(l).matrices();
-                for (int i = 0; i < 4; i++)
+                for (int i = 0; i < want.size(); i++)
                     if (want.get(i).rows() != got.get(i).rows() || want.get(i).cols() != got.get(i).cols())
                         throw new IllegalArgumentException("packed weights' layer " + l + " matrix " + i + " is [" + got.get(i).rows()
                                 + ", " + got.get(i).cols() + "], the model's is [" + want.get(i).rows() + ", " + want.get(i).cols() + "]");

@@ -1,7 +1,6 @@
 package nci.tools.study;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import nci.gpt2.Gpt2Model;
@@ -21,14 +20,12 @@ import nci.tools.hub.HubSettings;
 public final class PackedCache implements AutoCloseable {
 
     private final Path dir;
-    private final PrintStream err;
     /** The background write, if one was started (set before it starts, read by the opening thread). */
     private Thread writer;
     private volatile Throwable failure;
 
-    private PackedCache(Path dir, PrintStream err) {
+    private PackedCache(Path dir) {
         this.dir = dir;
-        this.err = err;
     }
 
     /**
@@ -45,7 +42,7 @@ public final class PackedCache implements AutoCloseable {
     }
 
     /** Does nothing: for --no-packed-cache and for models that were not loaded from a folder. */
-    public static PackedCache off() { return new PackedCache(null, System.err); }
+    public static PackedCache off() { return new PackedCache(null); }
 
     /**
      * Attaches the cached packed copy of the weights of {@code model}, loaded from {@code folder}, or starts writing
@@ -53,13 +50,12 @@ public final class PackedCache implements AutoCloseable {
      * does nothing.
      */
     public static PackedCache open(Gpt2Model model, Path folder) {
-        PrintStream err = System.err;
         Path dir = dir(System.getenv());
         try {
             String stamp = PackedWeights.stamp(folder);
             Path file = dir.resolve(PackedWeights.fileName(stamp));
-            if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir, err);
-            PackedCache c = new PackedCache(dir, err);
+            if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir);
+            PackedCache c = new PackedCache(dir);
             c.writer = Thread.ofPlatform().name("nci-packed-writer").unstarted(() -> {
                 try {
                     PackedWeights.write(model, stamp, file);
@@ -76,7 +72,7 @@ public final class PackedCache implements AutoCloseable {
             c.writer.start();
             return c;
         } catch (IOException | RuntimeException e) {
-            err.println("nci: packed weights cache " + dir + " not used: " + describe(e));
+            System.err.println("nci: packed weights cache " + dir + " not used: " + describe(e));
             return off();
         }
     }
@@ -96,7 +92,7 @@ public final class PackedCache implements AutoCloseable {
         }
         if (interrupted) Thread.currentThread().interrupt();
         Throwable f = failure;
-        if (f != null) err.println("nci: packed weights cache " + dir + " not written: " + describe(f));
+        if (f != null) System.err.println("nci: packed weights cache " + dir + " not written: " + describe(f));
     }
 
     /** A file-system error's message is often just the path: add what happened. */
