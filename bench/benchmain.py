@@ -1,7 +1,8 @@
-"""The nci side of bench/compare-numpy and bench/compare-torch: find a JDK 25, build
-bench/target/benchmarks.jar when it is missing or older than the sources, run BenchMain for one
-family and return its JSON records; and the FMA peak those records measured (GemmBench.fmaPeak at the start
-and at the end of the gemm and forward families), the yardstick both scripts divide by."""
+"""What the bench/ scripts share. Their command lines (options). The nci side: find a JDK 25, build
+bench/target/benchmarks.jar when it is missing or older than the sources, run BenchMain for one family and
+return its JSON records (run), or start one of the jar's command loops and talk to it (Loop); and the FMA peak
+those records measured (GemmBench.fmaPeak at the start and at the end of the gemm and forward families), the
+yardstick compare-numpy and compare-torch divide by."""
 import importlib.machinery
 import importlib.util
 import json
@@ -21,6 +22,66 @@ def load_script(name, module):
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
+
+
+def options(tool, argv, doc, defaults, flags=(), values=None):
+    """A bench script's command line: `defaults` updated by the options in argv. Each option in `flags` stands alone
+    and sets True (--check-only -> opts["check_only"]); each in `values` ({option: (what, convert)}) takes the next
+    argument, converted (a ValueError stops the script: `TOOL: OPTION needs WHAT, got V`). -h/--help prints doc and
+    exits 0; an unknown argument stops the script with `TOOL: unknown argument 'A'` and the doc. Usage errors exit
+    with status 2."""
+    values = values or {}
+    opts = dict(defaults)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            print(doc)
+            sys.exit(0)
+        key = a[2:].replace("-", "_")
+        if a in flags:
+            opts[key] = True
+            i += 1
+        elif a in values:
+            what, convert = values[a]
+            if i + 1 == len(argv):
+                usage_error("%s: %s needs %s" % (tool, a, what))
+            try:
+                opts[key] = convert(argv[i + 1])
+            except ValueError:
+                usage_error("%s: %s needs %s, got %r" % (tool, a, what, argv[i + 1]))
+            i += 2
+        else:
+            usage_error("%s: unknown argument %r\n%s" % (tool, a, doc))
+    return opts
+
+
+def usage_error(message):
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
+def whole(minimum):
+    """An option value (see options): a whole number >= minimum."""
+    def convert(v):
+        n = int(v)
+        if n < minimum:
+            raise ValueError(v)
+        return n
+    return "a whole number >= %d" % minimum, convert
+
+
+def number(low, high=None):
+    """An option value (see options): a number > low (and <= high)."""
+    def convert(v):
+        x = float(v)
+        if not (x > low and (high is None or x <= high)):
+            raise ValueError(v)
+        return x
+    return ("a number > %g" % low if high is None else "a number in (%g, %g]" % (low, high)), convert
+
+
+TEXT = ("a value", str)
 
 
 def find_java(tool):
@@ -130,3 +191,49 @@ def peak_line(peaks):
         return "%d thread%s %.1f GFLOP/s (start / end %s)" % (th, "" if th == 1 else "s", p["gflops"], at)
     return "measured FMA peak (same run, register-only loop, mean of the start and end of nci's phase): " + \
         ", ".join(one(th) for th in sorted(peaks))
+
+
+class Loop:
+    """A command loop of the benchmarks jar (nci.bench.SweepLoop, nci.bench.GemmLoop) in its own JVM, built first
+    if stale: it prints one `ready ...` line, then answers each command with one line (CommandLoop's protocol)."""
+
+    def __init__(self, tool, main_class, args):
+        java, env = prepare(tool)
+        cmd = [java, "--add-modules", "jdk.incubator.vector", "-cp", JAR, main_class] + list(args)
+        print(tool + ": " + " ".join(cmd), file=sys.stderr, flush=True)
+        self.tool, self.name = tool, main_class.rsplit(".", 1)[-1]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("ready"):
+            self.close()
+            sys.exit("%s: %s did not start (said %r; its errors are above)" % (tool, self.name, line))
+        self.ready = line
+
+    def ask(self, command, expect):
+        """Sends one command and returns its answer line, which must start with `expect`: any other answer (or a
+        loop that has ended) stops the run."""
+        try:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline().strip()
+        except OSError:
+            line = ""
+        if not line.startswith(expect):
+            self.close()
+            sys.exit("%s: %s answered %r to %r (its errors are above)" % (self.tool, self.name, line, command))
+        return line
+
+    def close(self):
+        quit(self.proc)
+
+
+def quit(proc):
+    """Asks a command-loop process (a Loop's JVM, a script's worker) to quit and waits for it; kills it after 60 s."""
+    try:
+        if proc.poll() is None:
+            proc.stdin.write("quit\n")
+            proc.stdin.flush()
+        proc.wait(timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()

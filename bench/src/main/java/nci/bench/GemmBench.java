@@ -94,6 +94,12 @@ public class GemmBench {
             if (arena != null) arena.close();
             arena = null;
         }
+
+        /** Sets the subclass's {@code @Param} fields, as JMH does before a trial (for GemmLoop, which has no JMH). */
+        abstract void params(int T, String shape, int threads);
+
+        /** The subclass's {@code @Setup}: allocates for its params and checks the kernel before anything is timed. */
+        public abstract void setup();
     }
 
     /** "768x2304" -> {768, 2304}. */
@@ -119,6 +125,9 @@ public class GemmBench {
         public String shape;
         @Param({"1", "2"})
         public int threads;
+
+        @Override
+        void params(int T, String shape, int threads) { this.T = T; this.shape = shape; this.threads = threads; }
 
         @Setup(Level.Trial)
         public void setup() {
@@ -150,6 +159,9 @@ public class GemmBench {
 
         Gemm.PackedSegment packed;
 
+        @Override
+        void params(int T, String shape, int threads) { this.T = T; this.shape = shape; this.threads = threads; }
+
         @Setup(Level.Trial)
         public void setup() {
             allocate(T, shape, threads, false);
@@ -180,6 +192,9 @@ public class GemmBench {
         @Param({"1"})
         public int threads;
 
+        @Override
+        void params(int T, String shape, int threads) { this.T = T; this.shape = shape; this.threads = threads; }
+
         @Setup(Level.Trial)
         public void setup() {
             allocate(T, shape, threads, false);
@@ -204,6 +219,9 @@ public class GemmBench {
         public String shape;
         @Param({"1", "2"})
         public int threads;
+
+        @Override
+        void params(int T, String shape, int threads) { this.T = T; this.shape = shape; this.threads = threads; }
 
         @Setup(Level.Trial)
         public void setup() {

@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,7 +28,7 @@ public final class SweepLoop {
     public static void main(String[] args) throws IOException, InterruptedException {
         int threads = threads(args);
         if (System.getProperty(FORKED) == null) {
-            System.exit(fork(args));
+            System.exit(CommandLoop.fork(SweepLoop.class, FORKED, JvmFlags.PATCHING, args));
             return;
         }
         SweepBench.Sweep s = new SweepBench.Sweep();
@@ -53,56 +50,17 @@ public final class SweepLoop {
 
     /** {@code --threads N} (default 2), checked. */
     static int threads(String[] args) {
-        int threads = 2;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--threads")) {
-                if (i + 1 == args.length) throw new IllegalArgumentException("SweepLoop: --threads needs a number");
-                try {
-                    threads = Integer.parseInt(args[++i]);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("SweepLoop: --threads needs a number, got '" + args[i] + "'");
-                }
-                if (threads < 1) throw new IllegalArgumentException("SweepLoop: --threads must be >= 1, got " + threads);
-            } else {
-                throw new IllegalArgumentException("SweepLoop: unknown argument '" + args[i] + "' (usage: SweepLoop [--threads N])");
-            }
-        }
-        return threads;
-    }
-
-    /** This class again, in a JVM with {@link JvmFlags#PATCHING}, sharing stdin/stdout/stderr; its exit code. */
-    private static int fork(String[] args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.PATCHING);
-        cmd.add("-D" + FORKED + "=true");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(SweepLoop.class.getName());
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        return CommandLoop.threads("SweepLoop", args);
     }
 
     /**
-     * The command loop: prints {@code ready} once, then answers each line of {@code in} until {@code quit} or the
-     * end of the input. Returns the number of sweeps run.
+     * The command loop ({@link CommandLoop#serve}): {@code sweep} runs one and answers {@code ms M}. Returns the
+     * number of sweeps run.
      */
     static int serve(BufferedReader in, PrintStream out, String ready, LongSupplier sweepNanos) throws IOException {
-        out.println(ready);
-        out.flush();
-        int sweeps = 0;
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-            String cmd = line.strip();
-            if (cmd.equals("quit")) break;
-            if (cmd.equals("sweep")) {
-                long ns = sweepNanos.getAsLong();
-                sweeps++;
-                out.printf(java.util.Locale.ROOT, "ms %.3f%n", ns / 1e6);
-            } else {
-                out.println("error: unknown command '" + cmd + "' (expected sweep or quit)");
-            }
-            out.flush();
-        }
-        return sweeps;
+        return CommandLoop.serve(in, out, ready, cmd -> {
+            if (!cmd.equals("sweep")) throw new IllegalArgumentException("unknown command '" + cmd + "' (expected sweep or quit)");
+            return String.format(java.util.Locale.ROOT, "ms %.3f", sweepNanos.getAsLong() / 1e6);
+        });
     }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class ComparisonScriptsTest {
 
-    private static final List<String> SCRIPTS = List.of("compare-numpy", "compare-torch", "seed-floor", "seed-sweep", "sweep-vs-seed");
+    private static final List<String> SCRIPTS = List.of("compare-numpy", "compare-numpy-turns", "compare-torch", "seed-floor", "seed-sweep",
+            "sweep-vs-seed");
 
     private record Run(int exit, String out, String err) {}
 
@@ -35,11 +36,17 @@ class ComparisonScriptsTest {
     }
 
     private static Run run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        return run(dir, cmd, "");
+    }
+
+    private static Run run(Path dir, List<String> cmd, String stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile("nci-script", ".out"), err = Files.createTempFile("nci-script", ".err");
         try {
             Process p = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
             if (!p.waitFor(180, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
@@ -79,6 +86,23 @@ class ComparisonScriptsTest {
         assertEquals(2, r.out().lines().filter(l -> l.startsWith("compare-torch check: negative control")
                 && l.contains("fails as it must")).count(), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("compare-torch check: OK \\(\\d+ tensors, 2 negative controls\\)")), r.out());
+    }
+
+    @Test
+    void compareNumpyTurnsNumpyWorkerAnswersEachTurn() throws Exception {
+        assumeTrue(python("numpy"), "python3 with numpy is not installed");
+        Run r = run(root(), List.of("python3", "bench/compare-numpy-turns", "--numpy-worker"),
+                "8 64 48 0 0.01\n8 64 48 1 0.01\n8 64 48 2 0.01\nquit\n8 64 48 0 0.01\n");
+        assertEquals(0, r.exit(), () -> "worker failed:\n" + r.out() + r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(4, lines.size(), "an info line, one line per turn before quit, nothing after it: " + lines);
+        assertTrue(lines.get(0).startsWith("{\"numpy\": ") && lines.get(0).contains("\"blas\": "), lines.get(0));
+        for (String turn : lines.subList(1, 3)) {
+            var m = java.util.regex.Pattern.compile("gflops (\\d+\\.\\d{3}) calls (\\d+)").matcher(turn);
+            assertTrue(m.matches(), turn);
+            assertTrue(Long.parseLong(m.group(2)) >= 1 && Double.parseDouble(m.group(1)) > 0, turn);
+        }
+        assertEquals("error: expected T K N TRANSPOSED(0/1) SECONDS, got '8 64 48 2 0.01'", lines.get(3));
     }
 
     @Test
