@@ -84,6 +84,17 @@ def number(low, high=None):
 TEXT = ("a value", str)
 
 
+def threads_env(env, threads, *names):
+    """env (a dict, or os.environ itself) readied for a comparison's other side on `threads` threads: the OpenBLAS
+    overrides this environment sets removed (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE pin OpenBLAS to a slower kernel;
+    the benchmarks' own processes keep them), and each variable in names set to threads. Returns env."""
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(var, None)
+    for name in names:
+        env[name] = str(threads)
+    return env
+
+
 def find_java(tool):
     def major(home):
         try:
