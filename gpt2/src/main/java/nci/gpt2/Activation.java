@@ -13,13 +13,17 @@ public enum Activation {
 
     public String configName() { return configName; }
 
-    /** Parses config.json's name; HF also spells the tanh form {@code gelu_pytorch_tanh} / {@code gelu_fast}-like aliases, which we reject unless identical. */
+    /**
+     * Parses config.json's name. HuggingFace also spells the tanh form {@code gelu_pytorch_tanh} and
+     * {@code gelu_fast}: the same function, written with its terms in another order (so they differ from
+     * {@code gelu_new} only in rounding). Every other name is rejected, since it means another function.
+     */
     public static Activation fromConfig(String name) {
         return switch (name) {
-            case "gelu_new", "gelu_pytorch_tanh" -> GELU_NEW;
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> GELU_NEW;
             case "gelu" -> GELU;
             default -> throw new IllegalArgumentException("unsupported activation_function '" + name
-                    + "' (supported: gelu_new, gelu_pytorch_tanh, gelu)");
+                    + "' (supported: gelu_new, gelu_pytorch_tanh, gelu_fast, gelu)");
         };
     }
 }

@@ -15,7 +15,8 @@ import nci.gpt2.io.ModelFileException;
  * <p>Fields: {@code n_layer}, {@code n_head}, {@code n_embd}, {@code vocab_size} (required);
  * {@code n_positions} (required, or the legacy {@code n_ctx} when it is absent); {@code n_inner}
  * (null or absent → 4·n_embd); {@code layer_norm_epsilon} (absent → 1e-5, HF's default);
- * {@code activation_function} (absent → gelu_new, HF's default).
+ * {@code activation_function} (absent → gelu_new, HF's default); {@code tie_word_embeddings} (absent → true, HF's
+ * default; see {@link Parsed}).
  *
  * <p>Flags that would change the math are rejected rather than ignored: {@code scale_attn_weights: false},
  * {@code scale_attn_by_inverse_layer_idx: true}, {@code add_cross_attention: true}, and a {@code model_type} other
@@ -28,12 +29,29 @@ public final class ConfigJson {
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
+    /**
+     * A config.json's model shape, and whether it lets the LM head be tied to {@code wte}. With
+     * {@code tie_word_embeddings: false} the checkpoint must carry its own {@code lm_head.weight}: HuggingFace would
+     * start a missing one from random values, so a head tied to wte would give other logits.
+     */
+    public record Parsed(Gpt2Config config, boolean tieWordEmbeddings) {}
+
     public static Gpt2Config read(Path file) throws IOException {
         return parse(Files.readAllBytes(file), file);
     }
 
+    /** {@link #read}, with the fields that are not part of {@link Gpt2Config}. */
+    public static Parsed readAll(Path file) throws IOException {
+        return parseAll(Files.readAllBytes(file), file);
+    }
+
     /** Parses config bytes; {@code file} is only used in error messages. */
     public static Gpt2Config parse(byte[] json, Path file) throws ModelFileException {
+        return parseAll(json, file).config();
+    }
+
+    /** {@link #parse}, with the fields that are not part of {@link Gpt2Config}. */
+    public static Parsed parseAll(byte[] json, Path file) throws ModelFileException {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -81,8 +99,14 @@ public final class ConfigJson {
                 throw new ModelFileException(file, "field 'activation_function': " + ex.getMessage());
             }
         }
+        boolean tie = true;
+        if (present(root, "tie_word_embeddings")) {
+            JsonNode t = root.get("tie_word_embeddings");
+            if (!t.isBoolean()) throw new ModelFileException(file, "field 'tie_word_embeddings' must be true or false, got " + t);
+            tie = t.booleanValue();
+        }
         try {
-            return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocab, nInner, eps, act);
+            return new Parsed(new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocab, nInner, eps, act), tie);
         } catch (IllegalArgumentException ex) {
             throw new ModelFileException(file, ex.getMessage());
         }

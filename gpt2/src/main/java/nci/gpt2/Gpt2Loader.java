@@ -26,7 +26,7 @@ import nci.tensor.Mat;
  * <p>Tensor names: GPT2Model keys ({@code wte.weight}, {@code h.0.attn.c_attn.weight}, …, as in the hub's
  * {@code openai-community/gpt2}) or GPT2LMHeadModel keys (the same with {@code transformer.} in front, plus
  * {@code lm_head.weight}). {@code lm_head.weight} [V, E] is used when present; otherwise the head is tied to
- * {@code wte}. The causal-mask buffers older checkpoints carry ({@code h.N.attn.bias}, {@code h.N.attn.masked_bias})
+ * {@code wte}, unless config.json sets {@code tie_word_embeddings} to false: then a missing head is an error. The causal-mask buffers older checkpoints carry ({@code h.N.attn.bias}, {@code h.N.attn.masked_bias})
  * are ignored. Any other tensor the model does not use is an <b>error</b> (it means another architecture, a
  * larger n_layer than config.json says, or a mislabelled file), listing the names.
  *
@@ -46,10 +46,10 @@ public final class Gpt2Loader {
     public static Gpt2Model load(Path dir) throws IOException {
         Path folder = resolveFolder(dir);
         Path configFile = folder.resolve("config.json");
-        Gpt2Config config = ConfigJson.read(configFile);
+        ConfigJson.Parsed parsed = ConfigJson.readAll(configFile);
         WeightSource src = WeightSource.open(folder);
         try {
-            return new Gpt2Model(config, weights(config, src, configFile), src);
+            return new Gpt2Model(parsed.config(), weights(parsed.config(), src, configFile, parsed.tieWordEmbeddings()), src);
         } catch (IOException | RuntimeException | Error e) {
             src.close();
             throw e;
@@ -101,6 +101,15 @@ public final class Gpt2Loader {
 
     /** Builds the weights of {@code config} from {@code src}; configFile is named in errors. Does not close src. */
     public static Gpt2Weights weights(Gpt2Config config, WeightSource src, Path configFile) throws IOException {
+        return weights(config, src, configFile, true);
+    }
+
+    /**
+     * {@link #weights(Gpt2Config, WeightSource, Path)}; with {@code tieWordEmbeddings} false (config.json's
+     * {@code tie_word_embeddings}), {@code src} must hold {@code lm_head.weight}.
+     */
+    public static Gpt2Weights weights(Gpt2Config config, WeightSource src, Path configFile, boolean tieWordEmbeddings)
+            throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
             throw new ModelFileException(src.origin(), "big-endian platforms are not supported (weights are mapped as little-endian float32)");
         String prefix;
@@ -130,6 +139,10 @@ public final class Gpt2Loader {
         float[] lnfG = r.vec("ln_f.weight", e), lnfB = r.vec("ln_f.bias", e);
         Mat lmHead = wte;                                   // tied unless the checkpoint has its own head
         if (src.has("lm_head.weight")) lmHead = r.matExact("lm_head.weight", v, e);
+        else if (!tieWordEmbeddings)
+            throw new ModelFileException(src.origin(), "has no 'lm_head.weight', but " + configFile.getFileName()
+                    + " sets 'tie_word_embeddings' to false: the LM head's weights are missing (a head tied to wte"
+                    + " would give other logits than HuggingFace, which starts a missing head from random values)");
 
         Set<String> unknown = new TreeSet<>();
         for (String name : src.names())

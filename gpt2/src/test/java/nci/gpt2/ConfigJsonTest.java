@@ -59,6 +59,20 @@ class ConfigJsonTest {
         parse(n);                                     // only an upcast: accepted
         n.put("activation_function", "gelu_pytorch_tanh");
         assertEquals(Activation.GELU_NEW, parse(n).activation());
+        n.put("activation_function", "gelu_fast");
+        assertEquals(Activation.GELU_NEW, parse(n).activation(), "gelu_fast: the same tanh form, terms reordered");
+    }
+
+    @Test
+    void tieWordEmbeddings() throws IOException {
+        ObjectNode n = tinyA();
+        assertTrue(ConfigJson.parseAll(Fixtures.JSON.writeValueAsBytes(n), FILE).tieWordEmbeddings(), "absent: tied (HF's default)");
+        n.put("tie_word_embeddings", false);
+        ConfigJson.Parsed p = ConfigJson.parseAll(Fixtures.JSON.writeValueAsBytes(n), FILE);
+        assertEquals(false, p.tieWordEmbeddings());
+        assertEquals(parse(tinyA()), p.config(), "the shape is unchanged");
+        n.put("tie_word_embeddings", "no");
+        fails(n, "'tie_word_embeddings'", "true or false");
     }
 
     @Test

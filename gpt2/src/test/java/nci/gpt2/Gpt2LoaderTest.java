@@ -243,6 +243,32 @@ class Gpt2LoaderTest {
         assertTrue(e.getMessage().contains("h.2.ln_1.weight") && e.getMessage().contains("n_layer=2"), e.getMessage());
     }
 
+    /**
+     * tie_word_embeddings false: HuggingFace starts a missing lm_head from random values, so tying it to wte would give
+     * other logits. With its own head (tiny-a-prefixed carries one) the model loads and uses it.
+     */
+    @Test
+    void untiedConfigNeedsItsOwnHead() throws Exception {
+        Path dir = rewrite("untied", n -> true, Map.of());
+        String config = Files.readString(dir.resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), config.replaceFirst("\\{", "{\"tie_word_embeddings\": false, "));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> Gpt2Loader.load(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("model.safetensors").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("no 'lm_head.weight'") && e.getMessage().contains("'tie_word_embeddings' to false"),
+                e.getMessage());
+
+        Path own = tmp.resolve("untied-own");
+        Files.createDirectories(own);
+        Path prefixed = Fixtures.model("tiny-a-prefixed");
+        Files.copy(prefixed.resolve("model.safetensors"), own.resolve("model.safetensors"));
+        Files.writeString(own.resolve("config.json"),
+                Files.readString(prefixed.resolve("config.json")).replaceFirst("\\{", "{\"tie_word_embeddings\": false, "));
+        try (Gpt2Model m = Gpt2Loader.load(own); Gpt2Model tied = Gpt2Loader.load(prefixed)) {
+            assertNotSame(m.weights().wte(), m.weights().lmHead(), "its own head is used");
+            assertArrayEquals(run(tied)[1], run(m)[1]);
+        }
+    }
+
     @Test
     void configThatDisagreesWithTheWeights() throws IOException {
         Path dir = rewrite("wrongcfg", n -> true, Map.of());
