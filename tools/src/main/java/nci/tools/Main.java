@@ -38,7 +38,29 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, utf8(FileDescriptor.out), utf8(FileDescriptor.err)));
+        PrintStream out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
+        String undecoded = undecodedArgument(args, System.getProperty("sun.jnu.encoding", "UTF-8"));
+        if (undecoded != null) {
+            err.println("nci: " + undecoded);
+            System.exit(2);
+        }
+        System.exit(run(args, out, err));
+    }
+
+    /**
+     * The JVM decodes its command-line arguments with the locale's charset ({@code sun.jnu.encoding}, fixed at JVM
+     * start). Under the C/POSIX locale that is ASCII, and every other byte of a prompt or a path arrives as U+FFFD: a
+     * prompt would silently become another text. The {@code ./nci} launcher runs the JVM under C.UTF-8 then; this
+     * catches {@code java -jar nci.jar} run the same way. Returns what is wrong, or null. (Under a UTF-8 locale a
+     * U+FFFD is one the user typed, and it is kept.)
+     */
+    static String undecodedArgument(String[] args, String charset) {
+        if (charset.equalsIgnoreCase("UTF-8") || charset.equalsIgnoreCase("UTF8")) return null;
+        for (int i = 0; i < args.length; i++)
+            if (args[i].indexOf('\uFFFD') >= 0)
+                return "argument " + (i + 1) + " \"" + args[i] + "\" has characters this JVM could not decode: the locale's charset is "
+                        + charset + "; run it under a UTF-8 locale (e.g. LC_ALL=C.UTF-8)";
+        return null;
     }
 
     /** Runs the program with the given streams; returns the exit code (tests call this directly). */

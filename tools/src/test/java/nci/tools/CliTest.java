@@ -29,6 +29,16 @@ class CliTest {
         assertEquals("[27,91,437,1659,5239,91,29]\n", run("tokenize", "--model", TINY_A, "--plain-eot", "<|endoftext|>").out());
     }
 
+    /** Under the C locale the JVM hands non-ASCII argument bytes over as U+FFFD: refused, never tokenized. */
+    @Test
+    void argumentsTheLocaleCouldNotDecodeAreRefused() {
+        String[] args = {"tokenize", "caf\uFFFD\uFFFD"};
+        String m = Main.undecodedArgument(args, "ANSI_X3.4-1968");
+        assertTrue(m != null && m.contains("argument 2") && m.contains("ANSI_X3.4-1968") && m.contains("LC_ALL=C.UTF-8"), m);
+        assertEquals(null, Main.undecodedArgument(args, "UTF-8"), "under UTF-8 a U+FFFD was typed on purpose");
+        assertEquals(null, Main.undecodedArgument(new String[] {"tokenize", "cafe"}, "ANSI_X3.4-1968"));
+    }
+
     @Test
     void decodePrintsTextAsIs() {
         var o = run("tokenize", "--model", TINY_A, "--decode", "15496,995");
