@@ -149,10 +149,14 @@ class GemmTest {
         assertArrayEquals(new float[] {7, 8, 7, 8}, c);
     }
 
-    /** Bit-identical results for thread counts 1 and 2: row-split (also with an odd last bt row), column-split and single-row (GEMV) shapes. */
+    /**
+     * Bit-identical results for thread counts 1 and 2: row-split (also with an odd last bt row), column-split and
+     * single-row (GEMV) shapes. At n = 768 two threads split B into chunks narrower than a block, whose packing reads
+     * rows ahead ({@code Gemm.touch}, both packing layouts: m = 64 and m = 8), and one thread does not.
+     */
     @Test
     void threadCountDoesNotChangeBits() {
-        for (int[] mnk : new int[][] {{200, 40, 300}, {200, 41, 300}, {6, 3073, 300}, {64, 768, 768}, {1, 3073, 300}}) {
+        for (int[] mnk : new int[][] {{200, 40, 300}, {200, 41, 300}, {6, 3073, 300}, {64, 768, 768}, {8, 768, 3072}, {1, 3073, 300}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(1, m * k, 1f);
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
