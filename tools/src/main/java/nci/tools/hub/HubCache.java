@@ -73,7 +73,7 @@ public final class HubCache {
 
     public Path refPath(RepoId repo, String revision) {
         // A revision such as refs/pr/1 becomes nested folders, as in huggingface_hub.
-        return repoDir(repo).resolve("refs").resolve(checkFileName(revision));
+        return repoDir(repo).resolve("refs").resolve(checkRevision(revision));
     }
 
     public Path lockPath(RepoId repo, String etag) {
@@ -152,15 +152,24 @@ public final class HubCache {
 
     /** A repository-relative file name: '/'-separated safe segments, never absolute, never '..'. */
     static String checkFileName(String file) {
-        if (file == null || file.isEmpty() || file.startsWith("/") || file.contains("\\")) {
-            throw new IllegalArgumentException("unsafe file name '" + file + "': expected a relative path");
+        return checkRelative(file, "file name");
+    }
+
+    /** A revision (branch, tag, commit or refs/pr/N) as a path under refs/: the same rules as a file name. */
+    static String checkRevision(String revision) {
+        return checkRelative(revision, "revision");
+    }
+
+    private static String checkRelative(String s, String what) {
+        if (s == null || s.isEmpty() || s.startsWith("/") || s.contains("\\")) {
+            throw new IllegalArgumentException("unsafe " + what + " '" + s + "': expected a relative path");
         }
-        for (String seg : file.split("/", -1)) {
+        for (String seg : s.split("/", -1)) {
             if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
-                throw new IllegalArgumentException("unsafe file name '" + file
+                throw new IllegalArgumentException("unsafe " + what + " '" + s
                         + "': empty, '.' or '..' path segment");
             }
         }
-        return file;
+        return s;
     }
 }

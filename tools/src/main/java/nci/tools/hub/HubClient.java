@@ -365,6 +365,10 @@ public final class HubClient implements AutoCloseable {
                     throw new IOException(r.reason);
                 } catch (HubException e) {
                     throw e;
+                } catch (LocalWriteFailure e) {
+                    // the disk, not the network: retrying would fail the same way
+                    throw new IOException("writing " + part + " failed: " + describe(e.getCause())
+                            + ". The partial file is kept; run again to resume.", e.getCause());
                 } catch (IOException e) {
                     // Whatever the attempt left on disk is the prefix to resume from; rehash it so the
                     // digest matches the file exactly (a restart truncated it, a drop may have cut a chunk).
@@ -408,6 +412,13 @@ public final class HubClient implements AutoCloseable {
     }
 
     private record TransferResult(long have, boolean complete, String reason) {
+    }
+
+    /** A write to the partial file failed (e.g. the disk is full): not retried, unlike a failed read. */
+    private static final class LocalWriteFailure extends IOException {
+        LocalWriteFailure(IOException cause) {
+            super(cause);
+        }
     }
 
     /** One GET: appends to {@code ch} from {@code have}, or truncates and restarts when the server sends it all. */
@@ -458,8 +469,12 @@ public final class HubClient implements AutoCloseable {
                     }
                     lastByteNanos.set(System.nanoTime());
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        ch.write(bb);
+                    try {
+                        while (bb.hasRemaining()) {
+                            ch.write(bb);
+                        }
+                    } catch (IOException e) {
+                        throw new LocalWriteFailure(e);
                     }
                     if (sha != null) {
                         sha.update(buf, 0, n);

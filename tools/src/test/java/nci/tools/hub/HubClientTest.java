@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** HubClient against {@link FakeHub}: cache layout, redirects, resume, checksums, auth, offline. */
 @Timeout(60)
@@ -318,6 +319,11 @@ class HubClientTest {
         HubException rev = assertThrows(HubException.class, () -> client(env()).download("org/tiny", "v9"));
         assertEquals(HubException.Kind.NOT_FOUND, rev.kind());
         assertTrue(rev.getMessage().contains("revision 'v9'"), rev.getMessage());
+
+        for (String bad : new String[] {"", "../../x"}) {
+            Exception e = assertThrows(Exception.class, () -> client(env()).download("org/tiny", bad));
+            assertTrue(e.getMessage().contains("revision '" + bad + "'"), e.getMessage());
+        }
     }
 
     @Test
@@ -362,6 +368,24 @@ class HubClientTest {
         assertEquals("bytes=1000-", server.requests("cdn", "GET").stream()
                 .filter(r -> r.path().startsWith("/blob/")).findFirst().orElseThrow().range());
         assertFalse(Files.exists(part));
+    }
+
+    /** A failed write to the partial file (here /dev/full: "No space left on device") is not a network error: no retries. */
+    @Test
+    void fullDiskFailsAtOnceNamingThePartialFile() throws IOException {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.isWritable(full), "no writable /dev/full");
+        Path part = repoDir("models--org--tiny").resolve("blobs").resolve(sha256(weights) + ".incomplete");
+        Files.createDirectories(part.getParent());
+        Files.createSymbolicLink(part, full);
+
+        IOException e = assertThrows(IOException.class, () -> client(env()).download("org/tiny", null));
+
+        assertTrue(e.getMessage().contains("writing " + part + " failed") && e.getMessage().contains("No space left"),
+                e.getMessage());
+        assertEquals(1, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count(),
+                "not retried");
+        assertTrue(events.stream().noneMatch(x -> x.startsWith("retrying")), events.toString());
     }
 
     @Test
