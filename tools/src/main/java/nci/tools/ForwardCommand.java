@@ -47,7 +47,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--all", description = "With --out: also every hidden state and attention pattern.")
     boolean all;
 
-    @Option(names = "--top", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
     int top;
 
     @Override

@@ -10,9 +10,11 @@ import picocli.CommandLine.Command;
 
 /**
  * The nci command-line program. Every subcommand prints its result on stdout; errors go to stderr as one
- * line {@code nci: <what is wrong>} with exit code 1 (2 for a malformed command line).
+ * line {@code nci: <what is wrong>} with exit code 1 (2 for a malformed command line). {@code -h}/{@code --help}
+ * (and {@code -V}) are inherited by every subcommand ({@code scope = INHERIT}), so {@code nci forward --help}
+ * prints its usage and exits 0 before any required option is checked.
  */
-@Command(name = "nci", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "nci", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "Causal interventions (path patching) on GPT-2 models, in pure Java.",
         subcommands = {
                 TokenizeCommand.class,
