@@ -80,7 +80,7 @@ public final class Main implements Runnable {
                 return 1;
             });
             cl.setParameterExceptionHandler((ex, a) -> {
-                err.println("nci: " + ex.getMessage() + " (see 'nci " + commandName(ex.getCommandLine()) + " --help')");
+                err.println("nci: " + ex.getMessage() + " (see '" + commandName(ex.getCommandLine()) + " --help')");
                 return 2;
             });
             return cl.execute(args);
@@ -92,9 +92,9 @@ public final class Main implements Runnable {
         }
     }
 
-    private static String commandName(CommandLine cl) {
-        String q = cl.getCommandSpec().qualifiedName(" ");
-        return q.startsWith("nci ") ? q.substring(4) : "";
+    /** "nci" for the top level, "nci forward" for a subcommand. */
+    static String commandName(CommandLine cl) {
+        return cl.getCommandSpec().qualifiedName(" ");
     }
 
     /** One line: the exception's own message, or its type when it has none; causes appended when they add information. */
