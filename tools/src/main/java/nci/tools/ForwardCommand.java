@@ -53,6 +53,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (all && out == null) throw new IllegalArgumentException("--all needs --out");
+        if (top < 1) throw new IllegalArgumentException("--top " + top + ": expected at least 1");
         Path dir = Models.resolve(model);
         Gpt2Tokenizer tok = null;
         int[][] batch = new int[inputs.size()][];

@@ -185,6 +185,20 @@ class CliTest {
         assertError(run("forward", "--model", TINY_A, "--ids", "1", "--all"), "--all needs --out");
     }
 
+    /** --top is checked before the model is loaded (a missing folder would be the error otherwise). */
+    @Test
+    void forwardTopMustBePositive() {
+        assertError(run("forward", "--model", "/no/such/folder", "--ids", "1,2", "--top", "0"), "--top 0: expected at least 1");
+        assertError(run("forward", "--model", "/no/such/folder", "--ids", "1,2", "--top", "-3"), "--top -3: expected at least 1");
+        var one = run("forward", "--model", TINY_A, "--ids", "464,3139,286,8031,318", "--top", "1");
+        assertEquals(0, one.code(), one.describe());
+        assertEquals(2, one.out().lines().count(), one.out());
+        assertTrue(one.out().startsWith("sequence 0 \"The capital of Italy is\" (5 tokens): top 1 next tokens\n"), one.out());
+        assertTrue(one.out().lines().skip(1).findFirst().orElseThrow().matches(" +1\\. \" challeng\" +id 4010 +p=0\\.0606\\d*"), one.out());
+        assertEquals(0, Probabilities.topK(new double[] {0.2, 0.8}, 0).length);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 0}, Probabilities.topK(new double[] {0.2, 0.8}, 5));
+    }
+
     static void assertError(Cli.Result o, String needle) {
         assertTrue(o.code() != 0, "expected failure, got exit 0: " + o.out());
         String err = String.join("\n", o.errorLines());
