@@ -108,7 +108,11 @@ final class ForwardCommand implements Callable<Integer> {
                     names.add("attentions." + l);
                 }
             }
-            w.write(out);
+            try {
+                w.write(out);
+            } catch (IOException x) {
+                throw writeFailed(out, x);
+            }
             System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
         } else {
             if (tok == null) tok = tryTokenizer(dir);
@@ -125,6 +129,11 @@ final class ForwardCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** An error writing --out, naming it: a failed write() says only "No space left on device". */
+    static IOException writeFailed(Path out, IOException e) {
+        return new IOException("cannot write --out " + out + ": " + Main.message(e), e);
     }
 
     private static Gpt2Tokenizer tryTokenizer(Path dir) {

@@ -5,6 +5,14 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -97,19 +105,44 @@ public final class Main implements Runnable {
         return cl.getCommandSpec().qualifiedName(" ");
     }
 
-    /** One line: the exception's own message, or its type when it has none; causes appended when they add information. */
+    /**
+     * One line: the exception's own message, or its type when it has none; causes appended when they add information.
+     * A wrapper whose message is only its cause's {@code toString()} ({@code new UncheckedIOException(e)}) is skipped.
+     */
     static String message(Throwable ex) {
         StringBuilder sb = new StringBuilder();
         Throwable t = ex;
         while (t != null) {
             String m = t.getMessage();
-            String part = m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
-            if (t instanceof java.nio.file.NoSuchFileException) part = "no such file: " + m;
-            if (sb.isEmpty()) sb.append(part);
-            else if (!sb.toString().contains(part)) sb.append(": ").append(part);
-            t = t.getCause() == t ? null : t.getCause();
+            Throwable cause = t.getCause() == t ? null : t.getCause();
+            if (cause == null || m == null || !m.equals(cause.toString())) {
+                String part = t instanceof FileSystemException f ? fileProblem(f) : m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+                if (sb.isEmpty()) sb.append(part);
+                else if (!sb.toString().contains(part)) sb.append(": ").append(part);
+            }
+            t = cause;
         }
         return sb.toString().replace('\n', ' ');
+    }
+
+    /**
+     * What happened, then the JDK's message, which names the file (and the other file, and a reason, when it has
+     * them): "permission denied: /m/config.json". The JDK gives only the path for these subclasses; a plain
+     * FileSystemException says what happened in its reason ("/x: Read-only file system").
+     */
+    static String fileProblem(FileSystemException e) {
+        String what = switch (e) {
+            case NoSuchFileException _ -> "no such file";
+            case AccessDeniedException _ -> "permission denied";
+            case FileAlreadyExistsException _ -> "already exists";
+            case NotDirectoryException _ -> "not a folder";
+            case DirectoryNotEmptyException _ -> "folder not empty";
+            case NotLinkException _ -> "not a symbolic link";
+            case FileSystemLoopException _ -> "symbolic link loop";
+            default -> e.getReason() == null ? "file system error" : null;
+        };
+        String m = e.getMessage();
+        return what == null ? m : m == null || m.isBlank() ? what : what + ": " + m;
     }
 
     private static PrintStream utf8(FileDescriptor fd) {
