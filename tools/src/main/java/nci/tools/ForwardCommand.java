@@ -1,6 +1,7 @@
 package nci.tools;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ final class ForwardCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1..*")
     List<Input> inputs = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the outputs to this .safetensors file.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the outputs to this .safetensors file (its folder is created if needed).")
     Path out;
 
     @Option(names = "--all", description = "With --out: also every hidden state and attention pattern.")
@@ -54,6 +55,7 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (all && out == null) throw new IllegalArgumentException("--all needs --out");
         if (top < 1) throw new IllegalArgumentException("--top " + top + ": expected at least 1");
+        if (out != null) checkOut(out);
         Path dir = Models.resolve(model);
         Gpt2Tokenizer tok = null;
         int[][] batch = new int[inputs.size()][];
@@ -109,6 +111,8 @@ final class ForwardCommand implements Callable<Integer> {
                 }
             }
             try {
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) Files.createDirectories(parent);
                 w.write(out);
             } catch (IOException x) {
                 throw writeFailed(out, x);
@@ -128,6 +132,23 @@ final class ForwardCommand implements Callable<Integer> {
                     System.out.printf("  %2d. %-20s id %-6d p=%.6g%n", r + 1, text, best[r], p[best[r]]);
                 }
             }
+        }
+    }
+
+    /**
+     * --out before anything is computed: a .safetensors name (as patch's outputs), not an existing folder or other
+     * non-regular file (a device would be replaced by a regular file), and under a folder or where one can be made.
+     */
+    static void checkOut(Path out) {
+        Path name = out.getFileName();
+        if (name == null || !name.toString().endsWith(".safetensors"))
+            throw new IllegalArgumentException("--out '" + out + "': expected a .safetensors file name");
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + ": is a folder");
+        if (Files.exists(out) && !Files.isRegularFile(out))
+            throw new IllegalArgumentException("--out " + out + ": exists and is not a regular file");
+        for (Path p = out.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) break;
+            if (Files.exists(p)) throw new IllegalArgumentException("--out " + out + ": " + p + " is not a folder");
         }
     }
 

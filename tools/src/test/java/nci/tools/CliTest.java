@@ -199,6 +199,44 @@ class CliTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 0}, Probabilities.topK(new double[] {0.2, 0.8}, 5));
     }
 
+    /** --out is checked before the model loads (a missing --model folder would be the error otherwise); nothing is left behind. */
+    @Test
+    void forwardOutMustBeASafetensorsFileName(@TempDir Path tmp) throws Exception {
+        String none = "/no/such/folder";
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", ""), "--out '': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.resolve("x.json").toString()), "x.json': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.resolve("x.txt").toString()), "x.txt': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.toString()), "': expected a .safetensors file name");
+        Path folder = tmp.resolve("d.safetensors");
+        java.nio.file.Files.createDirectories(folder);
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", folder.toString()), "--out " + folder + ": is a folder");
+        Path device = tmp.resolve("null.safetensors");
+        java.nio.file.Files.createSymbolicLink(device, Path.of("/dev/null"));
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", device.toString()), "--out " + device + ": exists and is not a regular file");
+        Path file = tmp.resolve("file");
+        java.nio.file.Files.writeString(file, "not a folder");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", file.resolve("sub/x.safetensors").toString()),
+                "--out " + file.resolve("sub/x.safetensors") + ": " + file + " is not a folder");
+        // the real model: still refused, and no temporary beside the folder
+        assertError(run("forward", "--model", TINY_A, "--ids", "1", "--out", folder.toString()), "is a folder");
+        assertEquals(java.util.Set.of(folder, file, device), java.util.Set.copyOf(list(tmp)), "nothing written");
+        assertTrue(java.nio.file.Files.isSymbolicLink(device) && list(folder).isEmpty());
+    }
+
+    /** A missing folder of --out is created, as patch does for its outputs. */
+    @Test
+    void forwardCreatesTheFolderOfOut(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("a/b/x.safetensors");
+        var o = run("forward", "--model", TINY_A, "--ids", "464,3139,286", "--out", out.toString(), "--no-packed-cache");
+        assertEquals(0, o.code(), o.describe());
+        assertEquals("wrote " + out + " (last_hidden_state, logits)\n", o.out());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertEquals(List.of(1L, 3L, 32L), List.of(box(st.info("last_hidden_state").shape())));
+            assertEquals(3 * 50257, st.floats("logits").length);
+        }
+        assertEquals(List.of(out), list(out.getParent()), "no temporary left");
+    }
+
     static void assertError(Cli.Result o, String needle) {
         assertTrue(o.code() != 0, "expected failure, got exit 0: " + o.out());
         String err = String.join("\n", o.errorLines());
