@@ -13,6 +13,7 @@ import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -92,12 +93,22 @@ public final class Main implements Runnable {
                 return 2;
             });
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {                    // commands check sizes up front; this is the fallback
+            err.println("nci: " + outOfMemory(e, Runtime.getRuntime().maxMemory()));
+            if (Boolean.getBoolean("nci.debug")) e.printStackTrace(err);
+            return 1;
         } finally {
             out.flush();
             err.flush();
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** One line for an OutOfMemoryError, with the heap's size and how to raise it. */
+    static String outOfMemory(OutOfMemoryError e, long maxHeap) {
+        return String.format(Locale.ROOT, "out of memory (%s) in a Java heap of at most %.1f GiB: give java more with NCI_JAVA_OPTS=-Xmx<size>, "
+                + "or ask for less", e.getMessage() == null ? "OutOfMemoryError" : e.getMessage(), maxHeap / (double) (1L << 30));
     }
 
     /** "nci" for the top level, "nci forward" for a subcommand. */

@@ -237,6 +237,42 @@ class CliTest {
         assertEquals(List.of(out), list(out.getParent()), "no temporary left");
     }
 
+    /** A batch past Java's array limit is refused in one line before anything is computed (it printed 'nci: -2107782656'). */
+    @Test
+    void forwardRefusesABatchNoArrayCanHold(@TempDir Path tmp) throws Exception {
+        String ids = java.util.stream.IntStream.rangeClosed(1, 256).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        List<String> args = new java.util.ArrayList<>(List.of("forward", "--out", tmp.resolve("x.safetensors").toString(), "--no-packed-cache"));
+        for (int i = 0; i < 170; i++) args.addAll(List.of("--ids", ids));
+        var o = run(args.toArray(String[]::new));
+        assertEquals(1, o.code(), o.describe());
+        assertEquals(List.of("nci: batch too large: logits [B, T, V] = [170, 256, 50257] would be 2187184640 floats, more than a Java array "
+                + "holds (2147483639)"), o.errorLines());
+        assertEquals(List.of(), list(tmp), "nothing written");
+    }
+
+    /** A batch that would not fit the heap is refused up front, with the sizes and how to raise the heap. */
+    @Test
+    void forwardRefusesABatchTheHeapCannotHold() throws Exception {
+        try (nci.gpt2.Gpt2Model m = nci.gpt2.Gpt2Loader.load(Path.of(TINY_A))) {
+            long bytes = 125L * 64 * (8 * 32 + 128 + 50257) * 4;                   // 1620512000: 1.5 GiB
+            assertEquals(bytes, m.forwardFloats(125, 64, false, true) * 4);
+            ForwardCommand.checkHeap(m, 125, 64, false, true, bytes, bytes);       // fits exactly
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ForwardCommand.checkHeap(m, 125, 64, false, true, 1L << 30, 3L << 29));
+            assertEquals("batch too large: 125 x 64 positions need 1.5 GiB (logits [125, 64, 50257]: 1.5 GiB), more than the 1.5 GiB Java "
+                    + "heap, of which large arrays can take 1.0 GiB: run fewer or shorter sequences, or give java more (NCI_JAVA_OPTS=-Xmx4g)",
+                    e.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ForwardCommand.checkHeap(m, 125, 64, true, false, 1L << 20, 1L << 20));
+            assertEquals("batch too large: 125 x 64 positions need 29 MiB, more than the 1 MiB Java heap: run fewer or shorter sequences, "
+                    + "or give java more (NCI_JAVA_OPTS=-Xmx2g)", e.getMessage());
+        }
+        long limit = ForwardCommand.heapForArrays();
+        assertTrue(limit > 0 && limit <= Runtime.getRuntime().maxMemory(), limit + " of " + Runtime.getRuntime().maxMemory());
+        assertEquals("out of memory (Java heap space) in a Java heap of at most 3.9 GiB: give java more with NCI_JAVA_OPTS=-Xmx<size>, "
+                + "or ask for less", Main.outOfMemory(new OutOfMemoryError("Java heap space"), 4187000000L));
+    }
+
     static void assertError(Cli.Result o, String needle) {
         assertTrue(o.code() != 0, "expected failure, got exit 0: " + o.out());
         String err = String.join("\n", o.errorLines());
