@@ -1,6 +1,8 @@
 package nci.gpt2;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -149,9 +151,9 @@ public final class Gpt2Model implements AutoCloseable {
     public float[] qkv(int layer, float[] x, int rows) {
         LayerWeights w = weights.layers().get(layer);
         int e = config.nEmbd();
+        float[] out = new float[length("c_attn output [rows, 3·E]", rows, 3, e)];
         float[] ln = new float[rows * e];
         LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln1Gamma(), w.ln1Beta(), config.layerNormEpsilon());
-        float[] out = new float[rows * 3 * e];
         Gemm.matmul(ln, 0, rows, e, w.attnW(), w.attnB(), out, 0);
         return out;
     }
@@ -188,9 +190,9 @@ public final class Gpt2Model implements AutoCloseable {
     public float[] mlp(int layer, float[] x, int rows) {
         LayerWeights w = weights.layers().get(layer);
         int e = config.nEmbd(), inner = config.nInner();
-        float[] ln = new float[rows * e];
+        float[] hidden = new float[length("MLP hidden [rows, I]", rows, inner)];
+        float[] ln = new float[length("ln_2 output [rows, E]", rows, e)];
         LayerNorm.apply(x, 0, ln, 0, rows, e, w.ln2Gamma(), w.ln2Beta(), config.layerNormEpsilon());
-        float[] hidden = new float[rows * inner];
         Gemm.matmul(ln, 0, rows, e, w.fcW(), w.fcB(), hidden, 0);
         activation(hidden, 0, hidden.length);
         float[] out = new float[rows * e];
@@ -208,9 +210,34 @@ public final class Gpt2Model implements AutoCloseable {
 
     /** logits [rows, V] = h [rows, E] · lm_headᵀ. */
     public float[] logits(float[] h, int hOff, int rows) {
-        float[] out = new float[rows * config.vocabSize()];
+        float[] out = new float[length("logits [rows, V]", rows, config.vocabSize())];
         Gemm.matmulTransposed(h, hOff, rows, config.nEmbd(), weights.lmHead(), out, 0);
         return out;
+    }
+
+    /** The longest float[] allocated here: a JVM refuses arrays close to Integer.MAX_VALUE elements. */
+    public static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    /**
+     * The length of an array of this shape, or an IllegalArgumentException naming the array when no Java array holds
+     * that many floats (in int arithmetic the product would wrap, to a negative size or to a wrong one).
+     */
+    private static int length(String what, long... shape) {
+        for (long s : shape) {
+            if (s < 0) throw new IllegalArgumentException(what + ": negative size in " + Arrays.toString(shape));
+            if (s == 0) return 0;
+        }
+        long n = 1;
+        for (long s : shape) {
+            n *= s;                                        // n <= MAX_ARRAY_LENGTH and s <= Integer.MAX_VALUE: no long overflow
+            if (n > MAX_ARRAY_LENGTH) {
+                BigInteger total = BigInteger.ONE;
+                for (long t : shape) total = total.multiply(BigInteger.valueOf(t));
+                throw new IllegalArgumentException("batch too large: " + what + " = " + Arrays.toString(shape) + " would be " + total
+                        + " floats, more than a Java array holds (" + MAX_ARRAY_LENGTH + ")");
+            }
+        }
+        return (int) n;
     }
 
     /** a + b, elementwise, as a new array. */
@@ -264,8 +291,9 @@ public final class Gpt2Model implements AutoCloseable {
                 throw new IllegalArgumentException("sequence " + i + " has " + batch[i].length + " tokens, sequence 0 has " + T + " (a batch needs equal lengths)");
         if (T > config.nPositions())
             throw new IllegalArgumentException(T + " tokens exceed n_positions " + config.nPositions());
-        int e = config.nEmbd(), h = config.nHead(), d = config.headDim(), inner = config.nInner(), rows = b * T;
-        int nLayer = config.nLayer();
+        int e = config.nEmbd(), h = config.nHead(), d = config.headDim(), inner = config.nInner();
+        forwardFloats(b, T, all, logits);                 // every array below, and every index into one, fits an int
+        int rows = b * T, nLayer = config.nLayer();
         List<float[]> hidden = new ArrayList<>();
         List<float[]> attns = new ArrayList<>();
 
@@ -314,6 +342,25 @@ public final class Gpt2Model implements AutoCloseable {
         if (all) hidden.add(last);
         float[] lg = logits ? logits(last, 0, rows) : null;                               // [B, T, V]
         return new Forward(b, T, last, lg, hidden, attns);
+    }
+
+    /**
+     * Floats {@link #forward} allocates for b sequences of T tokens: its buffers (8·E + I floats a row), logits
+     * [B, T, V] if asked, and with {@code all} n_layer more hidden states [B, T, E] and n_layer attention patterns
+     * [B, H, T, T]. For callers that check a batch against the heap before running it.
+     * @throws IllegalArgumentException naming the array, if one of them would be longer than a Java array can be
+     */
+    public long forwardFloats(int b, int T, boolean all, boolean logits) {
+        int e = config.nEmbd(), h = config.nHead(), inner = config.nInner(), v = config.vocabSize(), nl = config.nLayer();
+        length("c_attn output [B, T, 3·E]", b, T, 3, e);   // the largest [B, T, E..3E] buffer
+        length("MLP hidden [B, T, I]", b, T, inner);
+        if (logits) length("logits [B, T, V]", b, T, v);
+        if (all) length("attention patterns [B, H, T, T]", b, h, T, T);
+        long rows = (long) b * T;
+        long n = rows * (8L * e + inner);                   // x, ln, qkv (3E), z, proj, last; fc (I)
+        if (logits) n += rows * v;
+        if (all) n += nl * rows * e + nl * (long) b * h * T * T;
+        return n;
     }
 
     /**

@@ -1,9 +1,14 @@
 package nci.tools;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import nci.gpt2.Gpt2Config;
 import nci.gpt2.Gpt2Loader;
@@ -41,18 +46,20 @@ final class ForwardCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1..*")
     List<Input> inputs = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the outputs to this .safetensors file.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the outputs to this .safetensors file (its folder is created if needed).")
     Path out;
 
     @Option(names = "--all", description = "With --out: also every hidden state and attention pattern.")
     boolean all;
 
-    @Option(names = "--top", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "Without --out: how many next tokens to print (default ${DEFAULT-VALUE}).")
     int top;
 
     @Override
     public Integer call() throws Exception {
         if (all && out == null) throw new IllegalArgumentException("--all needs --out");
+        if (top < 1) throw new IllegalArgumentException("--top " + top + ": expected at least 1");
+        if (out != null) checkOut(out);
         Path dir = Models.resolve(model);
         Gpt2Tokenizer tok = null;
         int[][] batch = new int[inputs.size()][];
@@ -78,6 +85,7 @@ final class ForwardCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("token id " + batch[i][t] + " (sequence " + i + ", position " + t
                                 + ") is outside the vocabulary of " + c.vocabSize());
             }
+            checkHeap(m, batch.length, batch[0].length, all, out != null, heapForArrays(), Runtime.getRuntime().maxMemory());
             // the cache is opened once the input is known to be good: a rejected batch starts no background write
             try (PackedCache pc = packedCache.on() ? PackedCache.open(m, folder) : PackedCache.off()) {
                 run(m, c, batch, tok, dir);
@@ -107,7 +115,13 @@ final class ForwardCommand implements Callable<Integer> {
                     names.add("attentions." + l);
                 }
             }
-            w.write(out);
+            try {
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) Files.createDirectories(parent);
+                w.write(out);
+            } catch (IOException x) {
+                throw writeFailed(out, x);
+            }
             System.out.println("wrote " + out + " (" + String.join(", ", names) + ")");
         } else {
             if (tok == null) tok = tryTokenizer(dir);
@@ -124,6 +138,61 @@ final class ForwardCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * --out before anything is computed: a .safetensors name (as patch's outputs), not an existing folder or other
+     * non-regular file (a device would be replaced by a regular file), and under a folder or where one can be made.
+     */
+    static void checkOut(Path out) {
+        Path name = out.getFileName();
+        if (name == null || !name.toString().endsWith(".safetensors"))
+            throw new IllegalArgumentException("--out '" + out + "': expected a .safetensors file name");
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + ": is a folder");
+        if (Files.exists(out) && !Files.isRegularFile(out))
+            throw new IllegalArgumentException("--out " + out + ": exists and is not a regular file");
+        for (Path p = out.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) break;
+            if (Files.exists(p)) throw new IllegalArgumentException("--out " + out + ": " + p + " is not a folder");
+        }
+    }
+
+    /**
+     * Refuses, before anything is computed, a batch whose forward would need more heap than its arrays can get (an
+     * OutOfMemoryError once the layers had run), or an array longer than Java allows ({@link Gpt2Model#forwardFloats}).
+     * With --out the logits [B, T, V] are most of it.
+     * @param limit heap bytes the arrays can take ({@link #heapForArrays}); {@code heap} the whole heap's maximum
+     */
+    static void checkHeap(Gpt2Model m, int b, int T, boolean all, boolean logits, long limit, long heap) {
+        long bytes = m.forwardFloats(b, T, all, logits) * Float.BYTES;
+        if (bytes <= limit) return;
+        String part = logits ? " (logits [" + b + ", " + T + ", " + m.config().vocabSize() + "]: "
+                + size((long) b * T * m.config().vocabSize() * Float.BYTES) + ")" : "";
+        String room = limit < heap ? size(heap) + " Java heap, of which large arrays can take " + size(limit) : size(heap) + " Java heap";
+        long suggest = (long) Math.ceil((double) bytes / limit * heap / (1L << 30)) + 1;
+        throw new IllegalArgumentException("batch too large: " + b + " x " + T + " positions need " + size(bytes) + part + ", more than the "
+                + room + ": run fewer or shorter sequences, or give java more (NCI_JAVA_OPTS=-Xmx" + suggest + "g)");
+    }
+
+    /**
+     * Heap bytes a batch's arrays can take: the largest heap pool's maximum, as a large array is allocated in the old
+     * generation (under the launcher's SerialGC two thirds of the heap; under G1 all of it), else the whole heap.
+     */
+    static long heapForArrays() {
+        long heap = Runtime.getRuntime().maxMemory(), pool = -1;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans())
+            if (p.getType() == MemoryType.HEAP && p.isValid()) pool = Math.max(pool, p.getUsage().getMax());
+        return pool > 0 ? Math.min(pool, heap) : heap;
+    }
+
+    private static String size(long bytes) {
+        return bytes < 1L << 30 ? String.format(Locale.ROOT, "%.0f MiB", bytes / (double) (1L << 20))
+                : String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** An error writing --out, naming it: a failed write() says only "No space left on device". */
+    static IOException writeFailed(Path out, IOException e) {
+        return new IOException("cannot write --out " + out + ": " + Main.message(e), e);
     }
 
     private static Gpt2Tokenizer tryTokenizer(Path dir) {

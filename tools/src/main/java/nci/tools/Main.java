@@ -5,14 +5,25 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The nci command-line program. Every subcommand prints its result on stdout; errors go to stderr as one
- * line {@code nci: <what is wrong>} with exit code 1 (2 for a malformed command line).
+ * line {@code nci: <what is wrong>} with exit code 1 (2 for a malformed command line). {@code -h}/{@code --help}
+ * (and {@code -V}) are inherited by every subcommand ({@code scope = INHERIT}), so {@code nci forward --help}
+ * prints its usage and exits 0 before any required option is checked.
  */
-@Command(name = "nci", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "nci", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "Causal interventions (path patching) on GPT-2 models, in pure Java.",
         subcommands = {
                 TokenizeCommand.class,
@@ -78,10 +89,14 @@ public final class Main implements Runnable {
                 return 1;
             });
             cl.setParameterExceptionHandler((ex, a) -> {
-                err.println("nci: " + ex.getMessage() + " (see 'nci " + commandName(ex.getCommandLine()) + " --help')");
+                err.println("nci: " + ex.getMessage() + " (see '" + commandName(ex.getCommandLine()) + " --help')");
                 return 2;
             });
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {                    // commands check sizes up front; this is the fallback
+            err.println("nci: " + outOfMemory(e, Runtime.getRuntime().maxMemory()));
+            if (Boolean.getBoolean("nci.debug")) e.printStackTrace(err);
+            return 1;
         } finally {
             out.flush();
             err.flush();
@@ -90,24 +105,55 @@ public final class Main implements Runnable {
         }
     }
 
-    private static String commandName(CommandLine cl) {
-        String q = cl.getCommandSpec().qualifiedName(" ");
-        return q.startsWith("nci ") ? q.substring(4) : "";
+    /** One line for an OutOfMemoryError, with the heap's size and how to raise it. */
+    static String outOfMemory(OutOfMemoryError e, long maxHeap) {
+        return String.format(Locale.ROOT, "out of memory (%s) in a Java heap of at most %.1f GiB: give java more with NCI_JAVA_OPTS=-Xmx<size>, "
+                + "or ask for less", e.getMessage() == null ? "OutOfMemoryError" : e.getMessage(), maxHeap / (double) (1L << 30));
     }
 
-    /** One line: the exception's own message, or its type when it has none; causes appended when they add information. */
+    /** "nci" for the top level, "nci forward" for a subcommand. */
+    static String commandName(CommandLine cl) {
+        return cl.getCommandSpec().qualifiedName(" ");
+    }
+
+    /**
+     * One line: the exception's own message, or its type when it has none; causes appended when they add information.
+     * A wrapper whose message is only its cause's {@code toString()} ({@code new UncheckedIOException(e)}) is skipped.
+     */
     static String message(Throwable ex) {
         StringBuilder sb = new StringBuilder();
         Throwable t = ex;
         while (t != null) {
             String m = t.getMessage();
-            String part = m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
-            if (t instanceof java.nio.file.NoSuchFileException) part = "no such file: " + m;
-            if (sb.isEmpty()) sb.append(part);
-            else if (!sb.toString().contains(part)) sb.append(": ").append(part);
-            t = t.getCause() == t ? null : t.getCause();
+            Throwable cause = t.getCause() == t ? null : t.getCause();
+            if (cause == null || m == null || !m.equals(cause.toString())) {
+                String part = t instanceof FileSystemException f ? fileProblem(f) : m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+                if (sb.isEmpty()) sb.append(part);
+                else if (!sb.toString().contains(part)) sb.append(": ").append(part);
+            }
+            t = cause;
         }
         return sb.toString().replace('\n', ' ');
+    }
+
+    /**
+     * What happened, then the JDK's message, which names the file (and the other file, and a reason, when it has
+     * them): "permission denied: /m/config.json". The JDK gives only the path for these subclasses; a plain
+     * FileSystemException says what happened in its reason ("/x: Read-only file system").
+     */
+    static String fileProblem(FileSystemException e) {
+        String what = switch (e) {
+            case NoSuchFileException _ -> "no such file";
+            case AccessDeniedException _ -> "permission denied";
+            case FileAlreadyExistsException _ -> "already exists";
+            case NotDirectoryException _ -> "not a folder";
+            case DirectoryNotEmptyException _ -> "folder not empty";
+            case NotLinkException _ -> "not a symbolic link";
+            case FileSystemLoopException _ -> "symbolic link loop";
+            default -> e.getReason() == null ? "file system error" : null;
+        };
+        String m = e.getMessage();
+        return what == null ? m : m == null || m.isBlank() ? what : what + ": " + m;
     }
 
     private static PrintStream utf8(FileDescriptor fd) {

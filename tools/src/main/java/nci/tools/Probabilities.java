@@ -18,6 +18,7 @@ final class Probabilities {
     static int[] topK(double[] p, int k) {
         k = Math.max(0, Math.min(k, p.length));
         int[] best = new int[k];
+        if (k == 0) return best;
         int n = 0;
         for (int i = 0; i < p.length; i++) {
             if (n < k) { best[n++] = i; bubble(best, n, p); }

@@ -109,12 +109,8 @@ final class SweepCommand implements Callable<Integer> {
                     pos = new int[ps.size()];
                     ArrayNode pj2 = ej.putArray("positions");
                     for (int i = 0; i < pos.length; i++) {
-                        try {
-                            pos[i] = Integer.parseInt(ps.get(i));
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("--positions: '" + ps.get(i) + "' (item " + i + ") is not a position");
-                        }
-                        if (pos[i] < 0 || pos[i] >= T)
+                        pos[i] = Ids.number(ps.get(i), i, "--positions", "a position");
+                        if (pos[i] >= T)
                             throw new IllegalArgumentException("--positions: position " + pos[i] + " out of range (the prompts have " + T
                                     + " tokens: 0.." + (T - 1) + ")");
                         pj2.add(pos[i]);

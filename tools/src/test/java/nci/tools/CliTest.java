@@ -185,6 +185,94 @@ class CliTest {
         assertError(run("forward", "--model", TINY_A, "--ids", "1", "--all"), "--all needs --out");
     }
 
+    /** --top is checked before the model is loaded (a missing folder would be the error otherwise). */
+    @Test
+    void forwardTopMustBePositive() {
+        assertError(run("forward", "--model", "/no/such/folder", "--ids", "1,2", "--top", "0"), "--top 0: expected at least 1");
+        assertError(run("forward", "--model", "/no/such/folder", "--ids", "1,2", "--top", "-3"), "--top -3: expected at least 1");
+        var one = run("forward", "--model", TINY_A, "--ids", "464,3139,286,8031,318", "--top", "1");
+        assertEquals(0, one.code(), one.describe());
+        assertEquals(2, one.out().lines().count(), one.out());
+        assertTrue(one.out().startsWith("sequence 0 \"The capital of Italy is\" (5 tokens): top 1 next tokens\n"), one.out());
+        assertTrue(one.out().lines().skip(1).findFirst().orElseThrow().matches(" +1\\. \" challeng\" +id 4010 +p=0\\.0606\\d*"), one.out());
+        assertEquals(0, Probabilities.topK(new double[] {0.2, 0.8}, 0).length);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 0}, Probabilities.topK(new double[] {0.2, 0.8}, 5));
+    }
+
+    /** --out is checked before the model loads (a missing --model folder would be the error otherwise); nothing is left behind. */
+    @Test
+    void forwardOutMustBeASafetensorsFileName(@TempDir Path tmp) throws Exception {
+        String none = "/no/such/folder";
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", ""), "--out '': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.resolve("x.json").toString()), "x.json': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.resolve("x.txt").toString()), "x.txt': expected a .safetensors file name");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", tmp.toString()), "': expected a .safetensors file name");
+        Path folder = tmp.resolve("d.safetensors");
+        java.nio.file.Files.createDirectories(folder);
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", folder.toString()), "--out " + folder + ": is a folder");
+        Path device = tmp.resolve("null.safetensors");
+        java.nio.file.Files.createSymbolicLink(device, Path.of("/dev/null"));
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", device.toString()), "--out " + device + ": exists and is not a regular file");
+        Path file = tmp.resolve("file");
+        java.nio.file.Files.writeString(file, "not a folder");
+        assertError(run("forward", "--model", none, "--ids", "1", "--out", file.resolve("sub/x.safetensors").toString()),
+                "--out " + file.resolve("sub/x.safetensors") + ": " + file + " is not a folder");
+        // the real model: still refused, and no temporary beside the folder
+        assertError(run("forward", "--model", TINY_A, "--ids", "1", "--out", folder.toString()), "is a folder");
+        assertEquals(java.util.Set.of(folder, file, device), java.util.Set.copyOf(list(tmp)), "nothing written");
+        assertTrue(java.nio.file.Files.isSymbolicLink(device) && list(folder).isEmpty());
+    }
+
+    /** A missing folder of --out is created, as patch does for its outputs. */
+    @Test
+    void forwardCreatesTheFolderOfOut(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("a/b/x.safetensors");
+        var o = run("forward", "--model", TINY_A, "--ids", "464,3139,286", "--out", out.toString(), "--no-packed-cache");
+        assertEquals(0, o.code(), o.describe());
+        assertEquals("wrote " + out + " (last_hidden_state, logits)\n", o.out());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertEquals(List.of(1L, 3L, 32L), List.of(box(st.info("last_hidden_state").shape())));
+            assertEquals(3 * 50257, st.floats("logits").length);
+        }
+        assertEquals(List.of(out), list(out.getParent()), "no temporary left");
+    }
+
+    /** A batch past Java's array limit is refused in one line before anything is computed (it printed 'nci: -2107782656'). */
+    @Test
+    void forwardRefusesABatchNoArrayCanHold(@TempDir Path tmp) throws Exception {
+        String ids = java.util.stream.IntStream.rangeClosed(1, 256).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        List<String> args = new java.util.ArrayList<>(List.of("forward", "--out", tmp.resolve("x.safetensors").toString(), "--no-packed-cache"));
+        for (int i = 0; i < 170; i++) args.addAll(List.of("--ids", ids));
+        var o = run(args.toArray(String[]::new));
+        assertEquals(1, o.code(), o.describe());
+        assertEquals(List.of("nci: batch too large: logits [B, T, V] = [170, 256, 50257] would be 2187184640 floats, more than a Java array "
+                + "holds (2147483639)"), o.errorLines());
+        assertEquals(List.of(), list(tmp), "nothing written");
+    }
+
+    /** A batch that would not fit the heap is refused up front, with the sizes and how to raise the heap. */
+    @Test
+    void forwardRefusesABatchTheHeapCannotHold() throws Exception {
+        try (nci.gpt2.Gpt2Model m = nci.gpt2.Gpt2Loader.load(Path.of(TINY_A))) {
+            long bytes = 125L * 64 * (8 * 32 + 128 + 50257) * 4;                   // 1620512000: 1.5 GiB
+            assertEquals(bytes, m.forwardFloats(125, 64, false, true) * 4);
+            ForwardCommand.checkHeap(m, 125, 64, false, true, bytes, bytes);       // fits exactly
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ForwardCommand.checkHeap(m, 125, 64, false, true, 1L << 30, 3L << 29));
+            assertEquals("batch too large: 125 x 64 positions need 1.5 GiB (logits [125, 64, 50257]: 1.5 GiB), more than the 1.5 GiB Java "
+                    + "heap, of which large arrays can take 1.0 GiB: run fewer or shorter sequences, or give java more (NCI_JAVA_OPTS=-Xmx4g)",
+                    e.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ForwardCommand.checkHeap(m, 125, 64, true, false, 1L << 20, 1L << 20));
+            assertEquals("batch too large: 125 x 64 positions need 29 MiB, more than the 1 MiB Java heap: run fewer or shorter sequences, "
+                    + "or give java more (NCI_JAVA_OPTS=-Xmx2g)", e.getMessage());
+        }
+        long limit = ForwardCommand.heapForArrays();
+        assertTrue(limit > 0 && limit <= Runtime.getRuntime().maxMemory(), limit + " of " + Runtime.getRuntime().maxMemory());
+        assertEquals("out of memory (Java heap space) in a Java heap of at most 3.9 GiB: give java more with NCI_JAVA_OPTS=-Xmx<size>, "
+                + "or ask for less", Main.outOfMemory(new OutOfMemoryError("Java heap space"), 4187000000L));
+    }
+
     static void assertError(Cli.Result o, String needle) {
         assertTrue(o.code() != 0, "expected failure, got exit 0: " + o.out());
         String err = String.join("\n", o.errorLines());

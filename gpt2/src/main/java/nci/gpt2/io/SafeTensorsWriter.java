@@ -23,7 +23,8 @@ import java.util.Map;
  * JSON header padded with spaces to a multiple of 8 (so the data region starts 8-aligned), then the data.
  * Tensors are laid out by element size (largest first), then name, as the {@code safetensors} Python package
  * does, so every tensor starts aligned to its element size. {@code __metadata__} is {@code {"format":"pt"}}
- * plus anything added with {@link #putMetadata}. The file is written to a temporary sibling and moved into place.
+ * plus anything added with {@link #putMetadata}. The file is written to a temporary sibling and moved into place;
+ * if anything fails, the temporary is deleted.
  */
 public final class SafeTensorsWriter {
 
@@ -95,8 +96,10 @@ public final class SafeTensorsWriter {
 
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+        boolean opened = false;                           // only a temporary this call opened is deleted on failure
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            opened = true;
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             buf.putLong(padded);
             buf.flip();
@@ -119,10 +122,23 @@ public final class SafeTensorsWriter {
                 writeFully(ch, buf);
             }
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            if (opened) deleteQuietly(tmp, e);
             throw e;
         }
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(tmp, e);                        // e.g. file is a folder: no temporary left beside it
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path tmp, Throwable failure) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException d) {
+            failure.addSuppressed(d);
+        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -303,6 +303,25 @@ class SafeTensorsTest {
         }
     }
 
+    /** A write that fails at the move (the target is a folder) leaves neither the file nor its temporary. */
+    @Test
+    void writerLeavesNoTemporaryWhenItFails() throws IOException {
+        Path dir = tmp.resolve("taken.safetensors");
+        Files.createDirectories(dir.resolve("inside"));
+        SafeTensorsWriter w = new SafeTensorsWriter().putF32("a", new long[] {100_000}, new float[100_000]);
+        assertThrows(IOException.class, () -> w.write(dir));
+        assertTrue(Files.isDirectory(dir.resolve("inside")), "the folder is untouched");
+        try (var s = Files.list(tmp)) {
+            assertEquals(List.of(dir), s.toList(), "no taken.safetensors.tmp left behind");
+        }
+        // a folder where the temporary would go is not ours to delete
+        Path blocked = tmp.resolve("b.safetensors");
+        Files.createDirectories(tmp.resolve("b.safetensors.tmp"));
+        assertThrows(IOException.class, () -> w.write(blocked));
+        assertTrue(Files.isDirectory(tmp.resolve("b.safetensors.tmp")));
+        assertFalse(Files.exists(blocked));
+    }
+
     @Test
     void writerRejectsBadInput() {
         SafeTensorsWriter w = new SafeTensorsWriter().putF32("a", new long[] {2}, new float[2]);
