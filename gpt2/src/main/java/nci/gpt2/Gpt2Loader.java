@@ -1,6 +1,7 @@
 package nci.gpt2;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -36,6 +37,12 @@ import nci.tensor.Mat;
  * transposed (nn.Linear's [out, in]) is reported as such. F32 matrices are zero-copy views of the mapped file;
  * F16/BF16 ones are converted to float32 exactly; LayerNorm parameters and biases are copied to heap float[].
  * The returned model owns the mapped files and unmaps them on {@link Gpt2Model#close()}.
+ *
+ * <p>Values: a tensor holding a NaN or an infinity is an <b>error</b> naming the tensor and the first such element
+ * (the forward would carry it into every output: NaN probabilities, NaN effects). That reads every weight once, a
+ * pass over the mapped F32 tensors and the converted F16/BF16 ones ({@link NonFinite}); a mapped tensor's pages are
+ * then released from the process ({@link MemorySegment#unload}, which leaves them in the page cache), so the pass does
+ * not raise the memory of a forward that reads the layer matrices from a packed copy instead ({@link PackedWeights}).
  */
 public final class Gpt2Loader {
     private Gpt2Loader() {}
@@ -171,13 +178,40 @@ public final class Gpt2Loader {
 
         Mat matExact(String name, int rows, int cols) throws IOException {
             check(name, rows, cols);
-            return src.mat(name);
+            Mat m = src.mat(name);
+            finite(name, m.data(), m.byteOffset(0, 0), (long) rows * cols);
+            return m;
         }
 
         float[] vec(String key, int n) throws IOException {
             String name = prefix + key;
             check(name, n);
-            return src.floats(name);
+            float[] v = src.floats(name);
+            finite(name, MemorySegment.ofArray(v), 0, v.length);
+            return v;
+        }
+
+        /** Refuses a tensor with a NaN or an infinity among its n floats at byte offset off of data (see the class comment). */
+        private void finite(String name, MemorySegment data, long off, long n) throws IOException {
+            long at = NonFinite.first(data, off, n);
+            if (at >= 0) {
+                float x = data.get(Mat.FLOAT, off + at * Float.BYTES);
+                TensorInfo t = src.info(name);
+                throw new SafeTensorsException(src.fileOf(name), name, "element " + at + " " + index(t.shape(), at) + " of "
+                        + t.shapeString() + " is " + x + ": weights must be finite (" + (Float.isNaN(x) ? "a NaN" : "an infinity")
+                        + " here would make the model's outputs NaN)");
+            }
+            if (data.isMapped()) data.asSlice(off, n * Float.BYTES).unload();
+        }
+
+        /** Element {@code flat} of a row-major tensor of {@code shape} as its index, e.g. {@code [3, 17]}. */
+        private static String index(long[] shape, long flat) {
+            long[] at = new long[shape.length];
+            for (int d = shape.length - 1; d >= 0; d--) {
+                at[d] = flat % shape[d];
+                flat /= shape[d];
+            }
+            return Arrays.toString(at);
         }
 
         private TensorInfo check(String name, long... expected) throws IOException {

@@ -269,6 +269,64 @@ class Gpt2LoaderTest {
         }
     }
 
+    /**
+     * A NaN or an infinity in the weights (the forward then printed NaN probabilities and NaN effects, exit 0) is an
+     * error naming the file, the tensor, the element and its value: in a mapped F32 matrix, in a vector copied to the
+     * heap, at the last element of wte; and in F16 and BF16 tensors, converted at load.
+     */
+    @Test
+    void nonFiniteWeightsAreNamed() throws Exception {
+        float[] attn, lnf, wte;
+        try (SafeTensors st = SafeTensors.open(Fixtures.model("tiny-a").resolve("model.safetensors"))) {
+            attn = st.floats("h.1.attn.c_attn.weight");
+            lnf = st.floats("ln_f.bias");
+            wte = st.floats("wte.weight");
+        }
+        attn[5 * 96 + 17] = Float.NaN;
+        Path nan = rewrite("nan", n -> !n.equals("h.1.attn.c_attn.weight"), Map.of("h.1.attn.c_attn.weight", new float[][] {{32, 96}, attn}));
+        assertNonFinite(nan, "h.1.attn.c_attn.weight", "element 497 [5, 17] of [32, 96] is NaN: weights must be finite");
+
+        lnf[3] = Float.NEGATIVE_INFINITY;
+        Path inf = rewrite("inf", n -> !n.equals("ln_f.bias"), Map.of("ln_f.bias", new float[][] {{32}, lnf}));
+        assertNonFinite(inf, "ln_f.bias", "element 3 [3] of [32] is -Infinity: weights must be finite (an infinity here");
+
+        wte[wte.length - 1] = Float.POSITIVE_INFINITY;
+        Path last = rewrite("last", n -> !n.equals("wte.weight"), Map.of("wte.weight", new float[][] {{50257, 32}, wte}));
+        assertNonFinite(last, "wte.weight", "element " + (wte.length - 1) + " [50256, 31] of [50257, 32] is Infinity");
+
+        // F16 +inf (0x7C00) and BF16 NaN (0x7FC0), patched into copies of the converted fixtures
+        assertNonFinite(patched("tiny-a-f16", "h.0.mlp.c_fc.weight", 130, (short) 0x7C00), "h.0.mlp.c_fc.weight",
+                "element 130 [1, 2] of [32, 128] is Infinity");
+        assertNonFinite(patched("tiny-a-bf16", "h.1.ln_2.weight", 31, (short) 0x7FC0), "h.1.ln_2.weight",
+                "element 31 [31] of [32] is NaN");
+        try (Gpt2Model m = Gpt2Loader.load(patched("tiny-a-f16", "h.0.mlp.c_fc.weight", 130, (short) 0x7BFF))) {
+            assertEquals(65504f, m.weights().layers().get(0).fcW().get(1, 2), "F16's largest finite value loads");
+        }
+    }
+
+    private static void assertNonFinite(Path dir, String tensor, String detail) {
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> Gpt2Loader.load(dir));
+        assertEquals(tensor, e.tensor());
+        assertTrue(e.getMessage().startsWith(dir.resolve("model.safetensors") + ": tensor '" + tensor + "': ")
+                && e.getMessage().contains(detail), e.getMessage());
+    }
+
+    /** A copy of a fixture model with element i of a 16-bit tensor set to bits. */
+    private Path patched(String fixture, String tensor, long i, short bits) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(fixture + "-" + tensor + "-" + i + "-" + bits));
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(Fixtures.model(fixture).resolve(f), dir.resolve(f));
+        long at;
+        try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
+            assertEquals(2, st.info(tensor).dtype().byteSize(), tensor);
+            at = st.absoluteOffset(tensor) + 2 * i;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("model.safetensors"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(0, bits), at);
+        }
+        return dir;
+    }
+
     @Test
     void configThatDisagreesWithTheWeights() throws IOException {
         Path dir = rewrite("wrongcfg", n -> true, Map.of());

@@ -126,6 +126,10 @@ class PackedWeightsTest {
             patch(file, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 99));
             assertRefused(model, "s", file, "version 99");
 
+            Files.write(file, whole);   // a file of version 1, which had no checksums
+            patch(file, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 1));
+            assertRefused(model, "s", file, "is packed-weights version 1, expected 2");
+
             Files.write(file, whole);
             patch(file, 12, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, Gemm.panelWidth() * 2));
             assertRefused(model, "s", file, "columns wide");
@@ -144,6 +148,52 @@ class PackedWeightsTest {
             try (PackedWeights ok = PackedWeights.map(model, "s", file)) {
                 assertEquals(size, ok.bytes());
             }
+        }
+    }
+
+    /**
+     * A byte changed in place in the panels (the size and modification time kept, so the stamp still matches) is
+     * caught by the checksums: the first, a random and the last byte of every matrix, each flipped in another bit.
+     * The file is then not attached, and the model computes what it computes without it.
+     */
+    @Test
+    void mapRefusesAFileWithAnyPanelByteChanged(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 10)) {
+            int[][] batch = Gpt2ForwardTest.tokens(2, 5, model.config().vocabSize(), 3);
+            float[] want = model.forward(batch, false, true).logits();
+            PackedWeights.write(model, "s", file);
+            byte[] whole = Files.readAllBytes(file);
+            List<Mat> mats = new java.util.ArrayList<>();
+            for (LayerWeights w : model.weights().layers()) mats.addAll(w.matrices());
+            long start = whole.length;
+            for (Mat m : mats) start -= Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
+            assertEquals(4096, start, "the panels start after the header");
+            java.util.SplittableRandom r = new java.util.SplittableRandom(10);
+            int flips = 0;
+            for (int i = 0; i < mats.size(); i++) {
+                long len = Gemm.packedFloats(mats.get(i).rows(), mats.get(i).cols()) * Float.BYTES;
+                for (long at : new long[] {start, start + r.nextLong(len), start + len - 1}) {
+                    byte[] bad = whole.clone();
+                    bad[(int) at] ^= (byte) (1 << (flips++ % 8));
+                    Files.write(file, bad);
+                    assertRefused(model, "s", file, "matrix " + i + " (layer " + i / 4 + ")");
+                    assertTrue(!PackedWeights.attachIfValid(model, "s", file), "byte " + at + " changed");
+                    assertNull(model.packedWeights(), "byte " + at + " changed");
+                }
+                start += len;
+            }
+            assertEquals(whole.length, start);
+            assertArrayEquals(want, model.forward(batch, false, true).logits(), "logits without the damaged file");
+            // the message of a byte changed inside a matrix's panels (not its sampled last value)
+            byte[] bad = whole.clone();
+            bad[4096 + 4] ^= 1;
+            Files.write(file, bad);
+            assertRefused(model, "s", file, "is damaged: matrix 0 (layer 0) has CRC32C ");
+            Files.write(file, whole);
+            assertTrue(PackedWeights.attachIfValid(model, "s", file), "the intact file attaches");
+            assertNotNull(model.packedWeights());
+            assertArrayEquals(want, model.forward(batch, false, true).logits(), "logits over the intact file");
         }
     }
 
@@ -187,6 +237,19 @@ class PackedWeightsTest {
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
             assertEquals(PackedWeights.Outcome.WRITTEN_AND_MAPPED, PackedWeights.cached(m, folder, cache, true));
             assertArrayEquals(want, m.forward(batch, false, true).logits());
+        }
+        // a byte changed in place, the size and modification time kept: the stamp matches, the checksum does not
+        byte[] whole = Files.readAllBytes(file);
+        whole[whole.length / 2] ^= 0x40;
+        FileTime written = Files.getLastModifiedTime(file);
+        Files.write(file, whole);
+        Files.setLastModifiedTime(file, written);
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+            assertEquals(PackedWeights.Outcome.WRITTEN_AND_MAPPED, PackedWeights.cached(m, folder, cache, true));
+            assertArrayEquals(want, m.forward(batch, false, true).logits());
+        }
+        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+            assertEquals(PackedWeights.Outcome.MAPPED, PackedWeights.cached(m, folder, cache, false), "the rewritten file is whole");
         }
         // a changed weight file has another stamp, so another file
         String before = PackedWeights.stamp(folder);

@@ -13,8 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -78,7 +80,8 @@ public final class Gpt2Tokenizer {
      * one-byte symbols and {@code <|endoftext|>} = 50256, every token made of byte-level symbols) and a
      * {@code merges.txt} (an optional first line {@code #version: ...}, then one merge {@code "left right"} per
      * line, earlier lines taking precedence, empty lines ignored; left, right and their concatenation must all be
-     * vocabulary tokens).
+     * vocabulary tokens; at least one merge when the vocabulary has tokens beyond the byte tokens and
+     * {@code <|endoftext|>}, since only merges make them).
      *
      * @throws NoSuchFileException naming the missing file
      * @throws IOException         on a read error or malformed content (the message names the file and entry)
@@ -115,6 +118,12 @@ public final class Gpt2Tokenizer {
                         + " vocabulary needs all 256", vocabJson, b, quote(symbol)));
         }
         MergeTable merges = readMerges(mergesTxt, vocab);
+        // Every other token is a merge's result: with none, each byte would be a token of its own.
+        int merged = n - 256 - 1;   // tokens beyond the byte tokens and <|endoftext|> (all checked present above)
+        if (merges.size() == 0 && merged > 0)
+            throw new IOException(mergesTxt + ": holds no merges, but " + vocabJson.getFileName() + " has " + merged
+                    + " tokens beyond the 256 byte tokens and " + END_OF_TEXT_TOKEN + ", which only merges make:"
+                    + " the merges are missing (without them every byte would be a token of its own)");
         return new Gpt2Tokenizer(vocab, tokens, byteIds, merges);
     }
 
@@ -144,18 +153,64 @@ public final class Gpt2Tokenizer {
         }
         int n = names.size();
         if (n == 0) throw new IOException(file + ": empty vocabulary");
+        for (int k = 0; k < n; k++)
+            if (ids.get(k) < 0)
+                throw new IOException(file + ": token " + quote(names.get(k)) + " has id " + ids.get(k)
+                        + "; ids must be exactly 0.." + (n - 1));
         String[] tokens = new String[n];
         for (int k = 0; k < n; k++) {
             int id = ids.get(k);
-            if (id < 0 || id >= n)
-                throw new IOException(file + ": token " + quote(names.get(k)) + " has id " + id
-                        + "; ids must be exactly 0.." + (n - 1));
+            if (id >= n) throw new IOException(file + ": " + gaps(names, ids));
             if (tokens[id] != null)
                 throw new IOException(file + ": id " + id + " is given to both " + quote(tokens[id])
                         + " and " + quote(names.get(k)));
             tokens[id] = names.get(k);
         }
         return tokens; // n distinct ids in [0, n): no gaps
+    }
+
+    /**
+     * Why non-negative ids that reach past {@code n - 1} are not exactly 0..n-1: an id given twice, or else the ids no
+     * token has, and the byte tokens that are missing (so a vocabulary with an entry deleted says which).
+     */
+    private static String gaps(List<String> names, IntBuffer ids) {
+        int n = names.size();
+        int[] sorted = ids.toArray();
+        Arrays.sort(sorted);
+        for (int k = 1; k < n; k++)
+            if (sorted[k] == sorted[k - 1]) {
+                int id = sorted[k];
+                List<String> both = new ArrayList<>();
+                for (int j = 0; j < n && both.size() < 2; j++) if (ids.get(j) == id) both.add(quote(names.get(j)));
+                return "id " + id + " is given to both " + both.get(0) + " and " + both.get(1);
+            }
+        long missing = 0;
+        List<Integer> first = new ArrayList<>();
+        int next = 0;                                   // the lowest id not yet seen
+        for (int id : sorted) {
+            for (int m = next; m < id && first.size() < 10; m++) first.add(m);
+            missing += id - next;
+            next = id + 1;
+        }
+        StringBuilder sb = new StringBuilder("no token has id" + (missing == 1 ? " " : "s "));
+        for (int i = 0; i < first.size(); i++) sb.append(i == 0 ? "" : ", ").append(first.get(i));
+        if (missing > first.size()) sb.append(", … (").append(missing).append(" in all)");
+        int top = sorted[n - 1];
+        String topName = "";
+        for (int j = 0; j < n; j++) if (ids.get(j) == top) topName = names.get(j);
+        sb.append(" (ids must run from 0 without gaps, but the ").append(n).append(" tokens reach id ").append(top)
+                .append(", ").append(quote(topName)).append(")");
+        Set<String> present = new HashSet<>(names);
+        List<String> bytes = new ArrayList<>();
+        for (int b = 0; b < 256; b++) {
+            String symbol = String.valueOf(ByteLevel.charOf(b));
+            if (!present.contains(symbol)) bytes.add(String.format("%s (byte 0x%02X)", quote(symbol), b));
+        }
+        if (bytes.size() == 1) sb.append("; the byte token ").append(bytes.get(0)).append(" is missing");
+        else if (!bytes.isEmpty())
+            sb.append("; the byte tokens ").append(String.join(", ", bytes.subList(0, Math.min(10, bytes.size()))))
+                    .append(bytes.size() > 10 ? ", … (" + bytes.size() + " in all)" : "").append(" are missing");
+        return sb.toString();
     }
 
     private static MergeTable readMerges(Path file, TokenIndex vocab) throws IOException {

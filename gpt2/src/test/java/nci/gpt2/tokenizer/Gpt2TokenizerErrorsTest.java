@@ -1,5 +1,7 @@
 package nci.gpt2.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,23 +72,79 @@ class Gpt2TokenizerErrorsTest {
                 "'b'");
         Files.writeString(badVocab, "{\"a\": 0, \"b\": 5}", StandardCharsets.UTF_8);
         assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(badVocab, merges)), "bad-vocab.json",
-                "id 5");
+                "no token has ids 1, 2, 3, 4 (", "reach id 5, 'b')", "'Ā' (byte 0x00)", "… (254 in all) are missing");
+        Files.writeString(badVocab, "{\"a\": 0, \"b\": -1}", StandardCharsets.UTF_8);
+        assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(badVocab, merges)), "bad-vocab.json",
+                "token 'b' has id -1");
+        Files.writeString(badVocab, "{\"a\": 0, \"b\": 7, \"c\": 7}", StandardCharsets.UTF_8);
+        assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(badVocab, merges)), "bad-vocab.json",
+                "id 7 is given to both 'b' and 'c'");
         Files.writeString(badVocab, "[1, 2]", StandardCharsets.UTF_8);
         assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(badVocab, merges)), "bad-vocab.json");
         Files.writeString(badVocab, "{\"a\": 0, ", StandardCharsets.UTF_8);
         assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(badVocab, merges)), "bad-vocab.json");
     }
 
-    /** A tokenizer with the real vocabulary and only a header in merges.txt encodes byte by byte. */
+    /**
+     * A merges.txt without merges beside a vocabulary whose other 50000 tokens only merges make: the merges are
+     * missing (loaded, it tokenized one byte per token). The file is named.
+     */
     @Test
-    void withoutMergesEveryByteIsAToken(@TempDir Path dir) throws IOException {
+    void mergesWithoutMergesAreRefused(@TempDir Path dir) throws IOException {
+        Path vocab = TokenizerFixtures.tokenizerDir().resolve("vocab.json");
         Path merges = dir.resolve("merges.txt");
-        Files.writeString(merges, "#version: 0.2\n", StandardCharsets.UTF_8);
-        Gpt2Tokenizer tok = Gpt2Tokenizer.load(TokenizerFixtures.tokenizerDir().resolve("vocab.json"), merges);
-        int[] ids = tok.encode("a é");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {
-                tok.id("a").orElseThrow(), tok.id("Ġ").orElseThrow(), tok.id("Ã").orElseThrow(),
-                tok.id("©").orElseThrow()}, ids);
-        org.junit.jupiter.api.Assertions.assertEquals("a é", tok.decode(ids));
+        for (String text : new String[] {"", "#version: 0.2\n", "#version: 0.2\n\n\r\n"}) {
+            Files.writeString(merges, text, StandardCharsets.UTF_8);
+            assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(vocab, merges)), merges.toString(),
+                    "holds no merges", "vocab.json has 50000 tokens beyond the 256 byte tokens and <|endoftext|>");
+        }
+        // one merge is enough (a merges.txt cut short at a line is not detected: vocabularies may hold tokens no merge makes)
+        Files.writeString(merges, "#version: 0.2\nĠ t\n", StandardCharsets.UTF_8);
+        Gpt2Tokenizer tok = Gpt2Tokenizer.load(vocab, merges);
+        assertEquals(1, tok.mergeCount());
+        assertArrayEquals(new int[] {tok.id("Ġt").orElseThrow(), tok.id("o").orElseThrow()}, tok.encode(" to"));
+    }
+
+    /** A vocab.json with one entry deleted names the id no token has and, for a byte token, the token. */
+    @Test
+    void aVocabularyWithAnEntryDeletedNamesIt(@TempDir Path dir) throws IOException {
+        Path src = TokenizerFixtures.tokenizerDir();
+        Path merges = src.resolve("merges.txt"), vocab = dir.resolve("vocab.json");
+        String text = Files.readString(src.resolve("vocab.json"), StandardCharsets.UTF_8);
+
+        // 'Ã' (byte 0xC3) is id 127 in GPT-2's vocabulary
+        Files.writeString(vocab, without(text, "\"\\u00c3\": 127, "), StandardCharsets.UTF_8);
+        IOException e = assertThrows(IOException.class, () -> Gpt2Tokenizer.load(vocab, merges));
+        assertMentions(e, vocab.toString(), "no token has id 127 (", "the 50256 tokens reach id 50256, '<|endoftext|>')",
+                "the byte token 'Ã' (byte 0xC3) is missing");
+
+        // two byte tokens ('!' id 0 and '\"' id 1) and a merged one ('Ġthe' id 262)
+        Files.writeString(vocab, without(without(without(text, "\"!\": 0, "), "\"\\\"\": 1, "), "\"\\u0120the\": 262, "),
+                StandardCharsets.UTF_8);
+        assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(vocab, merges)),
+                "no token has ids 0, 1, 262 (", "the byte tokens '!' (byte 0x21), '\"' (byte 0x22) are missing");
+
+        // the merged token alone: its id, and merges.txt would name it next
+        Files.writeString(vocab, without(text, "\"\\u0120the\": 262, "), StandardCharsets.UTF_8);
+        e = assertThrows(IOException.class, () -> Gpt2Tokenizer.load(vocab, merges));
+        assertMentions(e, "no token has id 262 (");
+        assertTrue(!e.getMessage().contains("byte token"), e.getMessage());
+
+        // 'Ã' renamed (ids still 0..n-1): the byte-level check names the byte
+        Files.writeString(vocab, text.replace("\"\\u00c3\": 127, ", "\"\\u00c3\\u00c3x\": 127, "), StandardCharsets.UTF_8);
+        assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(vocab, merges)),
+                "no token for byte 0xC3 (symbol 'Ã')");
+
+        // a merge whose result vocab.json does not have
+        Path badMerges = dir.resolve("merges.txt");
+        Files.writeString(badMerges, "#version: 0.2\nĠ t\nĠt Ġt\n", StandardCharsets.UTF_8);
+        assertMentions(assertThrows(IOException.class, () -> Gpt2Tokenizer.load(src.resolve("vocab.json"), badMerges)),
+                "merges.txt line 3: 'ĠtĠt' of merge 'Ġt Ġt' is not in vocab.json");
+    }
+
+    /** text with the one occurrence of entry removed. */
+    private static String without(String text, String entry) {
+        assertTrue(text.indexOf(entry) >= 0 && text.indexOf(entry) == text.lastIndexOf(entry), entry);
+        return text.replace(entry, "");
     }
 }
