@@ -13,6 +13,7 @@ import nci.patching.PatchEngine;
 import nci.patching.PatchResult;
 import nci.patching.PatchSpec;
 import nci.patching.RunOptions;
+import nci.tools.study.JsonInput;
 import nci.tools.study.ModelSession;
 import nci.tools.study.StudyFile;
 import nci.tools.study.Strings;
@@ -54,7 +55,7 @@ final class PatchCommand implements Callable<Integer> {
         boolean safetensors = name.endsWith(".safetensors");
         if (!safetensors && !name.endsWith(".json"))
             throw new IllegalArgumentException("--out " + out + ": expected a .json or .safetensors file name");
-        JsonNode json = StudyFile.read(spec);
+        JsonNode json = JsonInput.read(spec);
         try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             PatchSpec ps;
             try {

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import nci.tools.study.Findings;
+import nci.tools.study.JsonInput;
 import nci.tools.study.ModelSession;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
@@ -34,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode json = StudyFile.read(file);
+        JsonNode json = JsonInput.read(file);
         Path base = file.toAbsolutePath().getParent();
         String modelField;
         try {

@@ -172,6 +172,29 @@ class PatchCommandTest {
         assertFalse(Files.exists(out), what + ": nothing may be written");
     }
 
+    /** The spec is read strictly: nothing after the object, no key twice, and a folder is not a spec. */
+    @Test
+    void rejectsSpecsALenientReaderWouldHalfAccept() throws Exception {
+        String ok = "{\"inputs\": [\"The capital of Spain is\", \"The capital of Italy is\"], \"targets\": [\" Madrid\"]}";
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        String model = Cli.model("tiny-a").toString();
+        String twice = ok.replace("\"targets\"", "\"targets\": [\" Rome\"], \"targets\"");
+        int afterKey = twice.lastIndexOf("\"targets\"") + "\"targets\"".length() + 1;   // the parser's place: just after the key
+        for (String[] c : new String[][] {
+                {ok + " x", "line 1, column " + (ok.length() + 2) + ": not valid JSON: unexpected content after the JSON value"},
+                {ok + "}", "line 1, column " + (ok.length() + 1) + ": not valid JSON: unexpected content after the JSON value"},
+                {ok + ok, "line 1, column " + (ok.length() + 1) + ": not valid JSON: unexpected content after the JSON value"},
+                {twice, "line 1, column " + afterKey + ": not valid JSON: duplicate key 'targets'"}}) {
+            Files.writeString(spec, c[0], StandardCharsets.UTF_8);
+            Cli.Result r = Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", out.toString());
+            assertEquals(List.of("nci: " + spec + ": " + c[1]), r.errorLines(), c[0]);
+            assertEquals(1, r.code(), r.describe());
+            assertFalse(Files.exists(out), c[0] + ": nothing may be written");
+        }
+        Cli.Result folder = Cli.run("patch", "--model", model, "--spec", tmp.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: " + tmp + ": is a folder, not a file"), folder.errorLines(), folder.describe());
+    }
+
     @Test
     void rejectsUnknownOutputFormat() {
         Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", tmp.resolve("none.json").toString(),

@@ -201,12 +201,84 @@ class RunCommandTest {
     }
 
     @Test
-    void syntaxErrorNamesLine() throws Exception {
+    void syntaxErrorNamesLineAndColumn() throws Exception {
         Path f = tmp.resolve("broken.json");
         Files.writeString(f, "{\n  \"pairs\": [\n  }\n", StandardCharsets.UTF_8);
         Cli.Result r = Cli.run("run", f.toString());
         assertEquals(1, r.code(), r.describe());
-        assertTrue(r.err().contains("broken.json: not valid JSON (line 3"), r.err());
+        assertEquals(List.of("nci: " + f + ": line 3, column 3: not valid JSON: Unexpected close marker '}': expected ']' "
+                + "(for Array starting at line 2, column 12)"), r.errorLines());
+    }
+
+    /**
+     * JSON that a lenient reader would half-accept: content after the object, a key given twice (the last would win
+     * silently), a non-standard number, bytes that are not UTF-8. Each is one line naming the file, line and column,
+     * in words (no parser feature names), and nothing runs.
+     */
+    static Stream<Arguments> strictJson() {
+        String ok = base().put("out", "o").toPrettyString();          // 20-odd lines, ends with "}"
+        int lines = (int) ok.lines().count();
+        String twice = ok.replace("\"experiments\"", "\"metrics\" : [ \"kl\" ],\n  \"metrics\" : [ \"prob\" ],\n  \"experiments\"");
+        int dupLine = (int) twice.substring(0, twice.indexOf("\"metrics\" : [ \"prob")).lines().count();
+        return Stream.of(
+                Arguments.of("text after the object", ok + " garbage", "line " + lines + ", column 3: not valid JSON: unexpected content after the JSON value"),
+                Arguments.of("a second close brace", ok + "}", "line " + lines + ", column 2: not valid JSON: unexpected content after the JSON value"),
+                Arguments.of("two objects", ok + "\n{}", "line " + (lines + 1) + ", column 1: not valid JSON: unexpected content after the JSON value"),
+                // The parser's place is just after the key or token: '  "metrics"' is 11 characters, '  "out" : NaN' 13.
+                Arguments.of("a key twice", twice, "line " + dupLine + ", column 12: not valid JSON: duplicate key 'metrics'"),
+                Arguments.of("NaN", ok.replace("\"out\" : \"o\"", "\"out\" : NaN"), "line " + (lines - 1) + ", column 14: not valid JSON: Non-standard token 'NaN'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("strictJson")
+    void strictJsonNamesLineAndColumn(String what, String text, String message) throws Exception {
+        Path f = tmp.resolve("strict.json");
+        Files.writeString(f, text, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), what + ": " + r.describe());
+        assertEquals(List.of("nci: " + f + ": " + message), r.errorLines(), what);
+        assertFalse(Files.exists(tmp.resolve("o")), what + ": nothing may be written");
+    }
+
+    @Test
+    void invalidUtf8NamesFileLineAndColumn() throws Exception {
+        Path f = tmp.resolve("latin1.json");
+        byte[] text = base().put("description", "caf\u00e9").put("out", "o").toPrettyString().getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(f, text);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), r.describe());
+        String pretty = new String(text, StandardCharsets.ISO_8859_1);
+        String before = pretty.substring(0, pretty.indexOf('\u00e9'));
+        int line = (int) before.chars().filter(c -> c == '\n').count() + 1, column = before.length() - before.lastIndexOf('\n');
+        assertEquals(List.of("nci: " + f + ": line " + line + ", column " + column + ": not valid UTF-8 (byte 0xe9); save the file as UTF-8"),
+                r.errorLines());
+    }
+
+    @Test
+    void datasetLinesAreStrictToo() throws Exception {
+        String pair = "{\"clean\": \"" + MAT + "\", \"counterfactual\": \"The cat sat on the rug. The cat sat on the\", \"targets\": [\" mat\", \" rug\"]}";
+        Path exp = tmp.resolve("exp.json");
+        Files.writeString(exp, "{\"dataset\": \"pairs.jsonl\", \"experiments\": [{\"type\": \"heads\"}], \"out\": \"o\"}", StandardCharsets.UTF_8);
+
+        Files.writeString(tmp.resolve("pairs.jsonl"), pair + "\n" + pair + " " + pair + "\n", StandardCharsets.UTF_8);
+        Cli.Result two = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset[1] (pairs.jsonl line 2, column " + (pair.length() + 2)
+                + "): not valid JSON: unexpected content after the JSON value (one pair per line)"), two.errorLines(), two.describe());
+
+        Files.writeString(tmp.resolve("pairs.jsonl"), pair.replace("\"targets\"", "\"clean\": \"x\", \"targets\""), StandardCharsets.UTF_8);
+        Cli.Result dup = Cli.run("run", exp.toString());
+        assertTrue(dup.errorLines().size() == 1 && dup.errorLines().getFirst().startsWith("nci: exp.json: dataset[0] (pairs.jsonl line 1, column ")
+                && dup.errorLines().getFirst().endsWith("): not valid JSON: duplicate key 'clean'"), dup.describe());
+
+        Files.write(tmp.resolve("pairs.jsonl"), (pair + "\n\n" + pair.replace("rug. The", "rug\u00e9 The") + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        Cli.Result latin1 = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset: " + tmp.resolve("pairs.jsonl") + ": line 3, column " + (pair.indexOf("rug. The") + 4)
+                + ": not valid UTF-8 (byte 0xe9); save the file as UTF-8"), latin1.errorLines(), latin1.describe());
+
+        Files.writeString(exp, "{\"dataset\": \".\", \"experiments\": [{\"type\": \"heads\"}], \"out\": \"o\"}", StandardCharsets.UTF_8);
+        Cli.Result folder = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset: " + tmp.resolve(".") + " is a folder, not a JSONL file"), folder.errorLines(), folder.describe());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing may be written");
     }
 
     @Test

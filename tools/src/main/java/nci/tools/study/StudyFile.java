@@ -1,12 +1,8 @@
 package nci.tools.study;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,6 +32,7 @@ import nci.tools.study.Study.Target;
 public final class StudyFile {
     private StudyFile() {}
 
+    /** For building and writing JSON; what the user wrote is read by {@link JsonInput} (strict). */
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Set<String> TOP = Set.of("description", "model", "pairs", "dataset", "targets", "metrics", "experiments", "out");
@@ -43,23 +40,6 @@ public final class StudyFile {
     private static final Set<String> METRIC = Set.of("type", "positions", "tokens");
     private static final List<String> METRIC_TYPES = List.of("prob", "logit", "logit_diff", "kl");
     private static final List<String> EXPERIMENT_TYPES = List.of("patch", "node_position", "heads", "path");
-
-    /** Reads a JSON file; a syntax error names the file, line and column. */
-    public static JsonNode read(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        }
-        try {
-            return JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw new IllegalArgumentException(file + ": not valid JSON" + (loc == null ? "" : " (line " + loc.getLineNr()
-                    + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
-        }
-    }
 
     /** The {@code model} field (null when absent), after checking that the file is an object with known fields only. */
     public static String modelField(JsonNode json) {
@@ -79,7 +59,7 @@ public final class StudyFile {
      * Parses and validates {@code json} against the loaded model. {@code baseDir} is where relative paths
      * ({@code dataset}) are resolved: the experiment file's folder.
      */
-    public static Study parse(JsonNode json, Path baseDir, ModelSession session) throws IOException {
+    public static Study parse(JsonNode json, Path baseDir, ModelSession session) {
         String model = modelField(json);
         Gpt2Config c = session.config();
         String description = optText(json.get("description"), "description");
@@ -96,18 +76,28 @@ public final class StudyFile {
             if (!ps.isArray() || ps.isEmpty()) throw new IllegalArgumentException("pairs: expected a non-empty array of {clean, counterfactual} objects");
             for (int i = 0; i < ps.size(); i++) pairs.add(pair(ps.get(i), "pairs[" + i + "]", defaultTargets, session));
         } else {
-            if (!ds.isTextual()) throw new IllegalArgumentException("dataset: expected the path of a JSONL file, got " + ds);
+            if (!ds.isTextual() || ds.asText().isEmpty())
+                throw new IllegalArgumentException("dataset: expected the path of a JSONL file, got " + ds);
             Path file = baseDir.resolve(ds.asText());
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("dataset: no such file " + file);
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (Files.isDirectory(file)) throw new IllegalArgumentException("dataset: " + file + " is a folder, not a JSONL file");
+            if (!Files.exists(file)) throw new IllegalArgumentException("dataset: no such file " + file);
+            String text;
+            try {
+                text = JsonInput.text(file);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("dataset: " + e.getMessage(), e);
+            }
+            List<String> lines = text.lines().toList();
             for (int ln = 0; ln < lines.size(); ln++) {
                 if (lines.get(ln).isBlank()) continue;
                 String f = "dataset[" + pairs.size() + "] (" + file.getFileName() + " line " + (ln + 1) + ")";
                 JsonNode row;
                 try {
-                    row = JSON.readTree(lines.get(ln));
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(f + ": not valid JSON: " + e.getOriginalMessage());
+                    row = JsonInput.parse(lines.get(ln));
+                } catch (JsonInput.SyntaxError e) {
+                    throw new IllegalArgumentException("dataset[" + pairs.size() + "] (" + file.getFileName() + " line " + (ln + 1)
+                            + (e.column() > 0 ? ", column " + e.column() : "") + "): not valid JSON: " + e.what()
+                            + (e.what().startsWith("unexpected content after") ? " (one pair per line)" : ""));
                 }
                 pairs.add(pair(row, f, defaultTargets, session));
             }
