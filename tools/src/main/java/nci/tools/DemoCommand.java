@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import nci.tools.study.Findings;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.Strings;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
@@ -77,6 +78,7 @@ final class DemoCommand implements Callable<Integer> {
             String recorded = model != null && java.nio.file.Files.isDirectory(Path.of(model)) ? dir.toAbsolutePath().normalize().toString() : model;
             ObjectNode spec = experiment(induction, recorded);
             Study study = StudyFile.parse(spec, Path.of("").toAbsolutePath(), s);
+            OutputFiles.folder(out, "--out");
             long t0 = System.nanoTime();
             s.engine();
             long loadMs = s.loadMillis() + (System.nanoTime() - t0) / 1_000_000;

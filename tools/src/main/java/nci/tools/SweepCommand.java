@@ -2,8 +2,6 @@ package nci.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +10,7 @@ import nci.gpt2.Gpt2Config;
 import nci.patching.Node;
 import nci.tools.study.Csv;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.Strings;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
@@ -126,6 +125,7 @@ final class SweepCommand implements Callable<Integer> {
                     List.of(new Study.Pair(null, new Study.Input(clean, cleanIds), new Study.Input(counterfactual, cfIds), tg)),
                     List.of(exp), List.of(new Study.Metric.Prob(null), new Study.Metric.Logit(null)), null, source);
 
+            OutputFiles.folder(out, "--out");
             s.engine();                                       // the model digest is part of loading
             long loadMs = (System.nanoTime() - t0) / 1_000_000;
             StudyResult r = StudyRunner.run(study, s, System.err);
@@ -157,7 +157,6 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void write(StudyResult r, ModelSession s, long loadMs, List<Study.Target> tg) throws java.io.IOException {
-        Files.createDirectories(out);
         StudyResult.PairResult p = r.pairs().getFirst();
         int nt = tg.size();
         List<StudyResult.Measurement> runs = new ArrayList<>();
@@ -194,9 +193,8 @@ final class SweepCommand implements Callable<Integer> {
         root.putObject("cache").put("entries", st.entries()).put("hits", st.hits()).put("partial_hits", st.partialHits())
                 .put("misses", st.misses()).put("bytes", st.bytes());
         root.putObject("timing").put("load_ms", loadMs).put("sweep_ms", r.runMillis());
-        Files.writeString(out.resolve("sweep.csv"), csv.toString(), StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("sweep.json"), StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
-                StandardCharsets.UTF_8);
+        OutputFiles.write(out.resolve("sweep.csv"), csv.toString());
+        OutputFiles.write(out.resolve("sweep.json"), StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     private static ObjectNode inputJson(Study.Input in, ModelSession s) {

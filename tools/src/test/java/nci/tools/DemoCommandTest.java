@@ -103,6 +103,17 @@ class DemoCommandTest {
         assertEquals(1 + 2 * (2 + 48 + 8) * 2, csv.size(), "results.csv rows");
     }
 
+    /** A bad --out is found before the demo runs, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "");
+        Cli.Result file = Cli.run("demo", "--out", afile.toString());
+        assertEquals(List.of("nci: --out " + afile + ": exists and is not a folder"), file.errorLines(), file.describe());
+        Cli.Result empty = Cli.run("demo", "--out", "");
+        assertEquals(List.of("nci: --out: empty (give a folder)"), empty.errorLines(), empty.describe());
+        assertEquals(1, empty.code());
+    }
+
     /** Any other model: the original project's capital-city experiment; the clean run equals the fixture sweep's. */
     @Test
     void capitalExperimentOnAnotherModel() throws Exception {

@@ -195,6 +195,32 @@ class PatchCommandTest {
         assertEquals(List.of("nci: " + tmp + ": is a folder, not a file"), folder.errorLines(), folder.describe());
     }
 
+    /** --out and --dot are checked before anything is computed: a bad --dot no longer comes after --out was written. */
+    @Test
+    void outputsAreCheckedFirst() throws Exception {
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json"), afile = Files.writeString(tmp.resolve("afile"), "");
+        Files.writeString(spec, "{\"inputs\": [\"The capital of Spain is\", \"The capital of Italy is\"]}", StandardCharsets.UTF_8);
+        String model = Cli.model("tiny-a").toString();
+        for (String[] c : new String[][] {
+                {"--out", afile.resolve("o.json").toString(), "nci: --out " + afile.resolve("o.json") + ": folder " + afile + ": exists and is not a folder"},
+                {"--dot", afile.resolve("g.dot").toString(), "nci: --dot " + afile.resolve("g.dot") + ": folder " + afile + ": exists and is not a folder"},
+                {"--dot", out.toString(), "nci: --dot " + out + ": the same file as --out"},
+                {"--out", spec.toString(), "nci: --out " + spec + ": the same file as --spec (it would be overwritten)"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("patch", "--model", model, "--spec", spec.toString(), "--out", out.toString()));
+            if (c[0].equals("--out")) args.set(6, c[1]); else args.addAll(List.of("--dot", c[1]));
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(List.of(c[2]), r.errorLines(), r.describe());
+            assertEquals(1, r.code());
+            assertFalse(Files.exists(out), c[1] + ": nothing written");
+        }
+        assertTrue(Files.readString(spec).startsWith("{\"inputs\""), "the spec is intact");
+        // Missing folders of both outputs are created.
+        Path o2 = tmp.resolve("a/o.json"), d2 = tmp.resolve("b/c/g.dot");
+        Cli.Result ok = Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", o2.toString(), "--dot", d2.toString());
+        assertEquals(0, ok.code(), ok.describe());
+        assertTrue(Files.readString(d2).startsWith("digraph") && Cli.json(o2).get("T").asInt() == 5, "both written");
+    }
+
     @Test
     void rejectsUnknownOutputFormat() {
         Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", tmp.resolve("none.json").toString(),

@@ -281,6 +281,51 @@ class RunCommandTest {
         assertFalse(Files.exists(tmp.resolve("o")), "nothing may be written");
     }
 
+    /** A bad output folder is found before the model's digest or any experiment, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "", StandardCharsets.UTF_8);
+        Path f = tmp.resolve("study.json");
+        Files.writeString(f, base().toString(), StandardCharsets.UTF_8);
+        for (String[] c : new String[][] {
+                {afile.toString(), "nci: --out " + afile + ": exists and is not a folder"},
+                {afile.resolve("sub").toString(), "nci: --out " + afile.resolve("sub") + ": cannot create it: " + afile + " is not a folder"},
+                {"", "nci: --out: empty (give a folder)"}}) {
+            Cli.Result r = Cli.run("run", f.toString(), "--out", c[0]);
+            assertEquals(1, r.code(), r.describe());
+            assertEquals(List.of(c[1]), r.errorLines(), c[0]);
+            assertFalse(r.err().contains("nci: study:"), "no experiment ran: " + r.err());
+        }
+        Files.writeString(f, base().put("out", "").toString(), StandardCharsets.UTF_8);
+        assertEquals(List.of("nci: study.json: out: empty (give a folder, relative to the experiment file)"), Cli.run("run", f.toString()).errorLines());
+        Files.writeString(f, base().put("out", "afile").toString(), StandardCharsets.UTF_8);
+        assertEquals(List.of("nci: study.json: out " + afile + ": exists and is not a folder"), Cli.run("run", f.toString()).errorLines());
+        assertEquals(List.of(afile, f), list(tmp), "nothing written");
+    }
+
+    /** An output folder holding the experiment file under a name the study writes would overwrite it. */
+    @Test
+    void neverOverwritesTheExperimentFile() throws Exception {
+        String text = base().put("out", ".").toString();
+        for (String name : List.of("experiment.json", "results.json")) {
+            Path f = tmp.resolve(name);
+            Files.writeString(f, text, StandardCharsets.UTF_8);
+            Cli.Result r = Cli.run("run", f.toString());
+            assertEquals(List.of("nci: " + name + ": out " + tmp.resolve(".") + ": the study writes " + name
+                    + " there, which would overwrite the experiment file; choose another folder"), r.errorLines(), r.describe());
+            Cli.Result flag = Cli.run("run", f.toString(), "--out", tmp.toString());
+            assertEquals(List.of("nci: --out " + tmp + ": the study writes " + name
+                    + " there, which would overwrite the experiment file; choose another folder"), flag.errorLines(), flag.describe());
+            assertEquals(text, Files.readString(f));
+            Files.delete(f);
+        }
+        assertEquals(List.of(), list(tmp));
+    }
+
+    static List<Path> list(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) { return s.sorted().toList(); }
+    }
+
     @Test
     void outIsRequiredSomewhere() throws Exception {
         Path f = tmp.resolve("noout.json");

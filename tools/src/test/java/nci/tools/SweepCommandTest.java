@@ -199,6 +199,18 @@ class SweepCommandTest {
         for (String d : List.of("a", "b", "c", "d", "e")) assertFalse(Files.exists(tmp.resolve(d)), "nothing written for " + d);
     }
 
+    /** A bad --out is found before the sweep runs, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "");
+        Cli.Result file = sweep(afile, "--targets", " Madrid, Rome");
+        assertEquals(List.of("nci: --out " + afile + ": exists and is not a folder"), file.errorLines(), file.describe());
+        Cli.Result empty = sweep(Path.of(""), "--targets", " Madrid, Rome");
+        assertEquals(List.of("nci: --out: empty (give a folder)"), empty.errorLines(), empty.describe());
+        assertEquals(1, empty.code());
+        assertEquals("", Files.readString(afile));
+    }
+
     @Test
     void csvQuoting() {
         assertEquals("mat", Csv.field("mat"));

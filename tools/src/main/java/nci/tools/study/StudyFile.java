@@ -64,6 +64,7 @@ public final class StudyFile {
         Gpt2Config c = session.config();
         String description = optText(json.get("description"), "description");
         String out = optText(json.get("out"), "out");
+        if (out != null && out.isEmpty()) throw new IllegalArgumentException("out: empty (give a folder, relative to the experiment file)");
 
         // Targets given at the top apply to every pair that has none of its own.
         List<Target> defaultTargets = json.has("targets") ? targets(json.get("targets"), "targets", session) : null;
