@@ -19,7 +19,8 @@ import nci.gpt2.Gpt2Config;
  * }</pre>
  * {@link #parse} validates everything against the model <em>before</em> any computation and names the
  * field at fault: unknown fields, unknown node names or branch values, inputs of different token
- * lengths, a {@code which} input that does not exist, a layer, head or position out of range.
+ * lengths, a {@code which} input that does not exist, a layer, head or position out of range, a target given twice
+ * (also as text and id).
  *
  * @param inputs    token ids of every input (equal lengths)
  * @param texts     the text of each input, or null where it was given as ids
@@ -138,6 +139,9 @@ public record PatchSpec(List<int[]> inputs, List<String> texts, BranchRules bran
                 }
                 if (id < 0 || id >= config.vocabSize())
                     throw new IllegalArgumentException(f + ": token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+                if (ids.contains(id))
+                    throw new IllegalArgumentException(f + ": the same token as targets[" + ids.indexOf(id) + "] (id " + id
+                            + "); each target must be a different token");
                 ids.add(id);
             }
         }

@@ -46,6 +46,8 @@ class SpecAndMetricsTest {
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'branch':[{'at':'a1','value':'yes'}]}"), TOK, CONFIG), "branch[0].value: bad value");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'target':['x']}"), TOK, CONFIG), "unknown field 'target'");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'targets':['xy']}"), TOK, CONFIG), "targets[0]: 'xy' is 2 tokens");
+        assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'targets':['x','y',56]}"), TOK, CONFIG),
+                "targets[2]: the same token as targets[0] (id 56); each target must be a different token");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':[[1,99]]}"), TOK, CONFIG), "inputs[0][1]: token id 99 outside the vocabulary");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc']}"), null, CONFIG), "inputs[0]: a text input needs a tokenizer");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':[]}"), TOK, CONFIG), "inputs: expected a non-empty array");

@@ -76,8 +76,14 @@ final class SweepCommand implements Callable<Integer> {
             int T = cleanIds.length;
             List<Study.Target> tg = new ArrayList<>();
             List<String> pieces = Strings.splitVerbatim(targets, "--targets");
-            for (int i = 0; i < pieces.size(); i++)
-                tg.add(new Study.Target(pieces.get(i), s.singleToken(pieces.get(i), "--targets item " + i)));
+            for (int i = 0; i < pieces.size(); i++) {
+                Study.Target t = new Study.Target(pieces.get(i), s.singleToken(pieces.get(i), "--targets item " + i));
+                for (int j = 0; j < i; j++)
+                    if (tg.get(j).id() == t.id())
+                        throw new IllegalArgumentException("--targets item " + i + ": " + Strings.quote(t.text()) + " is the same token as item " + j
+                                + " " + Strings.quote(tg.get(j).text()) + "; each target must be a different token");
+                tg.add(t);
+            }
 
             ObjectNode source = StudyFile.JSON.createObjectNode();
             source.put("description", "nci sweep" + (heads ? " --heads" : ""));
@@ -100,7 +106,12 @@ final class SweepCommand implements Callable<Integer> {
                     for (int l = c.nLayer() - 1; l >= 0; l--) { ns.add(new Node.Mlp(l)); ns.add(new Node.Attn(l)); }
                 } else {
                     ArrayNode nj = ej.putArray("nodes");
-                    for (String n : Strings.splitTrimmed(nodes, "--nodes")) { ns.add(node(n, c)); nj.add(n); }
+                    for (String n : Strings.splitTrimmed(nodes, "--nodes")) {
+                        Node node = node(n, c);
+                        if (ns.contains(node)) throw new IllegalArgumentException("--nodes: '" + n + "' is given twice");
+                        ns.add(node);
+                        nj.add(n);
+                    }
                 }
                 int[] pos = null;
                 if (positions != null) {
@@ -116,6 +127,8 @@ final class SweepCommand implements Callable<Integer> {
                         if (pos[i] < 0 || pos[i] >= T)
                             throw new IllegalArgumentException("--positions: position " + pos[i] + " out of range (the prompts have " + T
                                     + " tokens: 0.." + (T - 1) + ")");
+                        for (int j = 0; j < i; j++)
+                            if (pos[j] == pos[i]) throw new IllegalArgumentException("--positions: position " + pos[i] + " is given twice");
                         pj2.add(pos[i]);
                     }
                 }

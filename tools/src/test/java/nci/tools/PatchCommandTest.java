@@ -155,6 +155,9 @@ class PatchCommandTest {
                 Arguments.of("position out of range", "{" + ok + "\"branch\": [{\"at\": \"a1\", \"value\": true}, {\"at\": \"a1.head\", \"value\": \"positions\"}], "
                         + "\"which\": {\"rules\": [{\"if_in_path\": \"a1.head.pos5\", \"input\": 1}], \"default\": 0}}", "which.rules[0].if_in_path"),
                 Arguments.of("multi-token target", "{" + ok + "\"targets\": [\" Madrid\", \" Rome is\"]}", "targets[1]"),
+                Arguments.of("target twice", "{" + ok + "\"targets\": [\" Madrid\", \" Rome\", \" Madrid\"]}",
+                        "targets[2]: the same token as targets[0] (id 14708); each target must be a different token"),
+                Arguments.of("target as text and id", "{" + ok + "\"targets\": [14708, \" Madrid\"]}", "targets[1]: the same token as targets[0] (id 14708)"),
                 Arguments.of("unknown field", "{" + ok + "\"whitch\": {}}", "whitch"));
     }
 

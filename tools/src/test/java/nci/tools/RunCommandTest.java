@@ -182,7 +182,24 @@ class RunCommandTest {
                 bad("pairs and dataset", "pairs: give either", o -> o.put("dataset", "x.jsonl")),
                 bad("token id out of vocabulary", "pairs[0].clean[1]: expected a token id in [0, 50257)",
                         o -> ((ObjectNode) o.get("pairs").get(0)).putArray("clean").add(464).add(99999)),
-                bad("no targets", "pairs[0].targets: missing", o -> ((ObjectNode) o.get("pairs").get(0)).remove("targets")));
+                bad("no targets", "pairs[0].targets: missing", o -> ((ObjectNode) o.get("pairs").get(0)).remove("targets")),
+                // Given twice, each would count twice (or make the default logit_diff 0 everywhere).
+                bad("target twice", "pairs[0].targets[1]: the same token as pairs[0].targets[0] (\" mat\", id 2603); each target must be a different token",
+                        o -> ((ArrayNode) o.get("pairs").get(0).get("targets")).set(1, Cli.JSON.getNodeFactory().textNode(" mat"))),
+                bad("target as text and id", "targets[1]: the same token as targets[0] (\" mat\", id 2603)", o -> {
+                    ((ObjectNode) o.get("pairs").get(0)).remove("targets");
+                    o.putArray("targets").add(" mat").add(2603);
+                }),
+                bad("logit_diff token twice", "metrics[0].tokens[1]: the same token as metrics[0].tokens[0] (\" rug\", id 14477); logit_diff needs two different tokens",
+                        o -> o.putArray("metrics").addObject().put("type", "logit_diff").putArray("tokens").add(" rug").add(" rug")),
+                bad("metric position twice", "metrics[0].positions[1]: position 3 repeats positions[0]",
+                        o -> o.putArray("metrics").addObject().put("type", "prob").putArray("positions").add(3).add(3)),
+                bad("metric position from both ends", "metrics[0].positions[1]: position 11 is positions[0] (-1) again in pairs[0] (12 tokens)",
+                        o -> o.putArray("metrics").addObject().put("type", "kl").putArray("positions").add(-1).add(11)),
+                bad("node twice", "experiments[1].nodes[2]: 'a1' repeats nodes[0]", o -> exp(o, 1).putArray("nodes").add("a1").add("a0").add("a1")),
+                bad("sweep position twice", "experiments[1].positions[1]: position 4 repeats positions[0]",
+                        o -> exp(o, 1).putArray("positions").add(4).add(4)),
+                bad("layer twice", "experiments[0].layers[1]: layer 1 repeats layers[0]", o -> exp(o, 0).putArray("layers").add(1).add(1)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -196,7 +196,16 @@ class SweepCommandTest {
         Cli.Result both = sweep(tmp.resolve("e"), "--targets", " Madrid", "--heads", "--positions", "2");
         assertEquals(1, both.code(), both.describe());
         assertTrue(both.err().contains("--heads"), both.err());
-        for (String d : List.of("a", "b", "c", "d", "e")) assertFalse(Files.exists(tmp.resolve(d)), "nothing written for " + d);
+        Cli.Result target = sweep(tmp.resolve("f"), "--targets", " Madrid, Rome, Madrid");
+        assertEquals(List.of("nci: --targets item 2: \" Madrid\" is the same token as item 0 \" Madrid\"; each target must be a different token"),
+                target.errorLines(), target.describe());
+
+        Cli.Result node2 = sweep(tmp.resolve("g"), "--targets", " Madrid", "--nodes", "a1, a0,a1");
+        assertEquals(List.of("nci: --nodes: 'a1' is given twice"), node2.errorLines(), node2.describe());
+
+        Cli.Result pos2 = sweep(tmp.resolve("h"), "--targets", " Madrid", "--positions", "2, 3, 2");
+        assertEquals(List.of("nci: --positions: position 2 is given twice"), pos2.errorLines(), pos2.describe());
+        for (String d : List.of("a", "b", "c", "d", "e", "f", "g", "h")) assertFalse(Files.exists(tmp.resolve(d)), "nothing written for " + d);
     }
 
     /** A bad --out is found before the sweep runs, and named. */

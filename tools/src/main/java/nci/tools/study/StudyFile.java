@@ -26,8 +26,9 @@ import nci.tools.study.Study.Target;
  * <p>Everything is checked before anything is computed, and every error names its field JSON-pointer style,
  * e.g. {@code experiments[1].nodes[0]: unknown node 'a9' (...)}: unknown fields, wrong types, texts that do not
  * tokenize, pairs of different token lengths, targets that are not exactly one token, node names that do not
- * exist in the model, positions out of range, and rules that pick an input other than 0 (clean) or 1
- * (counterfactual).
+ * exist in the model, positions out of range, rules that pick an input other than 0 (clean) or 1
+ * (counterfactual), and anything given twice where it would count twice (a target or logit_diff token, also as
+ * text and id; a node, layer or position, also as -1 and T-1).
  */
 public final class StudyFile {
     private StudyFile() {}
@@ -173,7 +174,14 @@ public final class StudyFile {
         if (v == null || !v.isArray() || v.isEmpty())
             throw new IllegalArgumentException(f + ": expected a non-empty array of one-token strings (e.g. [\" mat\", \" rug\"]) or token ids");
         List<Target> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) out.add(target(v.get(i), f + "[" + i + "]", s));
+        for (int i = 0; i < v.size(); i++) {
+            Target t = target(v.get(i), f + "[" + i + "]", s);
+            for (int j = 0; j < i; j++)
+                if (out.get(j).id() == t.id())
+                    throw new IllegalArgumentException(f + "[" + i + "]: the same token as " + f + "[" + j + "] (" + Strings.quote(out.get(j).text())
+                            + ", id " + t.id() + "); " + (f.endsWith(".tokens") ? "logit_diff needs two different tokens" : "each target must be a different token"));
+            out.add(t);
+        }
         return out;
     }
 
@@ -203,6 +211,17 @@ public final class StudyFile {
                     if (positions[i] >= T || positions[i] < -T)
                         throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " out of range for "
                                 + pairsField + "[" + k + "] (" + T + " tokens: 0.." + (T - 1) + ", or -1..-" + T + " from the end)");
+                }
+                // The same position twice would count twice in the average: also when given once from each end.
+                for (int j = 0; j < i; j++) {
+                    if (positions[i] == positions[j])
+                        throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " repeats positions[" + j + "]");
+                    for (int k = 0; k < pairs.size(); k++) {
+                        int T = pairs.get(k).length();
+                        if (Math.floorMod(positions[i], T) == Math.floorMod(positions[j], T))
+                            throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " is positions[" + j + "] ("
+                                    + positions[j] + ") again in " + pairsField + "[" + k + "] (" + T + " tokens)");
+                    }
                 }
             }
         }
@@ -269,12 +288,17 @@ public final class StudyFile {
                     for (int l = c.nLayer() - 1; l >= 0; l--) { nodes.add(new Node.Mlp(l)); nodes.add(new Node.Attn(l)); }
                 } else {
                     if (!ns.isArray() || ns.isEmpty()) throw new IllegalArgumentException(f + ".nodes: expected a non-empty array of node names (aN, fN)");
-                    for (int i = 0; i < ns.size(); i++) nodes.add(blockNode(ns.get(i), f + ".nodes[" + i + "]", c));
+                    for (int i = 0; i < ns.size(); i++) {
+                        Node n = blockNode(ns.get(i), f + ".nodes[" + i + "]", c);
+                        if (nodes.contains(n))
+                            throw new IllegalArgumentException(f + ".nodes[" + i + "]: '" + n.name() + "' repeats nodes[" + nodes.indexOf(n) + "]");
+                        nodes.add(n);
+                    }
                 }
                 int[] positions = null;
                 JsonNode ps = e.get("positions");
                 if (ps != null && !ps.isNull()) {
-                    positions = ints(ps, f + ".positions", 0);
+                    positions = distinct(ints(ps, f + ".positions", 0), f + ".positions", "position");
                     for (int i = 0; i < positions.length; i++)
                         if (positions[i] >= minT)
                             throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " out of range ("
@@ -290,7 +314,7 @@ public final class StudyFile {
                     layers = new int[c.nLayer()];
                     for (int l = 0; l < layers.length; l++) layers[l] = l;
                 } else {
-                    layers = ints(ls, f + ".layers", 0);
+                    layers = distinct(ints(ls, f + ".layers", 0), f + ".layers", "layer");
                     for (int i = 0; i < layers.length; i++)
                         if (layers[i] >= c.nLayer())
                             throw new IllegalArgumentException(f + ".layers[" + i + "]: layer " + layers[i] + " out of range (the model has "
@@ -379,6 +403,15 @@ public final class StudyFile {
             out[i] = x.asInt();
         }
         return out;
+    }
+
+    /** {@code v} when no value repeats; else an error naming the second one ({@code what}: "position", "layer"). */
+    private static int[] distinct(int[] v, String f, String what) {
+        String name = f.substring(f.lastIndexOf('.') + 1);
+        for (int i = 0; i < v.length; i++)
+            for (int j = 0; j < i; j++)
+                if (v[i] == v[j]) throw new IllegalArgumentException(f + "[" + i + "]: " + what + " " + v[i] + " repeats " + name + "[" + j + "]");
+        return v;
     }
 
     private static String optText(JsonNode v, String f) {
