@@ -61,7 +61,7 @@ final class PatchCommand implements Callable<Integer> {
         try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             PatchSpec ps;
             try {
-                ps = PatchSpec.parse(json, text -> s.encode(text, "inputs"), s.config());
+                ps = PatchSpec.parse(json, s.hasTokenizer() ? s::encode : null, s.config());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(spec.getFileName() + ": " + e.getMessage(), e);
             }

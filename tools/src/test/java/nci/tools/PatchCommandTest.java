@@ -224,6 +224,28 @@ class PatchCommandTest {
         assertTrue(Files.readString(d2).startsWith("digraph") && Cli.json(o2).get("T").asInt() == 5, "both written");
     }
 
+    /** Errors about a text name the field the text is in (targets were blamed on inputs). */
+    @Test
+    void textErrorsNameTheirField() throws Exception {
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        Files.writeString(spec, "{\"inputs\": [\"The capital of Spain is\"], \"targets\": [\" Madrid\", \"\"]}", StandardCharsets.UTF_8);
+        Cli.Result empty = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: targets[1]: '' encodes to no tokens"), empty.errorLines(), empty.describe());
+
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Files.writeString(spec, "{\"inputs\": [[464, 3139, 286, 8031, 318]], \"targets\": [14708, \" Rome\"]}", StandardCharsets.UTF_8);
+        Cli.Result noTok = Cli.run("patch", "--model", bare.toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: targets[1]: a text target needs a tokenizer, and the model has none (give a token id)"),
+                noTok.errorLines(), noTok.describe());
+
+        Path small = TestModels.smallVocabulary(tmp.resolve("small"), 1000);
+        Files.writeString(spec, "{\"inputs\": [[464, 464], \"The capital\"]}", StandardCharsets.UTF_8);
+        Cli.Result vocab = Cli.run("patch", "--model", small.toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: inputs[1]: \"The capital\" has the token \" capital\" (id 3139), outside the model's vocabulary "
+                + "of 1000 (its vocab.json does not fit the model)"), vocab.errorLines(), vocab.describe());
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void rejectsUnknownOutputFormat() {
         Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", tmp.resolve("none.json").toString(),

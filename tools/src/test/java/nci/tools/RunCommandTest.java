@@ -170,6 +170,8 @@ class RunCommandTest {
                 bad("unknown experiment type", "experiments[0].type: expected one of", o -> exp(o, 0).put("type", "neurons")),
                 bad("sender above receiver", "experiments[2].sender: 'a1.head1' (layer 1) must be below the receiver 'a0.head2.q'",
                         o -> exp(o, 2).put("type", "path").put("sender", "a1.head1").put("receiver", "a0.head2.q")),
+                bad("sender not a name", "experiments[2].sender: expected a node name (aN.headH or fN), got 5",
+                        o -> exp(o, 2).put("type", "path").put("sender", 5).put("receiver", "a1.head1.k")),
                 bad("bad receiver", "experiments[2].receiver: 'a1.head1' cannot be a receiver",
                         o -> exp(o, 2).put("type", "path").put("sender", "a0.head1").put("receiver", "a1.head1")),
                 bad("heads layer out of range", "experiments[0].layers[0]: layer 2 out of range", o -> exp(o, 0).putArray("layers").add(2)),
@@ -341,6 +343,17 @@ class RunCommandTest {
 
     static List<Path> list(Path dir) throws java.io.IOException {
         try (Stream<Path> s = Files.list(dir)) { return s.sorted().toList(); }
+    }
+
+    /** Without tokenizer files a text is refused by field, and token ids (which run takes) are suggested. */
+    @Test
+    void textsNeedTheModelsTokenizer() throws Exception {
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Path f = tmp.resolve("bare.json");
+        Files.writeString(f, base().put("model", "bare").put("out", "o").toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(List.of("nci: bare.json: pairs[0].clean: a text needs a tokenizer, but " + bare
+                + " has no vocab.json/merges.txt (give token ids instead)"), r.errorLines(), r.describe());
     }
 
     @Test

@@ -220,6 +220,22 @@ class SweepCommandTest {
         assertEquals("", Files.readString(afile));
     }
 
+    /** Sweep takes texts only: errors about them name --clean, and advise nothing it cannot take (token ids). */
+    @Test
+    void textErrorsNameTheOption() throws Exception {
+        Path small = TestModels.smallVocabulary(tmp.resolve("small"), 1000);
+        Cli.Result vocab = Cli.run("sweep", "--model", small.toString(), "--clean", SPAIN, "--counterfactual", ITALY, "--targets", " Madrid",
+                "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: --clean: \"The capital of Spain is\" has the token \" capital\" (id 3139), outside the model's vocabulary "
+                + "of 1000 (its vocab.json does not fit the model)"), vocab.errorLines(), vocab.describe());
+
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Cli.Result noTok = Cli.run("sweep", "--model", bare.toString(), "--clean", SPAIN, "--counterfactual", ITALY, "--targets", " Madrid",
+                "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: --clean: a text needs a tokenizer, but " + bare + " has no vocab.json/merges.txt"), noTok.errorLines(), noTok.describe());
+        assertFalse(Files.exists(tmp.resolve("o")));
+    }
+
     @Test
     void csvQuoting() {
         assertEquals("mat", Csv.field("mat"));

@@ -152,7 +152,7 @@ public final class StudyFile {
         String text = null;
         if (v.isTextual()) {
             text = v.asText();
-            ids = s.encode(text, f);
+            ids = s.encode(text, needsTokenizer(s, f));
         } else if (v.isArray()) {
             if (v.isEmpty()) throw new IllegalArgumentException(f + ": no token ids");
             ids = new int[v.size()];
@@ -168,6 +168,13 @@ public final class StudyFile {
         if (ids.length > s.config().nPositions())
             throw new IllegalArgumentException(f + ": " + ids.length + " tokens, the model takes at most " + s.config().nPositions());
         return new Input(text, ids);
+    }
+
+    /** {@code f}, a text field, when the model has a tokenizer; else the error says that token ids would do. */
+    private static String needsTokenizer(ModelSession s, String f) {
+        if (!s.hasTokenizer())
+            throw new IllegalArgumentException(f + ": a text needs a tokenizer, but " + s.dir() + " has no vocab.json/merges.txt (give token ids instead)");
+        return f;
     }
 
     private static List<Target> targets(JsonNode v, String f, ModelSession s) {
@@ -186,7 +193,7 @@ public final class StudyFile {
     }
 
     private static Target target(JsonNode t, String f, ModelSession s) {
-        if (t.isTextual()) return new Target(t.asText(), s.singleToken(t.asText(), f));
+        if (t.isTextual()) return new Target(t.asText(), s.singleToken(t.asText(), needsTokenizer(s, f)));
         if (t.isIntegralNumber() && t.canConvertToInt() && t.asInt() >= 0 && t.asInt() < s.config().vocabSize())
             return new Target(s.tokenText(t.asInt()), t.asInt());
         throw new IllegalArgumentException(f + ": expected a one-token string or a token id in [0, " + s.config().vocabSize() + "), got " + t);
@@ -325,8 +332,10 @@ public final class StudyFile {
             default -> {
                 known(e, f, Set.of("type", "name", "description", "sender", "receiver"));
                 JsonNode sv = e.get("sender"), rv = e.get("receiver");
-                if (sv == null || !sv.isTextual()) throw new IllegalArgumentException(f + ".sender: missing (expected aN.headH or fN)");
-                if (rv == null || !rv.isTextual()) throw new IllegalArgumentException(f + ".receiver: missing (expected aN.headH.q|k|v or final)");
+                if (sv == null || sv.isNull()) throw new IllegalArgumentException(f + ".sender: missing (expected aN.headH or fN)");
+                if (rv == null || rv.isNull()) throw new IllegalArgumentException(f + ".receiver: missing (expected aN.headH.q|k|v or final)");
+                if (!sv.isTextual()) throw new IllegalArgumentException(f + ".sender: expected a node name (aN.headH or fN), got " + sv);
+                if (!rv.isTextual()) throw new IllegalArgumentException(f + ".receiver: expected a node name (aN.headH.q|k|v or final), got " + rv);
                 Interventions.Sender sender = switch (node(sv, f + ".sender", c)) {
                     case Node.AttnHead h -> new Interventions.Sender.Head(h.layer(), h.head());
                     case Node.Mlp m -> new Interventions.Sender.Mlp(m.layer());
