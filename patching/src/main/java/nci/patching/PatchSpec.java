@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 import nci.gpt2.Gpt2Config;
 
 /**
@@ -19,7 +18,8 @@ import nci.gpt2.Gpt2Config;
  * }</pre>
  * {@link #parse} validates everything against the model <em>before</em> any computation and names the
  * field at fault: unknown fields, unknown node names or branch values, inputs of different token
- * lengths, a {@code which} input that does not exist, a layer, head or position out of range.
+ * lengths, a {@code which} input that does not exist, a layer, head or position out of range, a target given twice
+ * (also as text and id).
  *
  * @param inputs    token ids of every input (equal lengths)
  * @param texts     the text of each input, or null where it was given as ids
@@ -47,12 +47,18 @@ public record PatchSpec(List<int[]> inputs, List<String> texts, BranchRules bran
 
     private static final Set<String> FIELDS = Set.of("inputs", "branch", "which", "targets", "description");
 
+    /** Text → token ids; {@code field} (e.g. {@code targets[1]}) names the text in its errors. */
+    @FunctionalInterface
+    public interface Encoder {
+        int[] encode(String text, String field);
+    }
+
     /**
      * Parses and validates a spec.
-     * @param tokenizer text → token ids (may be null if every input and target is given as ids)
+     * @param tokenizer text → token ids (null when the model has none: then every input and target must be ids)
      * @param config    the model the spec will run on
      */
-    public static PatchSpec parse(JsonNode json, Function<String, int[]> tokenizer, Gpt2Config config) {
+    public static PatchSpec parse(JsonNode json, Encoder tokenizer, Gpt2Config config) {
         if (json == null || !json.isObject()) throw new IllegalArgumentException("patch spec: expected a JSON object");
         for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -69,8 +75,8 @@ public record PatchSpec(List<int[]> inputs, List<String> texts, BranchRules bran
             String f = "inputs[" + k + "]";
             int[] ids;
             if (v.isTextual()) {
-                if (tokenizer == null) throw new IllegalArgumentException(f + ": a text input needs a tokenizer");
-                ids = tokenizer.apply(v.asText());
+                if (tokenizer == null) throw new IllegalArgumentException(f + ": a text input needs a tokenizer, and the model has none (give token ids)");
+                ids = tokenizer.encode(v.asText(), f);
                 texts.add(v.asText());
             } else if (v.isArray()) {
                 ids = new int[v.size()];
@@ -124,8 +130,8 @@ public record PatchSpec(List<int[]> inputs, List<String> texts, BranchRules bran
                 String f = "targets[" + i + "]";
                 int id;
                 if (v.isTextual()) {
-                    if (tokenizer == null) throw new IllegalArgumentException(f + ": a text target needs a tokenizer");
-                    int[] t = tokenizer.apply(v.asText());
+                    if (tokenizer == null) throw new IllegalArgumentException(f + ": a text target needs a tokenizer, and the model has none (give a token id)");
+                    int[] t = tokenizer.encode(v.asText(), f);
                     if (t.length != 1)
                         throw new IllegalArgumentException(f + ": '" + v.asText() + "' is " + t.length + " tokens; a target must be exactly one token");
                     id = t[0];
@@ -138,6 +144,9 @@ public record PatchSpec(List<int[]> inputs, List<String> texts, BranchRules bran
                 }
                 if (id < 0 || id >= config.vocabSize())
                     throw new IllegalArgumentException(f + ": token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+                if (ids.contains(id))
+                    throw new IllegalArgumentException(f + ": the same token as targets[" + ids.indexOf(id) + "] (id " + id
+                            + "); each target must be a different token");
                 ids.add(id);
             }
         }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.function.Function;
 import nci.gpt2.Gpt2Config;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +14,7 @@ class SpecAndMetricsTest {
 
     static final Gpt2Config CONFIG = EngineTest.MODEL.config();    // 3 layers, 4 heads, vocab 64
     /** A toy tokenizer: one token per character, id = char % 64. */
-    static final Function<String, int[]> TOK = s -> s.chars().map(c -> c % 64).toArray();
+    static final PatchSpec.Encoder TOK = (s, field) -> s.chars().map(c -> c % 64).toArray();
 
     @Test
     void parsesTextsIdsRulesAndTargets() {
@@ -23,7 +22,7 @@ class SpecAndMetricsTest {
                 + "{'at':'a2.head','value':'positions'}],'which':{'rules':[{'if_in_path':'a2.head.pos3','input':1}],'default':0},"
                 + "'targets':['x',7],'description':'demo'}"), TOK, CONFIG);
         assertEquals(4, s.tokenCount());
-        assertArrayEquals(TOK.apply("abcd"), s.inputs().get(0));
+        assertArrayEquals(TOK.encode("abcd", "inputs[0]"), s.inputs().get(0));
         assertArrayEquals(new int[] {1, 2, 3, 4}, s.inputs().get(1));
         assertEquals("abcd", s.texts().get(0));
         assertArrayEquals(new int[] {'x' % 64, 7}, s.targetIds());
@@ -46,8 +45,18 @@ class SpecAndMetricsTest {
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'branch':[{'at':'a1','value':'yes'}]}"), TOK, CONFIG), "branch[0].value: bad value");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'target':['x']}"), TOK, CONFIG), "unknown field 'target'");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'targets':['xy']}"), TOK, CONFIG), "targets[0]: 'xy' is 2 tokens");
+        assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'targets':['x','y',56]}"), TOK, CONFIG),
+                "targets[2]: the same token as targets[0] (id 56); each target must be a different token");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':[[1,99]]}"), TOK, CONFIG), "inputs[0][1]: token id 99 outside the vocabulary");
-        assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc']}"), null, CONFIG), "inputs[0]: a text input needs a tokenizer");
+        assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc']}"), null, CONFIG), "inputs[0]: a text input needs a tokenizer, and the model has none (give token ids)");
+        assertMessage(() -> PatchSpec.parse(json("{'inputs':[[1,2]],'targets':[3,'x']}"), null, CONFIG),
+                "targets[1]: a text target needs a tokenizer, and the model has none (give a token id)");
+        // The encoder is told which field a text is in, so that its own errors name it.
+        PatchSpec.Encoder strict = (text, field) -> {
+            if (text.isEmpty()) throw new IllegalArgumentException(field + ": '' encodes to no tokens");
+            return TOK.encode(text, field);
+        };
+        assertMessage(() -> PatchSpec.parse(json("{'inputs':['abc'],'targets':['a','']}"), strict, CONFIG), "targets[1]: '' encodes to no tokens");
         assertMessage(() -> PatchSpec.parse(json("{'inputs':[]}"), TOK, CONFIG), "inputs: expected a non-empty array");
     }
 

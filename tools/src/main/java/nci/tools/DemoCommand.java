@@ -3,9 +3,11 @@ package nci.tools;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import nci.tools.study.Findings;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.Strings;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
@@ -76,7 +78,18 @@ final class DemoCommand implements Callable<Integer> {
             // A folder is recorded absolute, so that experiment.json reproduces the demo from anywhere.
             String recorded = model != null && java.nio.file.Files.isDirectory(Path.of(model)) ? dir.toAbsolutePath().normalize().toString() : model;
             ObjectNode spec = experiment(induction, recorded);
-            Study study = StudyFile.parse(spec, Path.of("").toAbsolutePath(), s);
+            // The demo's texts need this model's tokenizer; errors name the text (the user wrote no 'pairs').
+            for (String text : induction ? List.of(MAT, RUG, A_MAT) : List.of(SPAIN, ITALY))
+                s.encode(text, "the demo's prompt " + Strings.quote(text));
+            for (String target : induction ? List.of(" mat", " rug", " a") : List.of(" Madrid", " Rome"))
+                s.singleToken(target, "the demo's target " + Strings.quote(target));
+            Study study;
+            try {
+                study = StudyFile.parse(spec, Path.of("").toAbsolutePath(), s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the demo's experiment does not fit " + s.dir() + ": " + e.getMessage(), e);
+            }
+            OutputFiles.folder(out, "--out");
             long t0 = System.nanoTime();
             s.engine();
             long loadMs = s.loadMillis() + (System.nanoTime() - t0) / 1_000_000;

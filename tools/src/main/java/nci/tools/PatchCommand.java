@@ -3,9 +3,10 @@ package nci.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import nci.gpt2.io.SafeTensorsWriter;
 import nci.patching.Metrics;
@@ -13,7 +14,9 @@ import nci.patching.PatchEngine;
 import nci.patching.PatchResult;
 import nci.patching.PatchSpec;
 import nci.patching.RunOptions;
+import nci.tools.study.JsonInput;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.StudyFile;
 import nci.tools.study.Strings;
 import picocli.CommandLine.Command;
@@ -50,18 +53,25 @@ final class PatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String name = out.getFileName().toString();
+        String name = out.getFileName() == null ? "" : out.getFileName().toString();
         boolean safetensors = name.endsWith(".safetensors");
         if (!safetensors && !name.endsWith(".json"))
             throw new IllegalArgumentException("--out " + out + ": expected a .json or .safetensors file name");
-        JsonNode json = StudyFile.read(spec);
+        JsonNode json = JsonInput.read(spec);
         try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
             PatchSpec ps;
             try {
-                ps = PatchSpec.parse(json, text -> s.encode(text, "inputs"), s.config());
+                ps = PatchSpec.parse(json, s.hasTokenizer() ? s::encode : null, s.config());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(spec.getFileName() + ": " + e.getMessage(), e);
             }
+            // The outputs' folders are made ready (and checked) now, before any computation.
+            if (dot != null && sameFile(out, dot)) throw new IllegalArgumentException("--dot " + dot + ": the same file as --out");
+            for (Path p : dot == null ? List.of(out) : List.of(out, dot))
+                if (sameFile(p, spec))
+                    throw new IllegalArgumentException((p == out ? "--out " : "--dot ") + p + ": the same file as --spec (it would be overwritten)");
+            OutputFiles.file(out, "--out");
+            if (dot != null) OutputFiles.file(dot, "--dot");
             PatchEngine engine = s.engine();
             PatchResult r = engine.run(ps.inputs(), ps.intervention(), RunOptions.DEFAULT);
             int T = r.T(), E = r.nEmbd(), V = s.config().vocabSize();
@@ -75,17 +85,20 @@ final class PatchCommand implements Callable<Integer> {
             ObjectNode cache = StudyFile.JSON.createObjectNode().put("entries", st.entries()).put("hits", st.hits())
                     .put("misses", st.misses()).put("bytes", st.bytes());
             String graph = r.provenance().render();
-            if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
             if (safetensors) {
-                new SafeTensorsWriter()
+                SafeTensorsWriter w = new SafeTensorsWriter()
                         .putF32("last_hidden_state", new long[] {1, T, E}, r.hidden())
                         .putF32("logits_last", new long[] {V}, last)
                         .putMetadata("graph", graph)
                         .putMetadata("targets", targets.toString())
                         .putMetadata("cache", cache.toString())
                         .putMetadata("model_digest", "sha256:" + engine.digest().hex())
-                        .putMetadata("nci_version", Main.VERSION)
-                        .write(out);
+                        .putMetadata("nci_version", Main.VERSION);
+                try {
+                    w.write(out);                              // through a temporary file, deleted on failure
+                } catch (IOException e) {
+                    throw OutputFiles.failed(out, e);
+                }
             } else {
                 ObjectNode o = StudyFile.JSON.createObjectNode();
                 o.put("nci_version", Main.VERSION);
@@ -101,9 +114,9 @@ final class PatchCommand implements Callable<Integer> {
                 o.set("targets", targets);
                 o.set("cache", cache);
                 o.put("graph", graph);
-                Files.writeString(out, StudyFile.JSON.writeValueAsString(o) + "\n", StandardCharsets.UTF_8);
+                OutputFiles.write(out, StudyFile.JSON.writeValueAsString(o) + "\n");
             }
-            if (dot != null) Files.writeString(dot, r.provenance().toDot(), StandardCharsets.UTF_8);
+            if (dot != null) OutputFiles.write(dot, r.provenance().toDot());
 
             System.out.println("graph: " + (graph.length() > 400 ? graph.substring(0, 400) + "... (" + graph.length() + " chars)" : graph));
             for (int i = 0; i < ids.length; i++)
@@ -111,6 +124,12 @@ final class PatchCommand implements Callable<Integer> {
             System.out.println("wrote " + out + (dot != null ? " and " + dot : ""));
         }
         return 0;
+    }
+
+    /** Whether two paths name the same file (an existing one through links, else by their absolute form). */
+    private static boolean sameFile(Path a, Path b) throws IOException {
+        if (Files.exists(a) && Files.exists(b)) return Files.isSameFile(a, b);
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private static String targetName(String given, int id, ModelSession s) {

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import nci.tools.study.Findings;
+import nci.tools.study.JsonInput;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
 import nci.tools.study.StudyResult;
@@ -34,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode json = StudyFile.read(file);
+        JsonNode json = JsonInput.read(file);
         Path base = file.toAbsolutePath().getParent();
         String modelField;
         try {
@@ -53,6 +55,13 @@ final class RunCommand implements Callable<Integer> {
             }
             Path dir = out != null ? out : study.out() != null ? base.resolve(study.out()) : null;
             if (dir == null) throw new IllegalArgumentException(file.getFileName() + ": out: missing (give 'out' in the file or --out DIR)");
+            String what = out != null ? "--out" : file.getFileName() + ": out";
+            Path input = file.toAbsolutePath();
+            if (StudyWriter.FIXED_FILES.contains(input.getFileName().toString()) && Files.isDirectory(dir)
+                    && Files.isSameFile(dir, input.getParent()))
+                throw new IllegalArgumentException(what + " " + dir + ": the study writes " + input.getFileName()
+                        + " there, which would overwrite the experiment file; choose another folder");
+            OutputFiles.folder(dir, what);
             long t0 = System.nanoTime();
             s.engine();
             long loadMs = s.loadMillis() + (System.nanoTime() - t0) / 1_000_000;

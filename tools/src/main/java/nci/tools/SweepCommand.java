@@ -2,8 +2,6 @@ package nci.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +10,7 @@ import nci.gpt2.Gpt2Config;
 import nci.patching.Node;
 import nci.tools.study.Csv;
 import nci.tools.study.ModelSession;
+import nci.tools.study.OutputFiles;
 import nci.tools.study.Strings;
 import nci.tools.study.Study;
 import nci.tools.study.StudyFile;
@@ -77,8 +76,14 @@ final class SweepCommand implements Callable<Integer> {
             int T = cleanIds.length;
             List<Study.Target> tg = new ArrayList<>();
             List<String> pieces = Strings.splitVerbatim(targets, "--targets");
-            for (int i = 0; i < pieces.size(); i++)
-                tg.add(new Study.Target(pieces.get(i), s.singleToken(pieces.get(i), "--targets item " + i)));
+            for (int i = 0; i < pieces.size(); i++) {
+                Study.Target t = new Study.Target(pieces.get(i), s.singleToken(pieces.get(i), "--targets item " + i));
+                for (int j = 0; j < i; j++)
+                    if (tg.get(j).id() == t.id())
+                        throw new IllegalArgumentException("--targets item " + i + ": " + Strings.quote(t.text()) + " is the same token as item " + j
+                                + " " + Strings.quote(tg.get(j).text()) + "; each target must be a different token");
+                tg.add(t);
+            }
 
             ObjectNode source = StudyFile.JSON.createObjectNode();
             source.put("description", "nci sweep" + (heads ? " --heads" : ""));
@@ -101,7 +106,12 @@ final class SweepCommand implements Callable<Integer> {
                     for (int l = c.nLayer() - 1; l >= 0; l--) { ns.add(new Node.Mlp(l)); ns.add(new Node.Attn(l)); }
                 } else {
                     ArrayNode nj = ej.putArray("nodes");
-                    for (String n : Strings.splitTrimmed(nodes, "--nodes")) { ns.add(node(n, c)); nj.add(n); }
+                    for (String n : Strings.splitTrimmed(nodes, "--nodes")) {
+                        Node node = node(n, c);
+                        if (ns.contains(node)) throw new IllegalArgumentException("--nodes: '" + n + "' is given twice");
+                        ns.add(node);
+                        nj.add(n);
+                    }
                 }
                 int[] pos = null;
                 if (positions != null) {
@@ -113,6 +123,8 @@ final class SweepCommand implements Callable<Integer> {
                         if (pos[i] >= T)
                             throw new IllegalArgumentException("--positions: position " + pos[i] + " out of range (the prompts have " + T
                                     + " tokens: 0.." + (T - 1) + ")");
+                        for (int j = 0; j < i; j++)
+                            if (pos[j] == pos[i]) throw new IllegalArgumentException("--positions: position " + pos[i] + " is given twice");
                         pj2.add(pos[i]);
                     }
                 }
@@ -122,6 +134,7 @@ final class SweepCommand implements Callable<Integer> {
                     List.of(new Study.Pair(null, new Study.Input(clean, cleanIds), new Study.Input(counterfactual, cfIds), tg)),
                     List.of(exp), List.of(new Study.Metric.Prob(null), new Study.Metric.Logit(null)), null, source);
 
+            OutputFiles.folder(out, "--out");
             s.engine();                                       // the model digest is part of loading
             long loadMs = (System.nanoTime() - t0) / 1_000_000;
             StudyResult r = StudyRunner.run(study, s, System.err);
@@ -153,7 +166,6 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void write(StudyResult r, ModelSession s, long loadMs, List<Study.Target> tg) throws java.io.IOException {
-        Files.createDirectories(out);
         StudyResult.PairResult p = r.pairs().getFirst();
         int nt = tg.size();
         List<StudyResult.Measurement> runs = new ArrayList<>();
@@ -190,9 +202,8 @@ final class SweepCommand implements Callable<Integer> {
         root.putObject("cache").put("entries", st.entries()).put("hits", st.hits()).put("partial_hits", st.partialHits())
                 .put("misses", st.misses()).put("bytes", st.bytes());
         root.putObject("timing").put("load_ms", loadMs).put("sweep_ms", r.runMillis());
-        Files.writeString(out.resolve("sweep.csv"), csv.toString(), StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("sweep.json"), StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
-                StandardCharsets.UTF_8);
+        OutputFiles.write(out.resolve("sweep.csv"), csv.toString());
+        OutputFiles.write(out.resolve("sweep.json"), StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     private static ObjectNode inputJson(Study.Input in, ModelSession s) {

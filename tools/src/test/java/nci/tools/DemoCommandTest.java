@@ -1,6 +1,7 @@
 package nci.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,31 @@ class DemoCommandTest {
         List<List<String>> csv = Cli.csv(out.resolve("results.csv"));
         assertEquals(List.of("pair", "experiment", "type", "node", "position", "metric", "at", "token", "other", "value"), csv.getFirst());
         assertEquals(1 + 2 * (2 + 48 + 8) * 2, csv.size(), "results.csv rows");
+    }
+
+    /** A bad --out is found before the demo runs, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "");
+        Cli.Result file = Cli.run("demo", "--out", afile.toString());
+        assertEquals(List.of("nci: --out " + afile + ": exists and is not a folder"), file.errorLines(), file.describe());
+        Cli.Result empty = Cli.run("demo", "--out", "");
+        assertEquals(List.of("nci: --out: empty (give a folder)"), empty.errorLines(), empty.describe());
+        assertEquals(1, empty.code());
+    }
+
+    /** The demo's own texts are named in errors (the user wrote no 'pairs'), with no advice it cannot take. */
+    @Test
+    void modelsTheDemoCannotRunAreNamed() throws Exception {
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Cli.Result noTok = Cli.run("demo", "--model", bare.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: the demo's prompt \"The capital of Spain is\": a text needs a tokenizer, but " + bare
+                + " has no vocab.json/merges.txt"), noTok.errorLines(), noTok.describe());
+        Path small = TestModels.smallVocabulary(tmp.resolve("small"), 1000);
+        Cli.Result vocab = Cli.run("demo", "--model", small.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: the demo's prompt \"The capital of Spain is\": \"The capital of Spain is\" has the token \" capital\" (id 3139), "
+                + "outside the model's vocabulary of 1000 (its vocab.json does not fit the model)"), vocab.errorLines(), vocab.describe());
+        assertFalse(Files.exists(tmp.resolve("o")));
     }
 
     /** Any other model: the original project's capital-city experiment; the clean run equals the fixture sweep's. */

@@ -155,6 +155,9 @@ class PatchCommandTest {
                 Arguments.of("position out of range", "{" + ok + "\"branch\": [{\"at\": \"a1\", \"value\": true}, {\"at\": \"a1.head\", \"value\": \"positions\"}], "
                         + "\"which\": {\"rules\": [{\"if_in_path\": \"a1.head.pos5\", \"input\": 1}], \"default\": 0}}", "which.rules[0].if_in_path"),
                 Arguments.of("multi-token target", "{" + ok + "\"targets\": [\" Madrid\", \" Rome is\"]}", "targets[1]"),
+                Arguments.of("target twice", "{" + ok + "\"targets\": [\" Madrid\", \" Rome\", \" Madrid\"]}",
+                        "targets[2]: the same token as targets[0] (id 14708); each target must be a different token"),
+                Arguments.of("target as text and id", "{" + ok + "\"targets\": [14708, \" Madrid\"]}", "targets[1]: the same token as targets[0] (id 14708)"),
                 Arguments.of("unknown field", "{" + ok + "\"whitch\": {}}", "whitch"));
     }
 
@@ -170,6 +173,77 @@ class PatchCommandTest {
         String line = lines.getFirst();
         assertTrue(line.startsWith("nci: spec.json: ") && line.contains(field), what + ": error should name " + field + ": " + line);
         assertFalse(Files.exists(out), what + ": nothing may be written");
+    }
+
+    /** The spec is read strictly: nothing after the object, no key twice, and a folder is not a spec. */
+    @Test
+    void rejectsSpecsALenientReaderWouldHalfAccept() throws Exception {
+        String ok = "{\"inputs\": [\"The capital of Spain is\", \"The capital of Italy is\"], \"targets\": [\" Madrid\"]}";
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        String model = Cli.model("tiny-a").toString();
+        String twice = ok.replace("\"targets\"", "\"targets\": [\" Rome\"], \"targets\"");
+        int afterKey = twice.lastIndexOf("\"targets\"") + "\"targets\"".length() + 1;   // the parser's place: just after the key
+        for (String[] c : new String[][] {
+                {ok + " x", "line 1, column " + (ok.length() + 2) + ": not valid JSON: unexpected content after the JSON value"},
+                {ok + "}", "line 1, column " + (ok.length() + 1) + ": not valid JSON: unexpected content after the JSON value"},
+                {ok + ok, "line 1, column " + (ok.length() + 1) + ": not valid JSON: unexpected content after the JSON value"},
+                {twice, "line 1, column " + afterKey + ": not valid JSON: duplicate key 'targets'"}}) {
+            Files.writeString(spec, c[0], StandardCharsets.UTF_8);
+            Cli.Result r = Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", out.toString());
+            assertEquals(List.of("nci: " + spec + ": " + c[1]), r.errorLines(), c[0]);
+            assertEquals(1, r.code(), r.describe());
+            assertFalse(Files.exists(out), c[0] + ": nothing may be written");
+        }
+        Cli.Result folder = Cli.run("patch", "--model", model, "--spec", tmp.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: " + tmp + ": is a folder, not a file"), folder.errorLines(), folder.describe());
+    }
+
+    /** --out and --dot are checked before anything is computed: a bad --dot no longer comes after --out was written. */
+    @Test
+    void outputsAreCheckedFirst() throws Exception {
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json"), afile = Files.writeString(tmp.resolve("afile"), "");
+        Files.writeString(spec, "{\"inputs\": [\"The capital of Spain is\", \"The capital of Italy is\"]}", StandardCharsets.UTF_8);
+        String model = Cli.model("tiny-a").toString();
+        for (String[] c : new String[][] {
+                {"--out", afile.resolve("o.json").toString(), "nci: --out " + afile.resolve("o.json") + ": folder " + afile + ": exists and is not a folder"},
+                {"--dot", afile.resolve("g.dot").toString(), "nci: --dot " + afile.resolve("g.dot") + ": folder " + afile + ": exists and is not a folder"},
+                {"--dot", out.toString(), "nci: --dot " + out + ": the same file as --out"},
+                {"--out", spec.toString(), "nci: --out " + spec + ": the same file as --spec (it would be overwritten)"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("patch", "--model", model, "--spec", spec.toString(), "--out", out.toString()));
+            if (c[0].equals("--out")) args.set(6, c[1]); else args.addAll(List.of("--dot", c[1]));
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(List.of(c[2]), r.errorLines(), r.describe());
+            assertEquals(1, r.code());
+            assertFalse(Files.exists(out), c[1] + ": nothing written");
+        }
+        assertTrue(Files.readString(spec).startsWith("{\"inputs\""), "the spec is intact");
+        // Missing folders of both outputs are created.
+        Path o2 = tmp.resolve("a/o.json"), d2 = tmp.resolve("b/c/g.dot");
+        Cli.Result ok = Cli.run("patch", "--model", model, "--spec", spec.toString(), "--out", o2.toString(), "--dot", d2.toString());
+        assertEquals(0, ok.code(), ok.describe());
+        assertTrue(Files.readString(d2).startsWith("digraph") && Cli.json(o2).get("T").asInt() == 5, "both written");
+    }
+
+    /** Errors about a text name the field the text is in (targets were blamed on inputs). */
+    @Test
+    void textErrorsNameTheirField() throws Exception {
+        Path spec = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        Files.writeString(spec, "{\"inputs\": [\"The capital of Spain is\"], \"targets\": [\" Madrid\", \"\"]}", StandardCharsets.UTF_8);
+        Cli.Result empty = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: targets[1]: '' encodes to no tokens"), empty.errorLines(), empty.describe());
+
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Files.writeString(spec, "{\"inputs\": [[464, 3139, 286, 8031, 318]], \"targets\": [14708, \" Rome\"]}", StandardCharsets.UTF_8);
+        Cli.Result noTok = Cli.run("patch", "--model", bare.toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: targets[1]: a text target needs a tokenizer, and the model has none (give a token id)"),
+                noTok.errorLines(), noTok.describe());
+
+        Path small = TestModels.smallVocabulary(tmp.resolve("small"), 1000);
+        Files.writeString(spec, "{\"inputs\": [[464, 464], \"The capital\"]}", StandardCharsets.UTF_8);
+        Cli.Result vocab = Cli.run("patch", "--model", small.toString(), "--spec", spec.toString(), "--out", out.toString());
+        assertEquals(List.of("nci: spec.json: inputs[1]: \"The capital\" has the token \" capital\" (id 3139), outside the model's vocabulary "
+                + "of 1000 (its vocab.json does not fit the model)"), vocab.errorLines(), vocab.describe());
+        assertFalse(Files.exists(out));
     }
 
     @Test

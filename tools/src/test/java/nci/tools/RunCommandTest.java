@@ -170,6 +170,8 @@ class RunCommandTest {
                 bad("unknown experiment type", "experiments[0].type: expected one of", o -> exp(o, 0).put("type", "neurons")),
                 bad("sender above receiver", "experiments[2].sender: 'a1.head1' (layer 1) must be below the receiver 'a0.head2.q'",
                         o -> exp(o, 2).put("type", "path").put("sender", "a1.head1").put("receiver", "a0.head2.q")),
+                bad("sender not a name", "experiments[2].sender: expected a node name (aN.headH or fN), got 5",
+                        o -> exp(o, 2).put("type", "path").put("sender", 5).put("receiver", "a1.head1.k")),
                 bad("bad receiver", "experiments[2].receiver: 'a1.head1' cannot be a receiver",
                         o -> exp(o, 2).put("type", "path").put("sender", "a0.head1").put("receiver", "a1.head1")),
                 bad("heads layer out of range", "experiments[0].layers[0]: layer 2 out of range", o -> exp(o, 0).putArray("layers").add(2)),
@@ -182,7 +184,24 @@ class RunCommandTest {
                 bad("pairs and dataset", "pairs: give either", o -> o.put("dataset", "x.jsonl")),
                 bad("token id out of vocabulary", "pairs[0].clean[1]: expected a token id in [0, 50257)",
                         o -> ((ObjectNode) o.get("pairs").get(0)).putArray("clean").add(464).add(99999)),
-                bad("no targets", "pairs[0].targets: missing", o -> ((ObjectNode) o.get("pairs").get(0)).remove("targets")));
+                bad("no targets", "pairs[0].targets: missing", o -> ((ObjectNode) o.get("pairs").get(0)).remove("targets")),
+                // Given twice, each would count twice (or make the default logit_diff 0 everywhere).
+                bad("target twice", "pairs[0].targets[1]: the same token as pairs[0].targets[0] (\" mat\", id 2603); each target must be a different token",
+                        o -> ((ArrayNode) o.get("pairs").get(0).get("targets")).set(1, Cli.JSON.getNodeFactory().textNode(" mat"))),
+                bad("target as text and id", "targets[1]: the same token as targets[0] (\" mat\", id 2603)", o -> {
+                    ((ObjectNode) o.get("pairs").get(0)).remove("targets");
+                    o.putArray("targets").add(" mat").add(2603);
+                }),
+                bad("logit_diff token twice", "metrics[0].tokens[1]: the same token as metrics[0].tokens[0] (\" rug\", id 14477); logit_diff needs two different tokens",
+                        o -> o.putArray("metrics").addObject().put("type", "logit_diff").putArray("tokens").add(" rug").add(" rug")),
+                bad("metric position twice", "metrics[0].positions[1]: position 3 repeats positions[0]",
+                        o -> o.putArray("metrics").addObject().put("type", "prob").putArray("positions").add(3).add(3)),
+                bad("metric position from both ends", "metrics[0].positions[1]: position 11 is positions[0] (-1) again in pairs[0] (12 tokens)",
+                        o -> o.putArray("metrics").addObject().put("type", "kl").putArray("positions").add(-1).add(11)),
+                bad("node twice", "experiments[1].nodes[2]: 'a1' repeats nodes[0]", o -> exp(o, 1).putArray("nodes").add("a1").add("a0").add("a1")),
+                bad("sweep position twice", "experiments[1].positions[1]: position 4 repeats positions[0]",
+                        o -> exp(o, 1).putArray("positions").add(4).add(4)),
+                bad("layer twice", "experiments[0].layers[1]: layer 1 repeats layers[0]", o -> exp(o, 0).putArray("layers").add(1).add(1)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -201,12 +220,140 @@ class RunCommandTest {
     }
 
     @Test
-    void syntaxErrorNamesLine() throws Exception {
+    void syntaxErrorNamesLineAndColumn() throws Exception {
         Path f = tmp.resolve("broken.json");
         Files.writeString(f, "{\n  \"pairs\": [\n  }\n", StandardCharsets.UTF_8);
         Cli.Result r = Cli.run("run", f.toString());
         assertEquals(1, r.code(), r.describe());
-        assertTrue(r.err().contains("broken.json: not valid JSON (line 3"), r.err());
+        assertEquals(List.of("nci: " + f + ": line 3, column 3: not valid JSON: Unexpected close marker '}': expected ']' "
+                + "(for Array starting at line 2, column 12)"), r.errorLines());
+    }
+
+    /**
+     * JSON that a lenient reader would half-accept: content after the object, a key given twice (the last would win
+     * silently), a non-standard number, bytes that are not UTF-8. Each is one line naming the file, line and column,
+     * in words (no parser feature names), and nothing runs.
+     */
+    static Stream<Arguments> strictJson() {
+        String ok = base().put("out", "o").toPrettyString();          // 20-odd lines, ends with "}"
+        int lines = (int) ok.lines().count();
+        String twice = ok.replace("\"experiments\"", "\"metrics\" : [ \"kl\" ],\n  \"metrics\" : [ \"prob\" ],\n  \"experiments\"");
+        int dupLine = (int) twice.substring(0, twice.indexOf("\"metrics\" : [ \"prob")).lines().count();
+        return Stream.of(
+                Arguments.of("text after the object", ok + " garbage", "line " + lines + ", column 3: not valid JSON: unexpected content after the JSON value"),
+                Arguments.of("a second close brace", ok + "}", "line " + lines + ", column 2: not valid JSON: unexpected content after the JSON value"),
+                Arguments.of("two objects", ok + "\n{}", "line " + (lines + 1) + ", column 1: not valid JSON: unexpected content after the JSON value"),
+                // The parser's place is just after the key or token: '  "metrics"' is 11 characters, '  "out" : NaN' 13.
+                Arguments.of("a key twice", twice, "line " + dupLine + ", column 12: not valid JSON: duplicate key 'metrics'"),
+                Arguments.of("NaN", ok.replace("\"out\" : \"o\"", "\"out\" : NaN"), "line " + (lines - 1) + ", column 14: not valid JSON: Non-standard token 'NaN'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("strictJson")
+    void strictJsonNamesLineAndColumn(String what, String text, String message) throws Exception {
+        Path f = tmp.resolve("strict.json");
+        Files.writeString(f, text, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), what + ": " + r.describe());
+        assertEquals(List.of("nci: " + f + ": " + message), r.errorLines(), what);
+        assertFalse(Files.exists(tmp.resolve("o")), what + ": nothing may be written");
+    }
+
+    @Test
+    void invalidUtf8NamesFileLineAndColumn() throws Exception {
+        Path f = tmp.resolve("latin1.json");
+        byte[] text = base().put("description", "caf\u00e9").put("out", "o").toPrettyString().getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(f, text);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(1, r.code(), r.describe());
+        String pretty = new String(text, StandardCharsets.ISO_8859_1);
+        String before = pretty.substring(0, pretty.indexOf('\u00e9'));
+        int line = (int) before.chars().filter(c -> c == '\n').count() + 1, column = before.length() - before.lastIndexOf('\n');
+        assertEquals(List.of("nci: " + f + ": line " + line + ", column " + column + ": not valid UTF-8 (byte 0xe9); save the file as UTF-8"),
+                r.errorLines());
+    }
+
+    @Test
+    void datasetLinesAreStrictToo() throws Exception {
+        String pair = "{\"clean\": \"" + MAT + "\", \"counterfactual\": \"The cat sat on the rug. The cat sat on the\", \"targets\": [\" mat\", \" rug\"]}";
+        Path exp = tmp.resolve("exp.json");
+        Files.writeString(exp, "{\"dataset\": \"pairs.jsonl\", \"experiments\": [{\"type\": \"heads\"}], \"out\": \"o\"}", StandardCharsets.UTF_8);
+
+        Files.writeString(tmp.resolve("pairs.jsonl"), pair + "\n" + pair + " " + pair + "\n", StandardCharsets.UTF_8);
+        Cli.Result two = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset[1] (pairs.jsonl line 2, column " + (pair.length() + 2)
+                + "): not valid JSON: unexpected content after the JSON value (one pair per line)"), two.errorLines(), two.describe());
+
+        Files.writeString(tmp.resolve("pairs.jsonl"), pair.replace("\"targets\"", "\"clean\": \"x\", \"targets\""), StandardCharsets.UTF_8);
+        Cli.Result dup = Cli.run("run", exp.toString());
+        assertTrue(dup.errorLines().size() == 1 && dup.errorLines().getFirst().startsWith("nci: exp.json: dataset[0] (pairs.jsonl line 1, column ")
+                && dup.errorLines().getFirst().endsWith("): not valid JSON: duplicate key 'clean'"), dup.describe());
+
+        Files.write(tmp.resolve("pairs.jsonl"), (pair + "\n\n" + pair.replace("rug. The", "rug\u00e9 The") + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        Cli.Result latin1 = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset: " + tmp.resolve("pairs.jsonl") + ": line 3, column " + (pair.indexOf("rug. The") + 4)
+                + ": not valid UTF-8 (byte 0xe9); save the file as UTF-8"), latin1.errorLines(), latin1.describe());
+
+        Files.writeString(exp, "{\"dataset\": \".\", \"experiments\": [{\"type\": \"heads\"}], \"out\": \"o\"}", StandardCharsets.UTF_8);
+        Cli.Result folder = Cli.run("run", exp.toString());
+        assertEquals(List.of("nci: exp.json: dataset: " + tmp.resolve(".") + " is a folder, not a JSONL file"), folder.errorLines(), folder.describe());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing may be written");
+    }
+
+    /** A bad output folder is found before the model's digest or any experiment, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "", StandardCharsets.UTF_8);
+        Path f = tmp.resolve("study.json");
+        Files.writeString(f, base().toString(), StandardCharsets.UTF_8);
+        for (String[] c : new String[][] {
+                {afile.toString(), "nci: --out " + afile + ": exists and is not a folder"},
+                {afile.resolve("sub").toString(), "nci: --out " + afile.resolve("sub") + ": cannot create it: " + afile + " is not a folder"},
+                {"", "nci: --out: empty (give a folder)"}}) {
+            Cli.Result r = Cli.run("run", f.toString(), "--out", c[0]);
+            assertEquals(1, r.code(), r.describe());
+            assertEquals(List.of(c[1]), r.errorLines(), c[0]);
+            assertFalse(r.err().contains("nci: study:"), "no experiment ran: " + r.err());
+        }
+        Files.writeString(f, base().put("out", "").toString(), StandardCharsets.UTF_8);
+        assertEquals(List.of("nci: study.json: out: empty (give a folder, relative to the experiment file)"), Cli.run("run", f.toString()).errorLines());
+        Files.writeString(f, base().put("out", "afile").toString(), StandardCharsets.UTF_8);
+        assertEquals(List.of("nci: study.json: out " + afile + ": exists and is not a folder"), Cli.run("run", f.toString()).errorLines());
+        assertEquals(List.of(afile, f), list(tmp), "nothing written");
+    }
+
+    /** An output folder holding the experiment file under a name the study writes would overwrite it. */
+    @Test
+    void neverOverwritesTheExperimentFile() throws Exception {
+        String text = base().put("out", ".").toString();
+        for (String name : List.of("experiment.json", "results.json")) {
+            Path f = tmp.resolve(name);
+            Files.writeString(f, text, StandardCharsets.UTF_8);
+            Cli.Result r = Cli.run("run", f.toString());
+            assertEquals(List.of("nci: " + name + ": out " + tmp.resolve(".") + ": the study writes " + name
+                    + " there, which would overwrite the experiment file; choose another folder"), r.errorLines(), r.describe());
+            Cli.Result flag = Cli.run("run", f.toString(), "--out", tmp.toString());
+            assertEquals(List.of("nci: --out " + tmp + ": the study writes " + name
+                    + " there, which would overwrite the experiment file; choose another folder"), flag.errorLines(), flag.describe());
+            assertEquals(text, Files.readString(f));
+            Files.delete(f);
+        }
+        assertEquals(List.of(), list(tmp));
+    }
+
+    static List<Path> list(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) { return s.sorted().toList(); }
+    }
+
+    /** Without tokenizer files a text is refused by field, and token ids (which run takes) are suggested. */
+    @Test
+    void textsNeedTheModelsTokenizer() throws Exception {
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Path f = tmp.resolve("bare.json");
+        Files.writeString(f, base().put("model", "bare").put("out", "o").toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString());
+        assertEquals(List.of("nci: bare.json: pairs[0].clean: a text needs a tokenizer, but " + bare
+                + " has no vocab.json/merges.txt (give token ids instead)"), r.errorLines(), r.describe());
     }
 
     @Test

@@ -196,7 +196,44 @@ class SweepCommandTest {
         Cli.Result both = sweep(tmp.resolve("e"), "--targets", " Madrid", "--heads", "--positions", "2");
         assertEquals(1, both.code(), both.describe());
         assertTrue(both.err().contains("--heads"), both.err());
-        for (String d : List.of("a", "b", "c", "d", "e")) assertFalse(Files.exists(tmp.resolve(d)), "nothing written for " + d);
+        Cli.Result target = sweep(tmp.resolve("f"), "--targets", " Madrid, Rome, Madrid");
+        assertEquals(List.of("nci: --targets item 2: \" Madrid\" is the same token as item 0 \" Madrid\"; each target must be a different token"),
+                target.errorLines(), target.describe());
+
+        Cli.Result node2 = sweep(tmp.resolve("g"), "--targets", " Madrid", "--nodes", "a1, a0,a1");
+        assertEquals(List.of("nci: --nodes: 'a1' is given twice"), node2.errorLines(), node2.describe());
+
+        Cli.Result pos2 = sweep(tmp.resolve("h"), "--targets", " Madrid", "--positions", "2, 3, 2");
+        assertEquals(List.of("nci: --positions: position 2 is given twice"), pos2.errorLines(), pos2.describe());
+        for (String d : List.of("a", "b", "c", "d", "e", "f", "g", "h")) assertFalse(Files.exists(tmp.resolve(d)), "nothing written for " + d);
+    }
+
+    /** A bad --out is found before the sweep runs, and named. */
+    @Test
+    void outputFolderIsCheckedFirst() throws Exception {
+        Path afile = Files.writeString(tmp.resolve("afile"), "");
+        Cli.Result file = sweep(afile, "--targets", " Madrid, Rome");
+        assertEquals(List.of("nci: --out " + afile + ": exists and is not a folder"), file.errorLines(), file.describe());
+        Cli.Result empty = sweep(Path.of(""), "--targets", " Madrid, Rome");
+        assertEquals(List.of("nci: --out: empty (give a folder)"), empty.errorLines(), empty.describe());
+        assertEquals(1, empty.code());
+        assertEquals("", Files.readString(afile));
+    }
+
+    /** Sweep takes texts only: errors about them name --clean, and advise nothing it cannot take (token ids). */
+    @Test
+    void textErrorsNameTheOption() throws Exception {
+        Path small = TestModels.smallVocabulary(tmp.resolve("small"), 1000);
+        Cli.Result vocab = Cli.run("sweep", "--model", small.toString(), "--clean", SPAIN, "--counterfactual", ITALY, "--targets", " Madrid",
+                "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: --clean: \"The capital of Spain is\" has the token \" capital\" (id 3139), outside the model's vocabulary "
+                + "of 1000 (its vocab.json does not fit the model)"), vocab.errorLines(), vocab.describe());
+
+        Path bare = TestModels.withoutTokenizer(tmp.resolve("bare"));
+        Cli.Result noTok = Cli.run("sweep", "--model", bare.toString(), "--clean", SPAIN, "--counterfactual", ITALY, "--targets", " Madrid",
+                "--out", tmp.resolve("o").toString());
+        assertEquals(List.of("nci: --clean: a text needs a tokenizer, but " + bare + " has no vocab.json/merges.txt"), noTok.errorLines(), noTok.describe());
+        assertFalse(Files.exists(tmp.resolve("o")));
     }
 
     @Test

@@ -102,13 +102,19 @@ public final class ModelSession implements AutoCloseable {
 
     /**
      * Token ids of {@code text}; {@code field} names the text in errors (e.g. {@code pairs[0].clean}).
-     * @throws IllegalArgumentException when there is no tokenizer or the text has no tokens
+     * @throws IllegalArgumentException when there is no tokenizer, the text has no tokens, or a token is outside the
+     *                                  model's vocabulary (tokenizer files that do not belong to the model)
      */
     public int[] encode(String text, String field) {
         if (tokenizer == null)
-            throw new IllegalArgumentException(field + ": a text needs a tokenizer, but " + dir + " has no vocab.json/merges.txt (give token ids instead)");
+            throw new IllegalArgumentException(field + ": a text needs a tokenizer, but " + dir + " has no vocab.json/merges.txt");
         int[] ids = tokenizer.encode(text);
         if (ids.length == 0) throw new IllegalArgumentException(field + ": '" + text + "' encodes to no tokens");
+        int vocab = config().vocabSize();
+        for (int id : ids)
+            if (id >= vocab)
+                throw new IllegalArgumentException(field + ": " + Strings.quote(text) + " has the token " + Strings.quote(tokenText(id)) + " (id " + id
+                        + "), outside the model's vocabulary of " + vocab + " (its vocab.json does not fit the model)");
         return ids;
     }
 

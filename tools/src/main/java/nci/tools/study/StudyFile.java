@@ -1,12 +1,8 @@
 package nci.tools.study;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -30,12 +26,14 @@ import nci.tools.study.Study.Target;
  * <p>Everything is checked before anything is computed, and every error names its field JSON-pointer style,
  * e.g. {@code experiments[1].nodes[0]: unknown node 'a9' (...)}: unknown fields, wrong types, texts that do not
  * tokenize, pairs of different token lengths, targets that are not exactly one token, node names that do not
- * exist in the model, positions out of range, and rules that pick an input other than 0 (clean) or 1
- * (counterfactual).
+ * exist in the model, positions out of range, rules that pick an input other than 0 (clean) or 1
+ * (counterfactual), and anything given twice where it would count twice (a target or logit_diff token, also as
+ * text and id; a node, layer or position, also as -1 and T-1).
  */
 public final class StudyFile {
     private StudyFile() {}
 
+    /** For building and writing JSON; what the user wrote is read by {@link JsonInput} (strict). */
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Set<String> TOP = Set.of("description", "model", "pairs", "dataset", "targets", "metrics", "experiments", "out");
@@ -43,23 +41,6 @@ public final class StudyFile {
     private static final Set<String> METRIC = Set.of("type", "positions", "tokens");
     private static final List<String> METRIC_TYPES = List.of("prob", "logit", "logit_diff", "kl");
     private static final List<String> EXPERIMENT_TYPES = List.of("patch", "node_position", "heads", "path");
-
-    /** Reads a JSON file; a syntax error names the file, line and column. */
-    public static JsonNode read(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        }
-        try {
-            return JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw new IllegalArgumentException(file + ": not valid JSON" + (loc == null ? "" : " (line " + loc.getLineNr()
-                    + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
-        }
-    }
 
     /** The {@code model} field (null when absent), after checking that the file is an object with known fields only. */
     public static String modelField(JsonNode json) {
@@ -79,11 +60,12 @@ public final class StudyFile {
      * Parses and validates {@code json} against the loaded model. {@code baseDir} is where relative paths
      * ({@code dataset}) are resolved: the experiment file's folder.
      */
-    public static Study parse(JsonNode json, Path baseDir, ModelSession session) throws IOException {
+    public static Study parse(JsonNode json, Path baseDir, ModelSession session) {
         String model = modelField(json);
         Gpt2Config c = session.config();
         String description = optText(json.get("description"), "description");
         String out = optText(json.get("out"), "out");
+        if (out != null && out.isEmpty()) throw new IllegalArgumentException("out: empty (give a folder, relative to the experiment file)");
 
         // Targets given at the top apply to every pair that has none of its own.
         List<Target> defaultTargets = json.has("targets") ? targets(json.get("targets"), "targets", session) : null;
@@ -96,18 +78,28 @@ public final class StudyFile {
             if (!ps.isArray() || ps.isEmpty()) throw new IllegalArgumentException("pairs: expected a non-empty array of {clean, counterfactual} objects");
             for (int i = 0; i < ps.size(); i++) pairs.add(pair(ps.get(i), "pairs[" + i + "]", defaultTargets, session));
         } else {
-            if (!ds.isTextual()) throw new IllegalArgumentException("dataset: expected the path of a JSONL file, got " + ds);
+            if (!ds.isTextual() || ds.asText().isEmpty())
+                throw new IllegalArgumentException("dataset: expected the path of a JSONL file, got " + ds);
             Path file = baseDir.resolve(ds.asText());
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("dataset: no such file " + file);
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (Files.isDirectory(file)) throw new IllegalArgumentException("dataset: " + file + " is a folder, not a JSONL file");
+            if (!Files.exists(file)) throw new IllegalArgumentException("dataset: no such file " + file);
+            String text;
+            try {
+                text = JsonInput.text(file);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("dataset: " + e.getMessage(), e);
+            }
+            List<String> lines = text.lines().toList();
             for (int ln = 0; ln < lines.size(); ln++) {
                 if (lines.get(ln).isBlank()) continue;
                 String f = "dataset[" + pairs.size() + "] (" + file.getFileName() + " line " + (ln + 1) + ")";
                 JsonNode row;
                 try {
-                    row = JSON.readTree(lines.get(ln));
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(f + ": not valid JSON: " + e.getOriginalMessage());
+                    row = JsonInput.parse(lines.get(ln));
+                } catch (JsonInput.SyntaxError e) {
+                    throw new IllegalArgumentException("dataset[" + pairs.size() + "] (" + file.getFileName() + " line " + (ln + 1)
+                            + (e.column() > 0 ? ", column " + e.column() : "") + "): not valid JSON: " + e.what()
+                            + (e.what().startsWith("unexpected content after") ? " (one pair per line)" : ""));
                 }
                 pairs.add(pair(row, f, defaultTargets, session));
             }
@@ -160,7 +152,7 @@ public final class StudyFile {
         String text = null;
         if (v.isTextual()) {
             text = v.asText();
-            ids = s.encode(text, f);
+            ids = s.encode(text, needsTokenizer(s, f));
         } else if (v.isArray()) {
             if (v.isEmpty()) throw new IllegalArgumentException(f + ": no token ids");
             ids = new int[v.size()];
@@ -178,16 +170,30 @@ public final class StudyFile {
         return new Input(text, ids);
     }
 
+    /** {@code f}, a text field, when the model has a tokenizer; else the error says that token ids would do. */
+    private static String needsTokenizer(ModelSession s, String f) {
+        if (!s.hasTokenizer())
+            throw new IllegalArgumentException(f + ": a text needs a tokenizer, but " + s.dir() + " has no vocab.json/merges.txt (give token ids instead)");
+        return f;
+    }
+
     private static List<Target> targets(JsonNode v, String f, ModelSession s) {
         if (v == null || !v.isArray() || v.isEmpty())
             throw new IllegalArgumentException(f + ": expected a non-empty array of one-token strings (e.g. [\" mat\", \" rug\"]) or token ids");
         List<Target> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) out.add(target(v.get(i), f + "[" + i + "]", s));
+        for (int i = 0; i < v.size(); i++) {
+            Target t = target(v.get(i), f + "[" + i + "]", s);
+            for (int j = 0; j < i; j++)
+                if (out.get(j).id() == t.id())
+                    throw new IllegalArgumentException(f + "[" + i + "]: the same token as " + f + "[" + j + "] (" + Strings.quote(out.get(j).text())
+                            + ", id " + t.id() + "); " + (f.endsWith(".tokens") ? "logit_diff needs two different tokens" : "each target must be a different token"));
+            out.add(t);
+        }
         return out;
     }
 
     private static Target target(JsonNode t, String f, ModelSession s) {
-        if (t.isTextual()) return new Target(t.asText(), s.singleToken(t.asText(), f));
+        if (t.isTextual()) return new Target(t.asText(), s.singleToken(t.asText(), needsTokenizer(s, f)));
         if (t.isIntegralNumber() && t.canConvertToInt() && t.asInt() >= 0 && t.asInt() < s.config().vocabSize())
             return new Target(s.tokenText(t.asInt()), t.asInt());
         throw new IllegalArgumentException(f + ": expected a one-token string or a token id in [0, " + s.config().vocabSize() + "), got " + t);
@@ -212,6 +218,17 @@ public final class StudyFile {
                     if (positions[i] >= T || positions[i] < -T)
                         throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " out of range for "
                                 + pairsField + "[" + k + "] (" + T + " tokens: 0.." + (T - 1) + ", or -1..-" + T + " from the end)");
+                }
+                // The same position twice would count twice in the average: also when given once from each end.
+                for (int j = 0; j < i; j++) {
+                    if (positions[i] == positions[j])
+                        throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " repeats positions[" + j + "]");
+                    for (int k = 0; k < pairs.size(); k++) {
+                        int T = pairs.get(k).length();
+                        if (Math.floorMod(positions[i], T) == Math.floorMod(positions[j], T))
+                            throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " is positions[" + j + "] ("
+                                    + positions[j] + ") again in " + pairsField + "[" + k + "] (" + T + " tokens)");
+                    }
                 }
             }
         }
@@ -278,12 +295,17 @@ public final class StudyFile {
                     for (int l = c.nLayer() - 1; l >= 0; l--) { nodes.add(new Node.Mlp(l)); nodes.add(new Node.Attn(l)); }
                 } else {
                     if (!ns.isArray() || ns.isEmpty()) throw new IllegalArgumentException(f + ".nodes: expected a non-empty array of node names (aN, fN)");
-                    for (int i = 0; i < ns.size(); i++) nodes.add(blockNode(ns.get(i), f + ".nodes[" + i + "]", c));
+                    for (int i = 0; i < ns.size(); i++) {
+                        Node n = blockNode(ns.get(i), f + ".nodes[" + i + "]", c);
+                        if (nodes.contains(n))
+                            throw new IllegalArgumentException(f + ".nodes[" + i + "]: '" + n.name() + "' repeats nodes[" + nodes.indexOf(n) + "]");
+                        nodes.add(n);
+                    }
                 }
                 int[] positions = null;
                 JsonNode ps = e.get("positions");
                 if (ps != null && !ps.isNull()) {
-                    positions = ints(ps, f + ".positions", 0);
+                    positions = distinct(ints(ps, f + ".positions", 0), f + ".positions", "position");
                     for (int i = 0; i < positions.length; i++)
                         if (positions[i] >= minT)
                             throw new IllegalArgumentException(f + ".positions[" + i + "]: position " + positions[i] + " out of range ("
@@ -299,7 +321,7 @@ public final class StudyFile {
                     layers = new int[c.nLayer()];
                     for (int l = 0; l < layers.length; l++) layers[l] = l;
                 } else {
-                    layers = ints(ls, f + ".layers", 0);
+                    layers = distinct(ints(ls, f + ".layers", 0), f + ".layers", "layer");
                     for (int i = 0; i < layers.length; i++)
                         if (layers[i] >= c.nLayer())
                             throw new IllegalArgumentException(f + ".layers[" + i + "]: layer " + layers[i] + " out of range (the model has "
@@ -310,8 +332,10 @@ public final class StudyFile {
             default -> {
                 known(e, f, Set.of("type", "name", "description", "sender", "receiver"));
                 JsonNode sv = e.get("sender"), rv = e.get("receiver");
-                if (sv == null || !sv.isTextual()) throw new IllegalArgumentException(f + ".sender: missing (expected aN.headH or fN)");
-                if (rv == null || !rv.isTextual()) throw new IllegalArgumentException(f + ".receiver: missing (expected aN.headH.q|k|v or final)");
+                if (sv == null || sv.isNull()) throw new IllegalArgumentException(f + ".sender: missing (expected aN.headH or fN)");
+                if (rv == null || rv.isNull()) throw new IllegalArgumentException(f + ".receiver: missing (expected aN.headH.q|k|v or final)");
+                if (!sv.isTextual()) throw new IllegalArgumentException(f + ".sender: expected a node name (aN.headH or fN), got " + sv);
+                if (!rv.isTextual()) throw new IllegalArgumentException(f + ".receiver: expected a node name (aN.headH.q|k|v or final), got " + rv);
                 Interventions.Sender sender = switch (node(sv, f + ".sender", c)) {
                     case Node.AttnHead h -> new Interventions.Sender.Head(h.layer(), h.head());
                     case Node.Mlp m -> new Interventions.Sender.Mlp(m.layer());
@@ -388,6 +412,15 @@ public final class StudyFile {
             out[i] = x.asInt();
         }
         return out;
+    }
+
+    /** {@code v} when no value repeats; else an error naming the second one ({@code what}: "position", "layer"). */
+    private static int[] distinct(int[] v, String f, String what) {
+        String name = f.substring(f.lastIndexOf('.') + 1);
+        for (int i = 0; i < v.length; i++)
+            for (int j = 0; j < i; j++)
+                if (v[i] == v[j]) throw new IllegalArgumentException(f + "[" + i + "]: " + what + " " + v[i] + " repeats " + name + "[" + j + "]");
+        return v;
     }
 
     private static String optText(JsonNode v, String f) {

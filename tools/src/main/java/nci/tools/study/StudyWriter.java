@@ -3,8 +3,6 @@ package nci.tools.study;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -46,11 +44,14 @@ public final class StudyWriter {
     /** Pairs shown one by one in heatmaps, graphs and the report; beyond this, means over pairs. */
     public static final int MAX_PAIRS_SHOWN = 4;
 
+    /** The files every study writes, whatever its experiments (the others are named after pairs and experiments). */
+    public static final List<String> FIXED_FILES = List.of("report.html", "experiment.json", "results.csv", "results.json");
+
     /** What was written. */
     public record Output(Path dir, Path report, Path results, List<Path> files, List<Findings.Summary> summaries) {}
 
     public static Output write(StudyResult r, ModelSession session, String version, long loadMillis, Path dir) throws IOException {
-        Files.createDirectories(dir);
+        OutputFiles.folder(dir, "output folder");
         List<Path> files = new ArrayList<>();
         List<Findings.Summary> summaries = Findings.all(r);
         String title = r.study().description().isEmpty() ? "Path-patching study" : r.study().description();
@@ -106,7 +107,7 @@ public final class StudyWriter {
                     Measurement m = p.experiments().get(e).runs().getFirst();
                     String dot = m.provenance().toDot();
                     Path f = dir.resolve(fileStem(r, p.index(), e) + ".graph.dot");
-                    Files.writeString(f, dot, StandardCharsets.UTF_8);
+                    OutputFiles.write(f, dot);
                     files.add(f);
                     report.graph("Computation graph: " + expName + (r.pairs().size() > 1 ? " on " + r.study().pairName(p.index()) : ""), dot);
                 }
@@ -122,24 +123,24 @@ public final class StudyWriter {
                 String svg = built.graphs().get(g++).svg();
                 if (svg.isEmpty()) continue;
                 Path f = dir.resolve(fileStem(r, p.index(), e) + ".graph.svg");
-                Files.writeString(f, svg, StandardCharsets.UTF_8);
+                OutputFiles.write(f, svg);
                 files.add(f);
             }
         }
         Path html = dir.resolve("report.html");
-        built.write(html);
+        OutputFiles.write(html, built.html());
         files.add(html);
 
         Path spec = dir.resolve("experiment.json");
-        Files.writeString(spec, StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.study().source()) + "\n", StandardCharsets.UTF_8);
+        OutputFiles.write(spec, StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.study().source()) + "\n");
         files.add(spec);
         Path csv = dir.resolve("results.csv");
-        Files.writeString(csv, csv(r), StandardCharsets.UTF_8);
+        OutputFiles.write(csv, csv(r));
         files.add(csv);
         Path json = dir.resolve("results.json");
         files.add(json);
         ObjectNode root = json(r, session, version, loadMillis, summaries, dir, files);
-        Files.writeString(json, StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+        OutputFiles.write(json, StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
         return new Output(dir, html, json, List.copyOf(files), summaries);
     }
 
@@ -149,8 +150,8 @@ public final class StudyWriter {
 
     private static List<Path> writeHeatmap(Heatmap h, Path dir, String stem) throws IOException {
         Path svg = dir.resolve(stem + ".svg"), png = dir.resolve(stem + ".png");
-        h.writeSvg(svg);
-        h.writePng(png);
+        OutputFiles.write(svg, h.toSvg());
+        OutputFiles.write(png, h.toPngBytes());
         return List.of(svg, png);
     }
 
