@@ -303,8 +303,10 @@ public final class PackedWeights implements AutoCloseable {
      * Deletes the packed copies in {@code dir} that no model can map again: those whose stamp names a weight file that
      * has since changed, been replaced or gone (a new download, weights edited in place, a deleted model folder). Each
      * such copy is the size of the model's layer matrices (324 MiB for GPT-2 small), and nothing else would remove it.
-     * Only files named as {@link #fileName} names them, with this version's header, are looked at; the rest (another
-     * version's copies, damaged ones, a writer's temporary files, anything else) are left, as is {@code keep}, and
+     * Only files named as {@link #fileName} names them are looked at. Those with this version's header are deleted
+     * when stale, and those of an earlier version always (no version from this one on can map them: after an
+     * upgrade they would stay forever). The rest (a later version's copies, damaged ones, a writer's temporary
+     * files, anything else) are left, as is {@code keep}, and
      * so is a copy whose files are all as stamped, whichever model it is for. A copy mapped by a running process is
      * safe to delete on Linux and macOS: the mapping keeps its pages (where it cannot be deleted, it is left). Throws
      * only when {@code dir} cannot be listed. Returns the files deleted.
@@ -322,12 +324,26 @@ public final class PackedWeights implements AutoCloseable {
         for (Path p : candidates) {
             try {
                 String stamp = readStamp(p);
-                if (stamp != null && isStale(stamp) && Files.deleteIfExists(p)) deleted.add(p);
+                boolean unusable = stamp != null ? isStale(stamp) : earlierVersion(p);
+                if (unusable && Files.deleteIfExists(p)) deleted.add(p);
             } catch (IOException e) {
                 // unreadable, gone already, or not deletable now (mapped, on Windows): left for a later write
             }
         }
         return deleted;
+    }
+
+    /** Whether the file is a packed-weights file of a version before this one. */
+    static boolean earlierVersion(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer h = ByteBuffer.allocate(MAGIC.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+            if (!readFully(ch, h)) return false;
+            h.flip();
+            byte[] magic = new byte[MAGIC.length];
+            h.get(magic);
+            int version = h.getInt();
+            return java.util.Arrays.equals(magic, MAGIC) && version >= 1 && version < VERSION;
+        }
     }
 
     /** The stamp in a packed file's header, or null when the file is not this version's packed-weights file. */

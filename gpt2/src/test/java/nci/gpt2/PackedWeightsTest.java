@@ -284,11 +284,14 @@ class PackedWeightsTest {
             assertEquals(List.of(), PackedWeights.pruneStale(cache, null));
         }
         // what pruning must leave even where they hold a stale stamp: files not named as copies, a writer's
-        // temporary file, another version's copy; and a damaged one
+        // temporary file, a later version's copy; and a damaged one
         Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1, 2, 3});
         Path temp = Files.copy(copyGone, cache.resolve(copyGone.getFileName() + "123.tmp"));
         Path otherVersion = Files.copy(copyGone, cache.resolve("packed-" + "0".repeat(32) + ".bin"));
         patch(otherVersion, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(99));
+        // and what it must delete although its weights are unchanged: an earlier version's copy of b
+        Path earlier = Files.copy(copyB, cache.resolve("packed-" + "2".repeat(32) + ".bin"));
+        patch(earlier, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(1));
         Path damaged = Files.write(cache.resolve("packed-" + "1".repeat(32) + ".bin"), new byte[10]);
         // the weights of a change in place (a new modification time), and a folder deleted
         Path weightsA = a.resolve("model.safetensors");
@@ -304,6 +307,7 @@ class PackedWeightsTest {
         assertTrue(Files.isRegularFile(copyB), "b's weights did not change: its copy stays");
         assertTrue(Files.notExists(copyA), "a's old copy: its weights changed");
         assertTrue(Files.notExists(copyGone), "the deleted folder's copy");
+        assertTrue(Files.notExists(earlier), "an earlier version's copy: no version from this one on can map it");
         for (Path kept : List.of(notOurs, temp, otherVersion, damaged)) assertTrue(Files.isRegularFile(kept), kept.toString());
         // keep is never deleted, even when stale
         Files.setLastModifiedTime(weightsA, FileTime.fromMillis(Files.getLastModifiedTime(weightsA).toMillis() + 5000));
