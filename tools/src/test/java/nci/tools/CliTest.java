@@ -82,6 +82,8 @@ class CliTest {
         System.setProperty("nci.cache.dir", tmp.resolve("c").toString());
         try {
             assertError(run("forward", "--model", TINY_A, "--ids", "1,99999"), "token id 99999");
+            assertError(run("forward", "--model", TINY_A, "--ids", String.join(",", java.util.Collections.nCopies(65, "1"))),
+                    "65 tokens exceed n_positions 64");
             assertTrue(!java.nio.file.Files.exists(tmp.resolve("c")), "a rejected batch starts no write");
             var off = forwardTo(tmp.resolve("none.safetensors"), "--no-packed-cache");
             assertEquals(0, off.code(), off.describe());
