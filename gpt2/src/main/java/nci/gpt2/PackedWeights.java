@@ -323,9 +323,7 @@ public final class PackedWeights implements AutoCloseable {
         }
         for (Path p : candidates) {
             try {
-                String stamp = readStamp(p);
-                boolean unusable = stamp != null ? isStale(stamp) : earlierVersion(p);
-                if (unusable && Files.deleteIfExists(p)) deleted.add(p);
+                if (unusable(p) && Files.deleteIfExists(p)) deleted.add(p);
             } catch (IOException e) {
                 // unreadable, gone already, or not deletable now (mapped, on Windows): left for a later write
             }
@@ -333,35 +331,28 @@ public final class PackedWeights implements AutoCloseable {
         return deleted;
     }
 
-    /** Whether the file is a packed-weights file of a version before this one. */
-    static boolean earlierVersion(Path file) throws IOException {
+    /**
+     * Whether no model can map this file again ({@link #pruneStale}): a packed-weights file of an earlier version, or
+     * one of this version whose stamp {@link #isStale}. False for anything else (not a packed-weights file, a later
+     * version's, a damaged header), which is left alone.
+     */
+    static boolean unusable(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer h = ByteBuffer.allocate(MAGIC.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+            long size = ch.size();
+            ByteBuffer h = ByteBuffer.allocate(MAGIC.length + 16).order(ByteOrder.LITTLE_ENDIAN);
             if (!readFully(ch, h)) return false;
             h.flip();
             byte[] magic = new byte[MAGIC.length];
             h.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) return false;
             int version = h.getInt();
-            return java.util.Arrays.equals(magic, MAGIC) && version >= 1 && version < VERSION;
-        }
-    }
-
-    /** The stamp in a packed file's header, or null when the file is not this version's packed-weights file. */
-    static String readStamp(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            ByteBuffer h = ByteBuffer.allocate(MAGIC.length + 16).order(ByteOrder.LITTLE_ENDIAN);
-            if (!readFully(ch, h)) return null;
-            h.flip();
-            byte[] magic = new byte[MAGIC.length];
-            h.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC) || h.getInt() != VERSION) return null;
+            if (version != VERSION) return version >= 1 && version < VERSION;
             h.getInt();   // panel width
             h.getInt();   // layers
             int len = h.getInt();
-            if (len <= 0 || len > size - MAGIC.length - 16) return null;
+            if (len <= 0 || len > size - MAGIC.length - 16) return false;
             ByteBuffer st = ByteBuffer.allocate(len);
-            return readFully(ch, st) ? new String(st.array(), StandardCharsets.UTF_8) : null;
+            return readFully(ch, st) && isStale(new String(st.array(), StandardCharsets.UTF_8));
         }
     }
 

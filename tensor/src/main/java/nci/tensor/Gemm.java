@@ -821,7 +821,7 @@ public final class Gemm {
     /** packPanels with panels {@code depth} rows apart in bp: kc for one k slice, k for a whole {@link PackedB}. */
     private static void packPanelsAt(Mat b, int pc, int kc, int jc, int nc, float[] bp, int depth) {
         MemorySegment seg = b.data();
-        int panels = (nc + NR - 1) / NR, ahead = nc < NC && nc < b.cols() ? b.rows() - pc - TOUCH_AHEAD : 0;
+        int panels = (nc + NR - 1) / NR, ahead = touchRows(b, pc, nc);
         float touched = 0f;
         for (int p = 0; p < kc; p++) {
             long row = b.byteOffset(pc + p, jc);
@@ -862,7 +862,7 @@ public final class Gemm {
      */
     private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
-        int padded = (nc + NR - 1) / NR * NR, ahead = nc < NC && nc < b.cols() ? b.rows() - pc - TOUCH_AHEAD : 0;
+        int padded = (nc + NR - 1) / NR * NR, ahead = touchRows(b, pc, nc);
         float touched = 0f;
         for (int p = 0; p < kc; p++) {
             int dst = p * ROWLD;
@@ -875,6 +875,14 @@ public final class Gemm {
 
     /** How many B rows ahead packing reads the row piece it will copy then: see {@link #touch}. */
     static final int TOUCH_AHEAD = 8;
+
+    /**
+     * How many rows from pc on packing touches ahead for a chunk nc wide (see {@link #touch}): those with a row
+     * TOUCH_AHEAD further down in B, or none for a chunk as wide as a block or as B.
+     */
+    private static int touchRows(Mat b, int pc, int nc) {
+        return nc < NC && nc < b.cols() ? b.rows() - pc - TOUCH_AHEAD : 0;
+    }
 
     /** Where packing leaves the sum of what {@link #touch} read, so that the JIT cannot drop those loads. */
     @SuppressWarnings("unused")
