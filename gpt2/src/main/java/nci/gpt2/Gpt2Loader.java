@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import nci.gpt2.io.ModelFileException;
 import nci.gpt2.io.SafeTensorsException;
@@ -43,6 +46,7 @@ import nci.tensor.Mat;
  * pass over the mapped F32 tensors and the converted F16/BF16 ones ({@link NonFinite}); a mapped tensor's pages are
  * then released from the process ({@link MemorySegment#unload}, which leaves them in the page cache), so the pass does
  * not raise the memory of a forward that reads the layer matrices from a packed copy instead ({@link PackedWeights}).
+ * {@link #load(Path, Consumer)} leaves the layer matrices out of that pass when it can attach such a copy: see there.
  */
 public final class Gpt2Loader {
     private Gpt2Loader() {}
@@ -51,14 +55,41 @@ public final class Gpt2Loader {
 
     /** Loads the model in {@code dir} (anything {@link #resolveFolder} accepts). */
     public static Gpt2Model load(Path dir) throws IOException {
+        return load(dir, null);
+    }
+
+    /**
+     * {@link #load(Path)}, giving the model to {@code packedCopy} (if not null) before its layer matrices are checked
+     * for NaN and infinities. {@code packedCopy} may attach a packed copy of them ({@link Gpt2Model#usePackedWeights};
+     * the commands' cache does). When one is attached, the layer matrices' check is left out: {@link PackedWeights#map}
+     * accepted the copy as these weights' (their files' stamp, a value per matrix, every panel's checksum) and
+     * {@link PackedWeights#write} refuses non-finite values, so the check would find nothing, and it would bring the
+     * weight file's layer pages into memory (GPT-2 small: 324 MiB, about 0.3 s of a command) that a forward over the copy
+     * never reads. Every other tensor is checked as {@link #load(Path)} checks it. When none is attached, the layer
+     * matrices are checked after {@code packedCopy} returns.
+     */
+    public static Gpt2Model load(Path dir, Consumer<Gpt2Model> packedCopy) throws IOException {
         Path folder = resolveFolder(dir);
         Path configFile = folder.resolve("config.json");
         ConfigJson.Parsed parsed = ConfigJson.readAll(configFile);
         WeightSource src = WeightSource.open(folder);
+        Gpt2Model m;
+        Reader r;
         try {
-            return new Gpt2Model(parsed.config(), weights(parsed.config(), src, configFile, parsed.tieWordEmbeddings()), src);
+            r = new Reader(src, prefix(src), configFile, packedCopy != null);
+            m = new Gpt2Model(parsed.config(), read(r, parsed.config(), parsed.tieWordEmbeddings()), src);
         } catch (IOException | RuntimeException | Error e) {
             src.close();
+            throw e;
+        }
+        try {
+            if (packedCopy != null) {
+                packedCopy.accept(m);
+                if (m.packedWeights() == null) r.checkDeferred();
+            }
+            return m;
+        } catch (IOException | RuntimeException | Error e) {
+            m.close();
             throw e;
         }
     }
@@ -117,18 +148,26 @@ public final class Gpt2Loader {
      */
     public static Gpt2Weights weights(Gpt2Config config, WeightSource src, Path configFile, boolean tieWordEmbeddings)
             throws IOException {
+        return read(new Reader(src, prefix(src), configFile, false), config, tieWordEmbeddings);
+    }
+
+    /** The tensor names' prefix: "" for GPT2Model keys, "transformer." for GPT2LMHeadModel keys. */
+    private static String prefix(WeightSource src) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
             throw new ModelFileException(src.origin(), "big-endian platforms are not supported (weights are mapped as little-endian float32)");
-        String prefix;
         boolean plain = src.has("wte.weight"), prefixed = src.has("transformer.wte.weight");
         if (plain && prefixed)
             throw new ModelFileException(src.origin(), "holds both 'wte.weight' and 'transformer.wte.weight'; cannot tell which naming to use");
-        else if (prefixed) prefix = "transformer.";
-        else if (plain) prefix = "";
-        else throw new ModelFileException(src.origin(), "no 'wte.weight' or 'transformer.wte.weight': not a GPT-2 checkpoint"
-                    + " (first names: " + src.names().stream().limit(5).toList() + ")");
+        if (prefixed) return "transformer.";
+        if (plain) return "";
+        throw new ModelFileException(src.origin(), "no 'wte.weight' or 'transformer.wte.weight': not a GPT-2 checkpoint"
+                + " (first names: " + src.names().stream().limit(5).toList() + ")");
+    }
 
-        Reader r = new Reader(src, prefix, configFile);
+    /** The weights of {@code config} through {@code r} (see {@link #weights(Gpt2Config, WeightSource, Path, boolean)}). */
+    private static Gpt2Weights read(Reader r, Gpt2Config config, boolean tieWordEmbeddings) throws IOException {
+        WeightSource src = r.src;
+        Path configFile = r.configFile;
         int e = config.nEmbd(), v = config.vocabSize(), p = config.nPositions(), in = config.nInner();
         Mat wte = r.mat("wte.weight", v, e);
         Mat wpe = r.mat("wpe.weight", p, e);
@@ -137,11 +176,11 @@ public final class Gpt2Loader {
             String h = "h." + l + ".";
             layers.add(new LayerWeights(
                     r.vec(h + "ln_1.weight", e), r.vec(h + "ln_1.bias", e),
-                    r.mat(h + "attn.c_attn.weight", e, 3 * e), r.vec(h + "attn.c_attn.bias", 3 * e),
-                    r.mat(h + "attn.c_proj.weight", e, e), r.vec(h + "attn.c_proj.bias", e),
+                    r.layerMat(h + "attn.c_attn.weight", e, 3 * e), r.vec(h + "attn.c_attn.bias", 3 * e),
+                    r.layerMat(h + "attn.c_proj.weight", e, e), r.vec(h + "attn.c_proj.bias", e),
                     r.vec(h + "ln_2.weight", e), r.vec(h + "ln_2.bias", e),
-                    r.mat(h + "mlp.c_fc.weight", e, in), r.vec(h + "mlp.c_fc.bias", in),
-                    r.mat(h + "mlp.c_proj.weight", in, e), r.vec(h + "mlp.c_proj.bias", e)));
+                    r.layerMat(h + "mlp.c_fc.weight", e, in), r.vec(h + "mlp.c_fc.bias", in),
+                    r.layerMat(h + "mlp.c_proj.weight", in, e), r.vec(h + "mlp.c_proj.bias", e)));
         }
         float[] lnfG = r.vec("ln_f.weight", e), lnfB = r.vec("ln_f.bias", e);
         Mat lmHead = wte;                                   // tied unless the checkpoint has its own head
@@ -167,20 +206,48 @@ public final class Gpt2Loader {
         final String prefix;
         final Path configFile;
         final Set<String> used = new HashSet<>();
+        /** Whether {@link #layerMat} leaves its check for {@link #checkDeferred}. */
+        final boolean deferLayers;
+        /** The layer matrices read but not yet checked, by name. */
+        final Map<String, Mat> deferred = new LinkedHashMap<>();
 
-        Reader(WeightSource src, String prefix, Path configFile) {
+        Reader(WeightSource src, String prefix, Path configFile, boolean deferLayers) {
             this.src = src;
             this.prefix = prefix;
             this.configFile = configFile;
+            this.deferLayers = deferLayers;
         }
 
         Mat mat(String key, int rows, int cols) throws IOException { return matExact(prefix + key, rows, cols); }
 
         Mat matExact(String name, int rows, int cols) throws IOException {
-            check(name, rows, cols);
-            Mat m = src.mat(name);
-            finite(name, m.data(), m.byteOffset(0, 0), (long) rows * cols);
+            Mat m = unchecked(name, rows, cols);
+            finite(name, m);
             return m;
+        }
+
+        /** A layer matrix: {@link #mat}, its values checked now or, when deferring, by {@link #checkDeferred}. */
+        Mat layerMat(String key, int rows, int cols) throws IOException {
+            if (!deferLayers) return mat(key, rows, cols);
+            String name = prefix + key;
+            Mat m = unchecked(name, rows, cols);
+            deferred.put(name, m);
+            return m;
+        }
+
+        /** Checks the layer matrices {@link #layerMat} deferred. */
+        void checkDeferred() throws IOException {
+            for (Map.Entry<String, Mat> d : deferred.entrySet()) finite(d.getKey(), d.getValue());
+            deferred.clear();
+        }
+
+        private Mat unchecked(String name, int rows, int cols) throws IOException {
+            check(name, rows, cols);
+            return src.mat(name);
+        }
+
+        private void finite(String name, Mat m) throws IOException {
+            finite(name, m.data(), m.byteOffset(0, 0), (long) m.rows() * m.cols());
         }
 
         float[] vec(String key, int n) throws IOException {

@@ -34,7 +34,7 @@ import nci.tensor.Parallel;
  * same memory, since the forward then reads the packed file's pages instead of the same bytes of the weight file.
  * Same bits: the micro-kernels and their order of operations do not change.
  *
- * <p>File layout (little-endian): the magic {@code NCIPACK1}, then int32 version (2), Gemm.panelWidth(), layer count,
+ * <p>File layout (little-endian): the magic {@code NCIPACK1}, then int32 version (3), Gemm.panelWidth(), layer count,
  * stamp length in bytes, the stamp (UTF-8: what the weights came from, see {@link #stamp}), then per matrix int32 rows,
  * int32 cols and int64 byte offset, per matrix its last value {@code b[k-1, n-1]}, and per matrix the CRC32C of its
  * panels' bytes (int32); the panels start at a 4096-byte boundary, one matrix after another, little-endian floats.
@@ -56,8 +56,12 @@ public final class PackedWeights implements AutoCloseable {
     }
 
     private static final byte[] MAGIC = "NCIPACK1".getBytes(StandardCharsets.US_ASCII);
-    /** 2: per-matrix CRC32C of the panels (version 1 had none, so a file damaged in place was used). */
-    private static final int VERSION = 2;
+    /**
+     * 3: {@link #write} refuses NaN and infinite values, so a copy {@link #map} accepts holds finite values only (and
+     * {@link Gpt2Loader#load(Path, java.util.function.Consumer)} leaves out the layer matrices' own check when it has
+     * one). 2 added the per-matrix CRC32C of the panels (version 1 had none, so a file damaged in place was used).
+     */
+    private static final int VERSION = 3;
     private static final int ALIGN = 4096;
     private static final int MATRICES_PER_LAYER = 4;
     /** Columns packed and written at a time (a multiple of every panel width): 3 MB of panels at k = 3072. */
@@ -121,7 +125,10 @@ public final class PackedWeights implements AutoCloseable {
      * Writes {@code model}'s layer matrices, packed, to {@code file}, labelled with {@code stamp}: to a temporary file
      * beside it first, then moved into place, so a reader never sees a half-written file (and two writers leave one
      * whole file). Packs a block of columns at a time into buffers it reuses (a few MB, whatever the model) and writes
-     * through the channel, not a mapping, so the written pages stay out of this process's memory.
+     * through the channel, not a mapping, so the written pages stay out of this process's memory. Refuses (with an
+     * IllegalArgumentException naming the matrix and element, before the file is moved into place) a matrix holding a
+     * NaN or an infinity: a copy holds finite values only, which lets a load that attaches one skip checking the
+     * layer matrices again ({@link Gpt2Loader#load(Path, java.util.function.Consumer)}).
      */
     public static void write(Gpt2Model model, String stamp, Path file) throws IOException {
         List<Mat> mats = matrices(model);
@@ -161,6 +168,7 @@ public final class PackedWeights implements AutoCloseable {
                         int nc = Math.min(COLUMNS, m.cols() - jc);
                         int len = Math.toIntExact(Gemm.packedFloats(m.rows(), nc));
                         Gemm.packColumns(m, jc, nc, panels);
+                        if (NonFinite.first(MemorySegment.ofArray(panels), 0, len) >= 0) throw nonFinite(i, m, jc, nc);
                         MemorySegment.copy(panels, 0, out, le, 0, len);
                         ByteBuffer block = out.asSlice(0, (long) len * Float.BYTES).asByteBuffer();
                         crc.update(block.duplicate());
@@ -177,6 +185,20 @@ public final class PackedWeights implements AutoCloseable {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** The names of a layer's matrices, in {@link LayerWeights#matrices()}'s order (as GPT2Model names them). */
+    private static final List<String> MATRIX_NAMES = List.of("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight");
+
+    /** The error for matrix i, m, holding a NaN or an infinity among columns jc.. jc+nc-1: names the first one. */
+    private static IllegalArgumentException nonFinite(int i, Mat m, int jc, int nc) {
+        String what = "h." + i / MATRICES_PER_LAYER + "." + MATRIX_NAMES.get(i % MATRICES_PER_LAYER);
+        for (int r = 0; r < m.rows(); r++)
+            for (int c = jc; c < jc + nc; c++)
+                if (!Float.isFinite(m.get(r, c)))
+                    return new IllegalArgumentException(what + " holds " + m.get(r, c) + " at [" + r + ", " + c
+                            + "]: weights must be finite; no packed copy is written");
+        throw new IllegalStateException(what + ": packing made a non-finite value in columns " + jc + ".." + (jc + nc - 1) + " from finite ones");
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -304,6 +304,57 @@ class Gpt2LoaderTest {
         }
     }
 
+    /**
+     * {@code load(dir, packedCopy)} checks the layer matrices' values only when packedCopy attached no packed copy:
+     * the forward then reads them from the copy, whose values were checked when it was written. Shown with a NaN
+     * written into a layer matrix after the copy, the file's time set back so that its stamp still matches (so the
+     * copy is accepted, and the NaN is never read: the forward gives the clean logits); the other tensors are checked
+     * either way.
+     */
+    @Test
+    void aLoadThatAttachesAPackedCopyLeavesOutOnlyTheLayerMatricesCheck() throws Exception {
+        Path dir = rewrite("copied", n -> true, Map.of()), cache = tmp.resolve("packed");
+        Path weights = dir.resolve("model.safetensors");
+        float[] clean;
+        try (Gpt2Model m = Gpt2Loader.load(dir)) {
+            assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(m, dir, cache, false));
+            clean = run(m)[1];
+        }
+        java.util.function.Consumer<Gpt2Model> attach = m -> {
+            try {
+                String stamp = PackedWeights.stamp(dir);
+                PackedWeights.attachIfValid(m, stamp, cache.resolve(PackedWeights.fileName(stamp)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        setInPlace(weights, "h.1.mlp.c_fc.weight", 130, Float.NaN);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> Gpt2Loader.load(dir));
+        assertEquals("h.1.mlp.c_fc.weight", e.tensor());
+        e = assertThrows(SafeTensorsException.class, () -> Gpt2Loader.load(dir, m -> {}));
+        assertEquals("h.1.mlp.c_fc.weight", e.tensor(), "no copy attached: the layer matrices are checked after the hook");
+        try (Gpt2Model m = Gpt2Loader.load(dir, attach)) {
+            assertTrue(m.packedWeights() != null, "the copy's stamp matches");
+            assertArrayEquals(clean, run(m)[1], "the forward reads the copy's values");
+        }
+        setInPlace(weights, "ln_f.bias", 3, Float.POSITIVE_INFINITY);
+        e = assertThrows(SafeTensorsException.class, () -> Gpt2Loader.load(dir, attach));
+        assertEquals("ln_f.bias", e.tensor(), "tensors outside the copy are checked as always");
+    }
+
+    /** Sets element i of an F32 tensor in a weight file in place, keeping the file's modification time. */
+    private static void setInPlace(Path file, String tensor, long i, float value) throws IOException {
+        java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(file);
+        long at;
+        try (SafeTensors st = SafeTensors.open(file)) {
+            at = st.absoluteOffset(tensor) + 4 * i;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, value), at);
+        }
+        Files.setLastModifiedTime(file, time);
+    }
+
     private static void assertNonFinite(Path dir, String tensor, String detail) {
         SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> Gpt2Loader.load(dir));
         assertEquals(tensor, e.tensor());

@@ -56,6 +56,30 @@ class PackedWeightsTest {
         }
     }
 
+    /**
+     * A packed copy holds finite values only (a load that attaches one leaves the layer matrices' own check out): write
+     * refuses a NaN or an infinity, naming the matrix and the element, and leaves no file, not even its temporary one.
+     * Here the model is built in memory, so no load checked it; its matrices are wider than a block of columns (c_fc's
+     * 600 columns are three), and the bad values sit in a later block.
+     */
+    @Test
+    void writeRefusesNonFiniteValues(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("cache"), file = dir.resolve("p.bin");
+        float[][] bad = {{Float.NaN}, {Float.NEGATIVE_INFINITY}};
+        for (float[] v : bad) {
+            try (Gpt2Model m = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3, 144, 600)) {
+                Mat fc = m.weights().layers().get(1).fcW();
+                fc.data().set(Mat.FLOAT, fc.byteOffset(7, 517), v[0]);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedWeights.write(m, "s", file));
+                assertEquals("h.1.mlp.c_fc.weight holds " + v[0] + " at [7, 517]: weights must be finite; no packed copy is written",
+                        e.getMessage());
+            }
+            try (var left = Files.list(dir)) {
+                assertEquals(List.of(), left.toList(), "nothing is left behind");
+            }
+        }
+    }
+
     /** Matrices wider than the writer's blocks of columns (c_attn 432, c_fc 600 columns: two and three blocks, ragged). */
     @Test
     void wideMatricesAreWrittenInBlocksAsPackLaysThemOut(@TempDir Path tmp) throws IOException {
@@ -128,7 +152,10 @@ class PackedWeightsTest {
 
             Files.write(file, whole);   // a file of version 1, which had no checksums
             patch(file, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 1));
-            assertRefused(model, "s", file, "is packed-weights version 1, expected 2");
+            assertRefused(model, "s", file, "is packed-weights version 1, expected 3");
+            Files.write(file, whole);   // and of version 2, whose writer did not refuse NaN and infinite values
+            patch(file, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 2));
+            assertRefused(model, "s", file, "is packed-weights version 2, expected 3");
 
             Files.write(file, whole);
             patch(file, 12, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, Gemm.panelWidth() * 2));
@@ -292,6 +319,8 @@ class PackedWeightsTest {
         // and what it must delete although its weights are unchanged: an earlier version's copy of b
         Path earlier = Files.copy(copyB, cache.resolve("packed-" + "2".repeat(32) + ".bin"));
         patch(earlier, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(1));
+        Path version2 = Files.copy(copyB, cache.resolve("packed-" + "3".repeat(32) + ".bin"));
+        patch(version2, 8, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(2));
         Path damaged = Files.write(cache.resolve("packed-" + "1".repeat(32) + ".bin"), new byte[10]);
         // the weights of a change in place (a new modification time), and a folder deleted
         Path weightsA = a.resolve("model.safetensors");
@@ -308,6 +337,7 @@ class PackedWeightsTest {
         assertTrue(Files.notExists(copyA), "a's old copy: its weights changed");
         assertTrue(Files.notExists(copyGone), "the deleted folder's copy");
         assertTrue(Files.notExists(earlier), "an earlier version's copy: no version from this one on can map it");
+        assertTrue(Files.notExists(version2), "version 2's copy, whose writer did not refuse non-finite values");
         for (Path kept : List.of(notOurs, temp, otherVersion, damaged)) assertTrue(Files.isRegularFile(kept), kept.toString());
         // keep is never deleted, even when stale
         Files.setLastModifiedTime(weightsA, FileTime.fromMillis(Files.getLastModifiedTime(weightsA).toMillis() + 5000));

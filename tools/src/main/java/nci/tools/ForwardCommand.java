@@ -74,7 +74,7 @@ final class ForwardCommand implements Callable<Integer> {
             }
         }
         Path folder = Gpt2Loader.resolveFolder(dir);
-        try (Gpt2Model m = Gpt2Loader.load(folder)) {
+        try (Gpt2Model m = packedCache.on() ? PackedCache.load(folder) : Gpt2Loader.load(folder)) {
             Gpt2Config c = m.config();
             for (int i = 0; i < batch.length; i++) {
                 if (batch[i].length != batch[0].length)

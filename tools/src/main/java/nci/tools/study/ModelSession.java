@@ -55,7 +55,7 @@ public final class ModelSession implements AutoCloseable {
     public static ModelSession open(Path dir, long cacheBytes, boolean packedCache) throws IOException {
         long t0 = System.nanoTime();
         Path folder = Gpt2Loader.resolveFolder(dir);
-        Gpt2Model m = Gpt2Loader.load(folder);
+        Gpt2Model m = packedCache ? PackedCache.load(folder) : Gpt2Loader.load(folder);
         PackedCache packed = packedCache ? PackedCache.open(m, folder) : PackedCache.off();
         Gpt2Tokenizer tok = null;
         try {

@@ -3,6 +3,7 @@ package nci.tools.study;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.PackedWeights;
 import nci.tools.hub.HubSettings;
@@ -45,12 +46,29 @@ public final class PackedCache implements AutoCloseable {
     public static PackedCache off() { return new PackedCache(null); }
 
     /**
+     * Loads the model in {@code folder} ({@link Gpt2Loader#load(Path, java.util.function.Consumer)}), attaching its
+     * cached packed copy when there is a valid one, so that the load need not check the layer matrices' values again.
+     * Silent about a cache it cannot use: {@link #open} then tries to write one, and says what went wrong.
+     */
+    public static Gpt2Model load(Path folder) throws IOException {
+        return Gpt2Loader.load(folder, m -> {
+            try {
+                String stamp = PackedWeights.stamp(folder);
+                PackedWeights.attachIfValid(m, stamp, dir(System.getenv()).resolve(PackedWeights.fileName(stamp)));
+            } catch (IOException | RuntimeException e) {
+                // open() meets the same problem when it tries to write the copy, and reports it
+            }
+        });
+    }
+
+    /**
      * Attaches the cached packed copy of the weights of {@code model}, loaded from {@code folder}, or starts writing
-     * it (see the class comment). Never throws for a cache it cannot use: it says so on stderr and returns one that
-     * does nothing.
+     * it (see the class comment); nothing to do when {@link #load} attached it already. Never throws for a cache it
+     * cannot use: it says so on stderr and returns one that does nothing.
      */
     public static PackedCache open(Gpt2Model model, Path folder) {
         Path dir = dir(System.getenv());
+        if (model.packedWeights() != null) return new PackedCache(dir);
         try {
             String stamp = PackedWeights.stamp(folder);
             Path file = dir.resolve(PackedWeights.fileName(stamp));
