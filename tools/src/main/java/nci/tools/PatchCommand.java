@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import nci.gpt2.io.SafeTensorsWriter;
 import nci.patching.Metrics;
 import nci.patching.PatchEngine;
@@ -79,8 +82,9 @@ final class PatchCommand implements Callable<Integer> {
             int[] ids = ps.targetIds();
             double[] probs = ids.length == 0 ? new double[0] : Metrics.probabilities(last, 0, V, ids);
 
+            List<String> names = targetNames(ps.targets(), ids, s);
             ObjectNode targets = StudyFile.JSON.createObjectNode();
-            for (int i = 0; i < ids.length; i++) targets.put(targetName(ps.targets().get(i), ids[i], s), probs[i]);
+            for (int i = 0; i < ids.length; i++) targets.put(names.get(i), probs[i]);
             var st = engine.cache().stats();
             ObjectNode cache = StudyFile.JSON.createObjectNode().put("entries", st.entries()).put("hits", st.hits())
                     .put("misses", st.misses()).put("bytes", st.bytes());
@@ -120,7 +124,7 @@ final class PatchCommand implements Callable<Integer> {
 
             System.out.println("graph: " + (graph.length() > 400 ? graph.substring(0, 400) + "... (" + graph.length() + " chars)" : graph));
             for (int i = 0; i < ids.length; i++)
-                System.out.println("p(" + Strings.quote(targetName(ps.targets().get(i), ids[i], s)) + ") = " + Strings.prob(probs[i]));
+                System.out.println("p(" + Strings.quote(names.get(i)) + ") = " + Strings.prob(probs[i]));
             System.out.println("wrote " + out + (dot != null ? " and " + dot : ""));
         }
         return 0;
@@ -132,8 +136,18 @@ final class PatchCommand implements Callable<Integer> {
         return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
-    private static String targetName(String given, int id, ModelSession s) {
-        return given != null ? given : s.tokenText(id);
+    /**
+     * The targets' names, the keys of the output's {@code targets}: as given, or a token id's text. Distinct ids can
+     * decode to the same text (a byte that is only part of a UTF-8 character decodes to U+FFFD, whichever byte it is),
+     * and one key would then hide the other's probability: such names get their id, as {@code "\uFFFD (id 94)"}.
+     */
+    static List<String> targetNames(List<String> given, int[] ids, ModelSession s) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) names.add(given.get(i) != null ? given.get(i) : s.tokenText(ids[i]));
+        Map<String, Long> counts = names.stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+        for (int i = 0; i < ids.length; i++)
+            if (counts.get(names.get(i)) > 1) names.set(i, names.get(i) + " (id " + ids[i] + ")");
+        return names;
     }
 
 }

@@ -132,6 +132,26 @@ class PatchCommandTest {
         }
     }
 
+    /**
+     * Distinct target ids whose text is the same (bytes 0xA1 and 0xA2, ids 94 and 95, are each only part of a UTF-8
+     * character, and decode to U+FFFD) keep one key each in the output: one key for both hid a probability.
+     */
+    @Test
+    void targetsWithTheSameTextKeepTheirOwnKeys() throws Exception {
+        ObjectNode spec = spec(fixtureCase("seed_attn_lastpos"), false);
+        spec.putArray("targets").add(94).add(95).add(" Rome");
+        Path file = tmp.resolve("spec.json"), out = tmp.resolve("out.json");
+        Files.writeString(file, spec.toString());
+        Cli.Result r = Cli.run("patch", "--model", Cli.model("tiny-a").toString(), "--spec", file.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode targets = Cli.json(out).get("targets");
+        List<String> keys = new java.util.ArrayList<>();
+        targets.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("\uFFFD (id 94)", "\uFFFD (id 95)", " Rome"), keys);
+        assertTrue(targets.get("\uFFFD (id 94)").asDouble() != targets.get("\uFFFD (id 95)").asDouble(), targets.toString());
+        assertTrue(r.out().contains(" (id 94)\") = ") && r.out().contains(" (id 95)\") = "), r.out());
+    }
+
     private static Long[] box(long[] a) {
         Long[] b = new Long[a.length];
         for (int i = 0; i < a.length; i++) b[i] = a[i];
