@@ -201,7 +201,29 @@ class RunCommandTest {
                 bad("node twice", "experiments[1].nodes[2]: 'a1' repeats nodes[0]", o -> exp(o, 1).putArray("nodes").add("a1").add("a0").add("a1")),
                 bad("sweep position twice", "experiments[1].positions[1]: position 4 repeats positions[0]",
                         o -> exp(o, 1).putArray("positions").add(4).add(4)),
-                bad("layer twice", "experiments[0].layers[1]: layer 1 repeats layers[0]", o -> exp(o, 0).putArray("layers").add(1).add(1)));
+                bad("layer twice", "experiments[0].layers[1]: layer 1 repeats layers[0]", o -> exp(o, 0).putArray("layers").add(1).add(1)),
+                // The same metric twice repeats its series; the same name for two pairs or experiments mixes their rows.
+                bad("metric twice", "metrics[2]: the same metric as metrics[0] (prob, read at the same positions in every pair); its series would repeat",
+                        o -> o.putArray("metrics").add("prob").add("kl").addObject().put("type", "prob").putArray("positions").add(-1)),
+                bad("logit_diff twice", "metrics[1]: the same metric as metrics[0] (logit_diff, read at the same positions of the same tokens",
+                        o -> {
+                            ArrayNode ms = o.putArray("metrics");
+                            ms.add("logit_diff");
+                            ObjectNode d = ms.addObject().put("type", "logit_diff");
+                            d.putArray("tokens").add(2603).add(" rug");
+                            d.putArray("positions").add(11);
+                        }),
+                bad("pair name twice", "pairs[1].name: \"mat\" is also the name of pairs[0]; each pair needs a name of its own", o -> {
+                    ((ObjectNode) o.get("pairs").get(0)).put("name", "mat");
+                    ((ArrayNode) o.get("pairs")).add(o.get("pairs").get(0).deepCopy());
+                }),
+                bad("pair named as another's default", "pairs[0].name: \"pair1\" is also the default name of pairs[1]", o -> {
+                    ((ArrayNode) o.get("pairs")).add(o.get("pairs").get(0).deepCopy());
+                    ((ObjectNode) o.get("pairs").get(0)).put("name", "pair1");
+                }),
+                bad("experiment named as another's default", "experiments[1].name: \"e0-heads\" is also the default name of experiments[0];"
+                        + " each experiment needs a name of its own (results.csv and the report tell experiments apart by name)",
+                        o -> exp(o, 1).put("name", "e0-heads")));
     }
 
     @ParameterizedTest(name = "{0}")

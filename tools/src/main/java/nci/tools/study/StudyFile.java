@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import nci.gpt2.Gpt2Config;
 import nci.patching.BranchRules;
@@ -27,8 +30,9 @@ import nci.tools.study.Study.Target;
  * e.g. {@code experiments[1].nodes[0]: unknown node 'a9' (...)}: unknown fields, wrong types, texts that do not
  * tokenize, pairs of different token lengths, targets that are not exactly one token, node names that do not
  * exist in the model, positions out of range, rules that pick an input other than 0 (clean) or 1
- * (counterfactual), and anything given twice where it would count twice (a target or logit_diff token, also as
- * text and id; a node, layer or position, also as -1 and T-1).
+ * (counterfactual), anything given twice where it would count twice (a target or logit_diff token, also as
+ * text and id; a node, layer or position, also as -1 and T-1), the same metric twice, and one name for two pairs or
+ * two experiments (given, or the default {@code pair<k>} and {@code e<k>-<type>}).
  */
 public final class StudyFile {
     private StudyFile() {}
@@ -71,12 +75,16 @@ public final class StudyFile {
         List<Target> defaultTargets = json.has("targets") ? targets(json.get("targets"), "targets", session) : null;
 
         List<Pair> pairs = new ArrayList<>();
+        List<String> pairFields = new ArrayList<>();   // what errors call each pair
         JsonNode ps = json.get("pairs"), ds = json.get("dataset");
         if ((ps == null) == (ds == null)) throw new IllegalArgumentException("pairs: give either 'pairs' (a list) or 'dataset' (a JSONL file), not "
                 + (ps == null ? "neither" : "both"));
         if (ps != null) {
             if (!ps.isArray() || ps.isEmpty()) throw new IllegalArgumentException("pairs: expected a non-empty array of {clean, counterfactual} objects");
-            for (int i = 0; i < ps.size(); i++) pairs.add(pair(ps.get(i), "pairs[" + i + "]", defaultTargets, session));
+            for (int i = 0; i < ps.size(); i++) {
+                pairs.add(pair(ps.get(i), "pairs[" + i + "]", defaultTargets, session));
+                pairFields.add("pairs[" + i + "]");
+            }
         } else {
             if (!ds.isTextual() || ds.asText().isEmpty())
                 throw new IllegalArgumentException("dataset: expected the path of a JSONL file, got " + ds);
@@ -102,6 +110,7 @@ public final class StudyFile {
                             + (e.what().startsWith("unexpected content after") ? " (one pair per line)" : ""));
                 }
                 pairs.add(pair(row, f, defaultTargets, session));
+                pairFields.add(f);
             }
             if (pairs.isEmpty()) throw new IllegalArgumentException("dataset: " + file + " holds no pairs");
         }
@@ -118,7 +127,15 @@ public final class StudyFile {
             metrics.add(new Metric.Prob(null));
         } else {
             if (!ms.isArray() || ms.isEmpty()) throw new IllegalArgumentException("metrics: expected a non-empty array");
-            for (int i = 0; i < ms.size(); i++) metrics.add(metric(ms.get(i), "metrics[" + i + "]", pairs, pairsField, session));
+            for (int i = 0; i < ms.size(); i++) {
+                Metric m = metric(ms.get(i), "metrics[" + i + "]", pairs, pairsField, session);
+                for (int j = 0; j < i; j++)
+                    if (sameMetric(m, metrics.get(j), pairs))
+                        throw new IllegalArgumentException("metrics[" + i + "]: the same metric as metrics[" + j + "] (" + m.type()
+                                + ", read at the same positions" + (m instanceof Metric.LogitDiff ? " of the same tokens" : "")
+                                + " in every pair); its series would repeat");
+                metrics.add(m);
+            }
         }
 
         JsonNode es = json.get("experiments");
@@ -126,6 +143,11 @@ public final class StudyFile {
             throw new IllegalArgumentException("experiments: expected a non-empty array of experiments");
         List<Experiment> experiments = new ArrayList<>();
         for (int i = 0; i < es.size(); i++) experiments.add(experiment(es.get(i), "experiments[" + i + "]", c, pairs, pairsField));
+        List<String> experimentFields = new ArrayList<>();
+        for (int i = 0; i < experiments.size(); i++) experimentFields.add("experiments[" + i + "]");
+        distinctNames(pairs.stream().map(Pair::name).toList(), i -> "pair" + i, pairFields, "pair");
+        distinctNames(experiments.stream().map(Experiment::name).toList(), i -> "e" + i + "-" + experiments.get(i).type(),
+                experimentFields, "experiment");
         return new Study(description, model, pairs, experiments, metrics, out, json.deepCopy());
     }
 
@@ -199,7 +221,50 @@ public final class StudyFile {
         throw new IllegalArgumentException(f + ": expected a one-token string or a token id in [0, " + s.config().vocabSize() + "), got " + t);
     }
 
+    /**
+     * Refuses two pairs (or experiments) of the same name, given or default ({@code given} holds null for a default
+     * one): results.csv and the report tell them apart by name, so one name for two would mix their rows.
+     */
+    private static void distinctNames(List<String> given, java.util.function.IntFunction<String> byDefault, List<String> fields, String what) {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < given.size(); i++) {
+            String name = given.get(i) != null ? given.get(i) : byDefault.apply(i);
+            Integer j = seen.putIfAbsent(name, i);
+            if (j == null) continue;
+            int blame = given.get(i) != null ? i : j, other = blame == i ? j : i;   // two default names never meet
+            throw new IllegalArgumentException(fields.get(blame) + ".name: " + Strings.quote(name) + " is also the "
+                    + (given.get(other) != null ? "name" : "default name") + " of " + fields.get(other) + "; each " + what
+                    + " needs a name of its own (results.csv and the report tell " + what + "s apart by name)");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ metrics
+
+    /** Whether two metrics give the same values in every pair: same type, positions and (logit_diff) tokens there. */
+    private static boolean sameMetric(Metric a, Metric b, List<Pair> pairs) {
+        if (!a.type().equals(b.type())) return false;
+        for (Pair p : pairs) {
+            if (!positionsIn(a, p).equals(positionsIn(b, p))) return false;
+            if (a instanceof Metric.LogitDiff da && b instanceof Metric.LogitDiff db && !diffTokensIn(da, p).equals(diffTokensIn(db, p)))
+                return false;
+        }
+        return true;
+    }
+
+    /** The positions a metric reads in pair p, resolved (-1 is the last) and as a set (their values are averaged). */
+    private static Set<Integer> positionsIn(Metric m, Pair p) {
+        int T = p.length();
+        if (m.positions() == null) return Set.of(T - 1);
+        Set<Integer> out = new HashSet<>();
+        for (int q : m.positions()) out.add(Math.floorMod(q, T));
+        return out;
+    }
+
+    /** The token ids a logit_diff compares in pair p: its own, or the pair's first two targets. */
+    private static List<Integer> diffTokensIn(Metric.LogitDiff m, Pair p) {
+        return m.a() != null ? List.of(m.a().id(), m.b().id()) : List.of(p.targets().get(0).id(), p.targets().get(1).id());
+    }
+
 
     private static Metric metric(JsonNode m, String f, List<Pair> pairs, String pairsField, ModelSession s) {
         if (m.isTextual()) m = JSON.createObjectNode().put("type", m.asText());
