@@ -87,7 +87,8 @@ public final class JsonInput {
     }
 
     /**
-     * The content of a UTF-8 text file.
+     * The content of a UTF-8 text file, without a leading byte order mark (some Windows editors write one; RFC 8259
+     * lets a JSON reader ignore it, and the parser would otherwise call it an unexpected character).
      * @throws IllegalArgumentException naming the file when it is missing, a folder, unreadable, or not valid UTF-8
      *                                  (then with the line and column of the first bad byte)
      */
@@ -118,7 +119,8 @@ public final class JsonInput {
             throw new IllegalArgumentException(file + ": line " + line + ", column " + (at - lineStart + 1) + ": not valid UTF-8 (byte 0x"
                     + String.format("%02x", bytes[at] & 0xff) + "); save the file as UTF-8");
         }
-        return out.flip().toString();
+        String text = out.flip().toString();
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     private static SyntaxError syntax(JsonLocation at, String what) {
