@@ -62,11 +62,12 @@ public final class Gpt2Loader {
      * {@link #load(Path)}, giving the model to {@code packedCopy} (if not null) before its layer matrices are checked
      * for NaN and infinities. {@code packedCopy} may attach a packed copy of them ({@link Gpt2Model#usePackedWeights};
      * the commands' cache does). When one is attached, the layer matrices' check is left out: {@link PackedWeights#map}
-     * accepted the copy as these weights' (their files' stamp, a value per matrix, every panel's checksum) and
-     * {@link PackedWeights#write} refuses non-finite values, so the check would find nothing, and it would bring the
-     * weight file's layer pages into memory (GPT-2 small: 324 MiB, about 0.3 s of a command) that a forward over the copy
-     * never reads. Every other tensor is checked as {@link #load(Path)} checks it. When none is attached, the layer
-     * matrices are checked after {@code packedCopy} returns.
+     * accepted the copy as these weights' (their files' stamp says they are unchanged since the copy was written from
+     * them; a value per matrix agrees; every panel's checksum holds) and {@link PackedWeights#write} refuses non-finite
+     * values, so the check would find nothing. It would read the weight file's layer pages (GPT-2 small: 324 MiB, about
+     * 0.3 s of a command), most of which a forward over the copy never reads (its single-row products read the
+     * weight file itself). Every other tensor is checked as {@link #load(Path)} checks it. When none is attached, the
+     * layer matrices are checked after {@code packedCopy} returns.
      */
     public static Gpt2Model load(Path dir, Consumer<Gpt2Model> packedCopy) throws IOException {
         Path folder = resolveFolder(dir);
