@@ -124,6 +124,24 @@ class RunCommandTest {
                 for (JsonNode v : run.get("values")) assertTrue(Double.isFinite(v.asDouble()), e.get("name") + ": " + run);
     }
 
+    /** results.json's series say which tokens a logit_diff compares when they are given (else the pairs' first two targets). */
+    @Test
+    void seriesNameTheTokensOfAnExplicitLogitDiff() throws Exception {
+        ObjectNode o = base();
+        var ms = o.putArray("metrics");
+        ms.add("logit_diff");
+        ms.addObject().put("type", "logit_diff").putArray("tokens").add(" rug").add(2603);
+        Path f = tmp.resolve("study.json"), out = tmp.resolve("out");
+        Files.writeString(f, o.toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        JsonNode series = Cli.json(out.resolve("results.json")).get("series");
+        assertEquals(2, series.size(), series.toString());
+        assertFalse(series.get(0).has("tokens"), series.toString());
+        assertEquals(Cli.JSON.readTree("[{\"token\": \" rug\", \"id\": 14477}, {\"token\": \" mat\", \"id\": 2603}]"),
+                series.get(1).get("tokens"));
+    }
+
     static ObjectNode base() {
         ObjectNode o = Cli.JSON.createObjectNode();
         ObjectNode p = o.putArray("pairs").addObject().put("clean", MAT).put("counterfactual", "The cat sat on the rug. The cat sat on the");

@@ -324,6 +324,10 @@ public final class StudyWriter {
             ObjectNode o = series.addObject().put("metric", s.def().type());
             if (s.target() >= 0) o.put("target", s.target());
             if (s.def().positions() != null) { ArrayNode a = o.putArray("positions"); for (int p : s.def().positions()) a.add(p); }
+            if (s.def() instanceof Study.Metric.LogitDiff d && d.a() != null) {   // without: each pair's first two targets
+                ArrayNode t = o.putArray("tokens");
+                for (Study.Target x : List.of(d.a(), d.b())) t.addObject().put("token", x.text()).put("id", x.id());
+            }
         }
         ArrayNode pairs = root.putArray("pairs");
         for (PairResult p : r.pairs()) {
@@ -356,16 +360,20 @@ public final class StudyWriter {
                     .put("series", r.series().get(s.series()).label(r.pairs().get(s.pair()).pair()))
                     .put("clean", s.clean()).put("counterfactual", s.counterfactual()).put("measurable", s.measurable())
                     .put("sentence", Findings.sentence(r, s));
-            ArrayNode comps = o.putArray("components");
-            for (Findings.Finding f : s.findings()) {
-                ObjectNode fo = comps.addObject().put("component", f.component()).put("node", f.node()).put("position", f.position())
-                        .put("patched", f.patched()).put("effect", f.effect());
-                if (Double.isFinite(f.fraction())) fo.put("fraction", f.fraction()); else fo.putNull("fraction");
-            }
+            components(o.putArray("components"), s.findings());
+            components(o.putArray("opposing"), s.opposing());
         }
         ArrayNode fl = root.putArray("files");
         for (Path f : files) fl.add(dir.relativize(f).toString());
         return root;
+    }
+
+    private static void components(ArrayNode out, List<Findings.Finding> found) {
+        for (Findings.Finding f : found) {
+            ObjectNode fo = out.addObject().put("component", f.component()).put("node", f.node()).put("position", f.position())
+                    .put("patched", f.patched()).put("effect", f.effect());
+            if (Double.isFinite(f.fraction())) fo.put("fraction", f.fraction()); else fo.putNull("fraction");
+        }
     }
 
     static ObjectNode cache(ActivationCache.Stats s) {
