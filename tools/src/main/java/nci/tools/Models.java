@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import nci.tools.hub.HubClient;
 import nci.tools.hub.ModelResolver;
 
 /** Where models come from: the --model argument, or the embedded offline default. */
@@ -36,13 +37,18 @@ final class Models {
      * through the HuggingFace cache and downloaded when not there (unless {@code HF_HUB_OFFLINE=1}).
      */
     static Path resolve(String spec) throws IOException {
+        return resolve(spec, Path.of(""));
+    }
+
+    /** {@link #resolve(String)}, with a relative folder read relative to {@code base} (an experiment file's folder). */
+    static Path resolve(String spec, Path base) throws IOException {
         if (spec == null) return defaultModel();
         try {
-            Path p = Path.of(spec);
+            Path p = base.resolve(spec);
             if (Files.isDirectory(p) && !Files.exists(p.resolve("config.json")) && Files.exists(p.resolve("vocab.json"))) return p;
         } catch (InvalidPathException e) {
             // not a path: a hub name, or an error the resolver words
         }
-        return ModelResolver.fromEnvironment().resolve(spec, true);
+        return new ModelResolver(HubClient.fromEnvironment(), base).resolve(spec, true);
     }
 }

@@ -1,6 +1,7 @@
 package nci.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -44,9 +45,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file.getFileName() + ": " + e.getMessage(), e);
         }
-        // A relative model folder is read relative to the experiment file; anything else goes to Models.resolve.
-        String model = modelField != null && Files.isDirectory(base.resolve(modelField)) ? base.resolve(modelField).toString() : modelField;
-        try (ModelSession s = ModelSession.open(Models.resolve(model), packedCache.on())) {
+        // A relative model folder is read relative to the experiment file (never the working directory).
+        Path modelDir;
+        try {
+            modelDir = Models.resolve(modelField, base);
+        } catch (IOException | IllegalArgumentException e) {
+            if (modelField == null) throw e;
+            throw new IllegalArgumentException(file.getFileName() + ": model: " + e.getMessage(), e);
+        }
+        try (ModelSession s = ModelSession.open(modelDir, packedCache.on())) {
             Study study;
             try {
                 study = StudyFile.parse(json, base, s);

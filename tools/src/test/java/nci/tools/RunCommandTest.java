@@ -76,9 +76,10 @@ class RunCommandTest {
 
                 {"clean": "The dog sat on the mat. The dog sat on the", "counterfactual": "The dog sat on the rug. The dog sat on the", "targets": [" mat", " rug"]}
                 """, StandardCharsets.UTF_8);
+        Files.createSymbolicLink(tmp.resolve("m"), Cli.root().resolve("models/induction-2l-compiled"));
         Path exp = tmp.resolve("exp.json");
         Files.writeString(exp, """
-                {"dataset": "pairs.jsonl", "experiments": [{"type": "heads", "layers": [1]}], "out": "o"}
+                {"model": "m", "dataset": "pairs.jsonl", "experiments": [{"type": "heads", "layers": [1]}], "out": "o"}
                 """, StandardCharsets.UTF_8);
         Cli.Result r = Cli.run("run", exp.toString());
         assertEquals(0, r.code(), r.describe());
@@ -90,6 +91,30 @@ class RunCommandTest {
             for (int h = 0; h < 4; h++)
                 assertEquals(h == 1 ? 0.0 : 1.0, runs.get(h).get("values").get(0).asDouble(), 1e-6, p.get("name") + " a1.head" + h);
         }
+
+        // experiment.json runs again from anywhere: model folder and dataset absolute, out left to --out
+        Path copy = tmp.resolve("o/experiment.json");
+        JsonNode spec = Cli.json(copy);
+        assertEquals(tmp.resolve("m").toString(), spec.get("model").asText());
+        assertEquals(tmp.resolve("pairs.jsonl").toString(), spec.get("dataset").asText());
+        assertFalse(spec.has("out"), spec.toString());
+        assertEquals(spec, res.get("spec"));
+        assertEquals(List.of("nci: experiment.json: out: missing (give 'out' in the file or --out DIR)"), Cli.run("run", copy.toString()).errorLines());
+        Cli.Result again = Cli.run("run", copy.toString(), "--out", tmp.resolve("o2").toString());
+        assertEquals(0, again.code(), again.describe());
+        assertEquals(Files.readString(tmp.resolve("o/results.csv")), Files.readString(tmp.resolve("o2/results.csv")));
+    }
+
+    /** A relative model folder is read relative to the experiment file, never the working directory; errors name the field. */
+    @Test
+    void modelFolderRelativeToTheExperimentFile() throws Exception {
+        Path exp = tmp.resolve("exp.json");
+        ObjectNode o = base().put("model", "no-such-model-folder").put("out", "o");
+        Files.writeString(exp, o.toString(), StandardCharsets.UTF_8);
+        List<String> lines = Cli.run("run", exp.toString()).errorLines();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.getFirst().startsWith("nci: exp.json: model: cannot find model 'no-such-model-folder': no folder "
+                + tmp.resolve("no-such-model-folder")), lines.getFirst());
     }
 
     /**

@@ -23,7 +23,8 @@ import nci.patching.WhichRules;
  * @param experiments at least one
  * @param metrics     at least one; each yields one or more {@linkplain #series() series}
  * @param out         the {@code out} field as written (null: not given)
- * @param source      the experiment as JSON (what results.json records as {@code spec})
+ * @param source      the experiment as JSON, as experiment.json and results.json's {@code spec} record it
+ *                    ({@link StudyFile#portable}: runnable again from anywhere)
  */
 public record Study(String description, String model, List<Pair> pairs, List<Experiment> experiments,
                     List<Metric> metrics, String out, JsonNode source) {

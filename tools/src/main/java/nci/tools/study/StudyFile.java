@@ -2,6 +2,7 @@ package nci.tools.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,7 +149,30 @@ public final class StudyFile {
         distinctNames(pairs.stream().map(Pair::name).toList(), i -> "pair" + i, pairFields, "pair");
         distinctNames(experiments.stream().map(Experiment::name).toList(), i -> "e" + i + "-" + experiments.get(i).type(),
                 experimentFields, "experiment");
-        return new Study(description, model, pairs, experiments, metrics, out, json.deepCopy());
+        return new Study(description, model, pairs, experiments, metrics, out, portable(json, baseDir));
+    }
+
+    /**
+     * The experiment file as {@code nci run} can run it again from anywhere (what experiment.json and results.json's
+     * {@code spec} record): a {@code model} that names a folder relative to {@code baseDir}, and the {@code dataset}
+     * file, as absolute paths; {@code out} left out (it named a folder relative to the original file: a run of the copy
+     * gives {@code --out}). Everything else as written.
+     */
+    static ObjectNode portable(JsonNode json, Path baseDir) {
+        ObjectNode o = json.deepCopy();
+        JsonNode m = o.get("model");
+        if (m != null && m.isTextual()) {
+            try {
+                Path folder = baseDir.resolve(m.asText());
+                if (Files.isDirectory(folder)) o.put("model", folder.toAbsolutePath().normalize().toString());
+            } catch (java.nio.file.InvalidPathException e) {
+                // a hub name: kept as written
+            }
+        }
+        JsonNode ds = o.get("dataset");
+        if (ds != null && ds.isTextual()) o.put("dataset", baseDir.resolve(ds.asText()).toAbsolutePath().normalize().toString());
+        o.remove("out");
+        return o;
     }
 
     // ------------------------------------------------------------------------------------------------ pairs
