@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * {@code nci sweep --model DIR --clean TEXT --counterfactual TEXT --targets TOK,TOK [--nodes a1,f0] [--positions 3,4]
  * [--heads] --out DIR}: the seed's node × position sweep ({@code intervene_node_and_pos}), or with {@code --heads}
  * the per-head sweep. Writes {@code sweep.json} and {@code sweep.csv} ({@code node,position,token,probability};
- * the unpatched clean run is node {@code none}, position 0, as in the seed's data frame).
+ * the unpatched clean run is node {@code none}, position 0, as in the seed's data frame, which has no row for the
+ * counterfactual run: sweep.json holds it, as {@code counterfactual_run}).
  *
  * <p>{@code --targets} is split on commas only, each piece taken verbatim: {@code " John, Mary"} is the tokens
  * {@code " John"} and {@code " Mary"}; each must be exactly one token.
@@ -141,8 +142,9 @@ final class SweepCommand implements Callable<Integer> {
             write(r, s, loadMs, tg);
             StudyResult.PairResult p = r.pairs().getFirst();
             int n = p.experiments().getFirst().runs().size();
-            System.out.println((heads ? "heads" : "node x position") + " sweep: " + n + " experiments in " + r.runMillis() + " ms (model load "
-                    + loadMs + " ms)");
+            // as the progress line counts them: the patched runs and the two unpatched ones
+            System.out.println((heads ? "heads" : "node x position") + " sweep: " + (n + 2) + " experiments (" + n
+                    + " patched runs, the clean run and the counterfactual run) in " + r.runMillis() + " ms (model load " + loadMs + " ms)");
             for (int i = 0; i < tg.size(); i++)
                 System.out.println("  clean p(" + Strings.quote(tg.get(i).text()) + ") = " + Strings.prob(p.clean().value(i))
                         + ", counterfactual run " + Strings.prob(p.counterfactual().value(i)));

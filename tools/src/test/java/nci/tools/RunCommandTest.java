@@ -105,6 +105,49 @@ class RunCommandTest {
         assertEquals(Files.readString(tmp.resolve("o/results.csv")), Files.readString(tmp.resolve("o2/results.csv")));
     }
 
+    /**
+     * More pairs than the report shows one by one: heatmaps of the mean over pairs, labelled by target index when the
+     * pairs' targets differ (they were labelled with pair 0's token). A study written over an earlier one's folder
+     * removes the files that study wrote and this one does not, and leaves files nci did not write.
+     */
+    @Test
+    void meanHeatmapsAndAStudyWrittenOverAnother() throws Exception {
+        ObjectNode o = base();
+        ArrayNode pairs = (ArrayNode) o.get("pairs");
+        String[][] rows = {{"The dog sat on the mat. The dog sat on the", " mat", " rug"}, {"The cat sat on the rug. The cat sat on the", " rug", " mat"},
+                {"The cat lay on the mat. The cat lay on the", " mat", " rug"}, {"The cat sat on the mat. The cat sat on the", " mat", " rug"}};
+        for (String[] r : rows) {
+            ObjectNode p = pairs.addObject().put("clean", r[0]).put("counterfactual", r[0].replace(r[1].strip(), "hat"));
+            p.putArray("targets").add(r[1]).add(r[2]);
+        }
+        Path f = tmp.resolve("study.json"), out = tmp.resolve("out");
+        Files.writeString(f, o.toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        assertTrue(Files.isRegularFile(out.resolve("mean.e0-e0-heads.s0-p-target0.svg")), names(out).toString());
+        assertTrue(Files.readString(out.resolve("mean.e0-e0-heads.s0-p-target0.svg")).contains("p(target 0) (mean over 5 pairs)"));
+        List<String> first = names(out);
+
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        ObjectNode two = base();
+        ((ArrayNode) two.get("experiments")).remove(1);                     // heads only
+        Files.writeString(f, two.toString(), StandardCharsets.UTF_8);
+        r = Cli.run("run", f.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        List<String> written = new java.util.ArrayList<>();
+        Cli.json(out.resolve("results.json")).get("files").forEach(n -> written.add(n.asText()));
+        List<String> now = names(out);
+        assertTrue(now.contains("notes.txt"), now.toString());
+        now.remove("notes.txt");
+        assertEquals(written.stream().sorted().toList(), now, "only the second study's files (and notes.txt) are left");
+        assertTrue(first.stream().filter(n -> n.startsWith("mean.")).count() == 8 && now.stream().noneMatch(n -> n.startsWith("mean.")),
+                first + " then " + now);
+    }
+
+    private static List<String> names(Path dir) throws java.io.IOException {
+        return new java.util.ArrayList<>(list(dir).stream().map(p -> p.getFileName().toString()).toList());
+    }
+
     /** A relative model folder is read relative to the experiment file, never the working directory; errors name the field. */
     @Test
     void modelFolderRelativeToTheExperimentFile() throws Exception {

@@ -162,6 +162,32 @@ public record Study(String description, String model, List<Pair> pairs, List<Exp
             };
         }
 
+        /**
+         * A label for several pairs (a mean over them): their {@link #label(Pair)} when they all share it, else one by
+         * target index, e.g. {@code p(target 0)}, when the pairs' targets differ.
+         */
+        public String label(List<Pair> ps) {
+            if (ps.stream().map(this::label).distinct().count() == 1) return label(ps.getFirst());
+            String at = def.positions() == null ? "" : " @" + positionsText(def.positions());
+            return switch (def) {
+                case Metric.Prob m -> "p(target " + target + ")" + at;
+                case Metric.Logit m -> "logit(target " + target + ")" + at;
+                case Metric.LogitDiff m -> "logit(target 0) - logit(target 1)" + at;   // explicit tokens never differ
+                case Metric.Kl m -> "KL(clean||patched)" + at;
+            };
+        }
+
+        /** {@link #slug(Pair)} for several pairs: theirs when they all share it, else by target index, e.g. {@code p-target0}. */
+        public String slug(List<Pair> ps) {
+            if (ps.stream().map(this::slug).distinct().count() == 1) return slug(ps.getFirst());
+            return switch (def) {
+                case Metric.Prob m -> "p-target" + target;
+                case Metric.Logit m -> "logit-target" + target;
+                case Metric.LogitDiff m -> "logit_diff";
+                case Metric.Kl m -> "kl";
+            };
+        }
+
         /** For prob and logit, the target token; else null. */
         public Target token(Pair p) { return target >= 0 ? p.targets().get(target) : null; }
 

@@ -1,8 +1,10 @@
 package nci.tools.study;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -52,6 +54,7 @@ public final class StudyWriter {
 
     public static Output write(StudyResult r, ModelSession session, String version, long loadMillis, Path dir) throws IOException {
         OutputFiles.folder(dir, "output folder");
+        List<Path> earlier = earlierFiles(dir);
         List<Path> files = new ArrayList<>();
         List<Findings.Summary> summaries = Findings.all(r);
         String title = r.study().description().isEmpty() ? "Path-patching study" : r.study().description();
@@ -93,7 +96,8 @@ public final class StudyWriter {
                     blocks.add(new Block.Paragraph(explain(r.study().experiments().get(e)) + " Mean over " + r.pairs().size() + " pairs."));
                     for (int s = 0; s < r.series().size(); s++) {
                         Heatmap h = heatmap(r, r.pairs(), e, s, session);
-                        files.addAll(writeHeatmap(h, dir, "mean.e" + e + "-" + Slug.of(expName) + ".s" + s + "-" + r.series().get(s).slug(r.pairs().getFirst().pair())));
+                        files.addAll(writeHeatmap(h, dir, "mean.e" + e + "-" + Slug.of(expName) + ".s" + s + "-"
+                                + r.series().get(s).slug(r.pairs().stream().map(PairResult::pair).toList())));
                         blocks.add(new Block.Figure(h));
                     }
                     report.section(new Section(expName + " (mean over pairs)", blocks));
@@ -141,8 +145,45 @@ public final class StudyWriter {
         files.add(json);
         ObjectNode root = json(r, session, version, loadMillis, summaries, dir, files);
         OutputFiles.write(json, StudyFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        for (Path old : earlier)
+            if (!files.contains(old)) {
+                try {
+                    Files.deleteIfExists(old);
+                } catch (IOException e) {
+                    // a leftover of the earlier study; results.json lists what this one wrote
+                }
+            }
         return new Output(dir, html, json, List.copyOf(files), summaries);
     }
+
+    /**
+     * The files an earlier study wrote into {@code dir}, as its results.json lists them ({@code files}), so that a
+     * study written over it does not leave the earlier one's heatmaps and graphs beside its own. Only regular files
+     * directly in {@code dir} whose names a study writes are taken; anything unreadable gives none.
+     */
+    static List<Path> earlierFiles(Path dir) {
+        Path results = dir.resolve("results.json");
+        if (!Files.isRegularFile(results)) return List.of();
+        List<Path> out = new ArrayList<>();
+        try {
+            JsonNode listed = StudyFile.JSON.readTree(results.toFile()).get("files");
+            if (listed == null || !listed.isArray()) return List.of();
+            for (JsonNode f : listed) {
+                if (!f.isTextual()) continue;
+                String name = f.asText();
+                if (name.contains("/") || name.contains("\\") || name.startsWith(".") || !WRITTEN.matcher(name).matches()) continue;
+                Path p = dir.resolve(name);
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) out.add(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    /** The names a study writes: the fixed files, and heatmaps and graphs ({@code p0-….e1-….s0-….svg}, {@code mean.…png}). */
+    private static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile(
+            "report\\.html|experiment\\.json|results\\.csv|results\\.json|(p\\d+-|mean\\.)[^/\\\\]*\\.(svg|png|dot)");
 
     private static String fileStem(StudyResult r, int pair, int e) {
         return "p" + pair + "-" + Slug.of(r.study().pairName(pair)) + ".e" + e + "-" + Slug.of(r.study().experimentName(e));
@@ -194,8 +235,8 @@ public final class StudyWriter {
             for (int j = 0; j < cols.size(); j++) sum[i][j] = n[i][j] == 0 ? Double.NaN : sum[i][j] / n[i][j];
         Study.Experiment ex = r.study().experiments().get(e);
         Series series = r.series().get(s);
-        Pair first = pairs.getFirst().pair();
-        String what = pairs.size() == 1 ? series.label(first) : series.label(first) + " (mean over " + pairs.size() + " pairs)";
+        String what = pairs.size() == 1 ? series.label(pairs.getFirst().pair())
+                : series.label(pairs.stream().map(PairResult::pair).toList()) + " (mean over " + pairs.size() + " pairs)";
         Heatmap.Builder b = Heatmap.builder(r.study().experimentName(e) + ": " + what
                 + (pairs.size() == 1 && r.pairs().size() > 1 ? " on " + r.study().pairName(pairs.getFirst().index()) : ""));
         if (ex instanceof Study.Experiment.Heads) {
