@@ -33,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     PackedCacheOption packedCache = new PackedCacheOption();
 
-    @Option(names = "--model", paramLabel = "M", description = "Model folder (default: the embedded induction model).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "A model folder, a hub cache folder, or a hub name such as gpt2 or org/name@revision (default: the embedded induction model).")
     String model;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "nci-demo", description = "Output folder (default: ${DEFAULT-VALUE}).")

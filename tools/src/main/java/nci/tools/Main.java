@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,6 +26,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "nci", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "Causal interventions (path patching) on GPT-2 models, in pure Java.",
+        footer = {"", "The ./nci launcher also runs:", "  ./nci test    the test suite (mvn -B verify)",
+                "  ./nci bench [gemm|forward|sweep|all] [--quick] --json FILE", "                the JMH benchmarks (see bench/README.md)"},
         subcommands = {
                 TokenizeCommand.class,
                 ForwardCommand.class,
@@ -35,7 +38,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 CommandLine.HelpCommand.class
         })
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
 
     public static final String VERSION = "0.1.0";
 
@@ -43,9 +46,11 @@ public final class Main implements Runnable {
         @Override public String[] getVersion() { return new String[] {"nci " + VERSION}; }
     }
 
+    /** No command given: the usage, on stderr, and exit status 2 (a usage error, as for an unknown option). */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        new CommandLine(this).usage(System.err);
+        return 2;
     }
 
     public static void main(String[] args) {

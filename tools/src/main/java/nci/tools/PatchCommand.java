@@ -42,7 +42,7 @@ final class PatchCommand implements Callable<Integer> {
     @Mixin
     PackedCacheOption packedCache = new PackedCacheOption();
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "A model folder, a hub cache folder, or a hub name such as gpt2 or org/name@revision (default: the embedded model).")
     String model;
 
     @Option(names = "--spec", paramLabel = "SPEC.json", required = true, description = "The experiment: inputs, branch, which, targets.")

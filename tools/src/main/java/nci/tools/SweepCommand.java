@@ -36,7 +36,7 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     PackedCacheOption packedCache = new PackedCacheOption();
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Model folder (default: the embedded model).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "A model folder, a hub cache folder, or a hub name such as gpt2 or org/name@revision (default: the embedded model).")
     String model;
 
     @Option(names = "--clean", paramLabel = "TEXT", required = true, description = "The clean prompt (input 0).")

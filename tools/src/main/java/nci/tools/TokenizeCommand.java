@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "tokenize", description = "Encode text to GPT-2 token ids (JSON array), or decode ids to text.")
 final class TokenizeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Model folder with vocab.json and merges.txt (default: the embedded model).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "A folder with vocab.json and merges.txt, a hub cache folder, or a hub name such as gpt2 (default: the embedded model).")
     String model;
 
     @Option(names = "--decode", paramLabel = "IDS", description = "Comma-separated token ids to decode.")

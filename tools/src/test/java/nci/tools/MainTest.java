@@ -43,6 +43,23 @@ class MainTest {
         assertTrue(sweep.out().contains("--counterfactual=TEXT"), sweep.out());
     }
 
+    /**
+     * No command is a usage error: the usage on stderr, exit 2, nothing on stdout. --help prints it on stdout, exit 0,
+     * with the launcher's own commands (test, bench) in its footer; every --model option says it takes hub names too.
+     */
+    @Test
+    void noCommandIsAUsageError() {
+        var none = run();
+        assertEquals(2, none.code(), none.describe());
+        assertEquals("", none.out());
+        assertTrue(none.err().contains("Usage: nci [-hV] [COMMAND]"), none.describe());
+        var help = run("--help");
+        assertEquals(0, help.code(), help.describe());
+        assertTrue(help.out().contains("./nci test    the test suite") && help.out().contains("./nci bench [gemm|forward|sweep|all]"), help.out());
+        for (String name : List.of("tokenize", "forward", "patch", "sweep", "demo"))
+            assertTrue(run(name, "--help").out().replaceAll("\\s+", " ").contains("hub name such as gpt2"), name);
+    }
+
     /** The hint names the command whose usage to read: "nci" at the top level, "nci forward" below it. */
     @Test
     void parameterErrorsPointToTheRightHelp() {
