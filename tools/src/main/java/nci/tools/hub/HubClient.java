@@ -717,9 +717,15 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
-    private void authorize(HttpRequest.Builder b, URI url) {
+    private void authorize(HttpRequest.Builder b, URI url) throws HubException {
         if (sendsTokenTo(url)) {
-            b.header("Authorization", "Bearer " + settings.token());
+            try {
+                b.header("Authorization", "Bearer " + settings.token());
+            } catch (IllegalArgumentException e) {
+                // No cause attached: the JDK's message quotes the header value, token and all.
+                throw new HubException(HubException.Kind.ACCESS_DENIED, "the token (HF_TOKEN or the token file)"
+                        + " cannot be sent in an HTTP header; fix or remove it");
+            }
         }
     }
 

@@ -60,8 +60,8 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
         if (token != null && token.isBlank()) {
             token = null;
         }
-        if (token != null && (token.indexOf('\n') >= 0 || token.indexOf('\r') >= 0)) {
-            throw new IllegalArgumentException("HF_TOKEN contains a line break");
+        if (token != null) {
+            checkToken(token, "the token");
         }
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(metadataTimeout, "metadataTimeout");
@@ -131,24 +131,45 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
     }
 
     private static String token(Map<String, String> env, Path hfHome) {
-        String t = nonEmpty(env.get("HF_TOKEN"));
-        if (t == null) {
-            t = nonEmpty(env.get("HUGGING_FACE_HUB_TOKEN"));
-        }
-        if (t != null) {
-            return t.strip();
+        for (String name : new String[] {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"}) {
+            String t = nonEmpty(env.get(name));
+            if (t != null) {
+                return checkToken(t.strip(), name);
+            }
         }
         String pathText = nonEmpty(env.get("HF_TOKEN_PATH"));
         Path file = pathText != null ? expandUser(pathText).toAbsolutePath() : hfHome.resolve("token");
         if (!Files.isRegularFile(file)) {
             return null;
         }
+        String t;
         try {
-            return nonEmpty(Files.readString(file, StandardCharsets.UTF_8).strip());
+            t = nonEmpty(Files.readString(file, StandardCharsets.UTF_8).strip());
         } catch (IOException e) {
             // The path is not secret; the content is never shown.
             throw new UncheckedIOException("cannot read the token file " + file + ": " + e.getMessage(), e);
         }
+        return t == null ? null : checkToken(t, "the token file " + file + (pathText != null ? " (HF_TOKEN_PATH)" : ""));
+    }
+
+    /**
+     * A token goes into an {@code Authorization: Bearer} header, so it must be printable ASCII without spaces. The
+     * JDK's own refusal quotes the whole header, token included, so it is checked here first and the message names
+     * only where the token came from and the offending character.
+     *
+     * @param source what held the token (HF_TOKEN, the token file's path): never the token
+     */
+    static String checkToken(String token, String source) {
+        for (int i = 0; i < token.length(); ) {
+            int c = token.codePointAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s holds a character an HTTP header"
+                        + " cannot carry: U+%04X at index %d (a token is printable ASCII without spaces); fix or"
+                        + " remove it", source, c, i));
+            }
+            i += Character.charCount(c);
+        }
+        return token;
     }
 
     private static Duration seconds(Map<String, String> env, String name, long dflt) {

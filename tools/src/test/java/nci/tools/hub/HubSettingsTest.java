@@ -104,4 +104,38 @@ class HubSettingsTest {
         assertFalse(s.toString().contains("hf_env"), s.toString());
         assertTrue(HubSettings.fromEnvironment(env()).toString().contains("token=none"));
     }
+
+    /** The JDK refuses such a header quoting it whole ("invalid header value: Bearer ..."): refuse first, token unsaid. */
+    @Test
+    void tokenThatCannotBeAHeaderValueIsRefusedNamingItsSourceNotItsValue() throws IOException {
+        String secret = "hf_SECRETpart";
+        IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
+                () -> HubSettings.fromEnvironment(env("HF_TOKEN", secret + "\u0007tail")));
+        assertTrue(env.getMessage().contains("HF_TOKEN") && env.getMessage().contains("U+0007")
+                && env.getMessage().contains("index 13"), env.getMessage());
+        assertFalse(env.getMessage().contains("SECRET") || env.getMessage().contains("tail"), env.getMessage());
+
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("token"), secret + "\u001b[31m\n");
+        IllegalArgumentException file = assertThrows(IllegalArgumentException.class,
+                () -> HubSettings.fromEnvironment(env("HF_HOME", home.toString())));
+        assertTrue(file.getMessage().contains("token file " + home.resolve("token"))
+                && file.getMessage().contains("U+001B") && file.getMessage().contains("index 13"), file.getMessage());
+        assertFalse(file.getMessage().contains("SECRET"), file.getMessage());
+
+        for (String[] bad : new String[][] {{"hf_a b", "U+0020 at index 4"}, {"hf_\u00e9", "U+00E9 at index 3"},
+                {"hf_\u0000x", "U+0000 at index 3"}, {"hf_\ud83d\ude00", "U+1F600 at index 3"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HubSettings.fromEnvironment(env("HUGGING_FACE_HUB_TOKEN", bad[0])));
+            assertTrue(e.getMessage().contains("HUGGING_FACE_HUB_TOKEN") && e.getMessage().contains(bad[1]),
+                    e.getMessage());
+        }
+        IllegalArgumentException direct = assertThrows(IllegalArgumentException.class, () -> new HubSettings(
+                URI.create("https://huggingface.co"), tmp, "hf_a\tb", false, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), 0, Duration.ZERO));
+        assertTrue(direct.getMessage().contains("U+0009 at index 4"), direct.getMessage());
+        assertEquals("hf_" + "A".repeat(37), HubSettings.fromEnvironment(env("HF_TOKEN", "hf_" + "A".repeat(37)))
+                .token());
+    }
 }
