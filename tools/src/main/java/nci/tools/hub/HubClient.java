@@ -50,7 +50,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>Else GET the HEAD's redirect target (following further redirects, relative ones too) into
  *       {@code blobs/<etag>.incomplete}, resuming with {@code Range: bytes=N-} after a dropped connection or an
  *       earlier interrupted run; a 200 to a range request restarts from zero. The size is checked, and the
- *       SHA-256 when the ETag is one; then the blob is renamed into place and the snapshot symlink made.</li>
+ *       content against the ETag when it is a digest: the SHA-256 of an LFS file, the git blob SHA-1 of any other
+ *       (the hub's ETag for files kept in git); then the blob is renamed into place and the snapshot symlink made.</li>
  * </ol>
  * The first file ({@code config.json}) pins the commit; every later file is requested at that commit, so one
  * snapshot never mixes two commits. {@code refs/<revision>} is written last, once every file is in place: a failed
@@ -333,7 +334,8 @@ public final class HubClient implements AutoCloseable {
 
     /**
      * Downloads {@code meta.location()} into {@code part}, resuming what is there, retrying dropped connections,
-     * then checks size and SHA-256. On a failed check {@code part} is deleted.
+     * then checks the size and the digest the ETag names (SHA-256, git blob SHA-1). On a failed check {@code part}
+     * is deleted.
      *
      * @return the file size
      */
@@ -343,6 +345,7 @@ public final class HubClient implements AutoCloseable {
         MessageDigest sha = meta.isSha256() ? sha256() : null;
         byte[] buf = new byte[BUFFER_BYTES];
         long have;
+        String actual = null; // the digest of what was received, when the ETag names one
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             have = ch.size();
@@ -393,20 +396,22 @@ public final class HubClient implements AutoCloseable {
                 }
             }
             ch.force(true);
+            if (sha != null) {
+                actual = HexFormat.of().formatHex(sha.digest());
+            } else if (meta.isGitSha1() && (expected < 0 || have == expected)) {
+                actual = contentId(ch, have, meta, buf);
+            }
         }
         if (expected >= 0 && have != expected) {
             Files.deleteIfExists(part);
             throw new HubException(HubException.Kind.CHECKSUM_MISMATCH, "'" + repo + "' file " + file + ": received "
                     + have + " bytes, the hub announced " + expected + "; the partial download was deleted.");
         }
-        if (sha != null) {
-            String actual = HexFormat.of().formatHex(sha.digest());
-            if (!actual.equals(meta.etag())) {
-                Files.deleteIfExists(part);
-                throw new HubException(HubException.Kind.CHECKSUM_MISMATCH, "'" + repo + "' file " + file
-                        + ": SHA-256 mismatch, expected " + meta.etag() + " (ETag), got " + actual
-                        + "; the download was deleted.");
-            }
+        if (actual != null && !actual.equalsIgnoreCase(meta.etag())) {
+            Files.deleteIfExists(part);
+            throw new HubException(HubException.Kind.CHECKSUM_MISMATCH, "'" + repo + "' file " + file + ": "
+                    + (meta.isSha256() ? "SHA-256" : "git blob SHA-1") + " mismatch, expected " + meta.etag()
+                    + " (ETag), got " + actual + " over " + have + " bytes; the download was deleted.");
         }
         return have;
     }
@@ -429,7 +434,15 @@ public final class HubClient implements AutoCloseable {
         int status = resp.statusCode();
         try (InputStream in = resp.body()) {
             if (status == 416 && have > 0 && expected < 0) {
-                return new TransferResult(have, true, null); // nothing beyond what we have
+                // "Nothing beyond byte have": complete only if the content verifies, or (no digest to check) the
+                // server states that total. Else the partial file may be anything: start over.
+                String id = contentId(ch, have, meta, buf);
+                if (id != null ? id.equalsIgnoreCase(meta.etag()) : rangeTotal(resp.headers()) == have) {
+                    return new TransferResult(have, true, null);
+                }
+                restart(ch, sha);
+                return new TransferResult(0, false, "HTTP 416 for a range from byte " + have
+                        + " of a file of unknown size" + (id != null ? " whose content does not match its ETag" : ""));
             }
             if (status == 206) {
                 long start = rangeStart(resp.headers());
@@ -533,6 +546,34 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
+    /** Total of {@code Content-Range: bytes start-end/total} (or {@code bytes *}{@code /total}); -1 when absent or unknown. */
+    static long rangeTotal(HttpHeaders h) {
+        String cr = h.firstValue("Content-Range").orElse("").strip();
+        int slash = cr.lastIndexOf('/');
+        if (!cr.regionMatches(true, 0, "bytes ", 0, 6) || slash < 0) {
+            return -1;
+        }
+        return parseSize(cr.substring(slash + 1));
+    }
+
+    /**
+     * The digest the ETag names, over the first {@code length} bytes of {@code ch}: SHA-256 for an LFS file, the git
+     * blob id {@code sha1("blob " + length + "\0" + bytes)} for a file kept in git; null for any other ETag.
+     */
+    private static String contentId(FileChannel ch, long length, FileMetadata meta, byte[] buf) throws IOException {
+        MessageDigest md;
+        if (meta.isSha256()) {
+            md = digest("SHA-256");
+        } else if (meta.isGitSha1()) {
+            md = digest("SHA-1");
+            md.update(("blob " + length + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } else {
+            return null;
+        }
+        hashPrefix(ch, length, md, buf);
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     private static void hashPrefix(FileChannel ch, long length, MessageDigest sha, byte[] buf) throws IOException {
         ByteBuffer bb = ByteBuffer.wrap(buf);
         long pos = 0;
@@ -548,10 +589,14 @@ public final class HubClient implements AutoCloseable {
     }
 
     private static MessageDigest sha256() {
+        return digest("SHA-256");
+    }
+
+    private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
+            throw new IllegalStateException("the JDK has no " + algorithm, e);
         }
     }
 

@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>CDN server: {@code /cdn/{sha}} 307 (relative) to {@code /blob/{sha}}, which serves the bytes with Range
  *       support (206 + Content-Range) unless told to ignore ranges.</li>
  * </ul>
- * Fault knobs: drop the connection mid-body, stall mid-body, serve corrupted bytes, answer 503. Every request is
- * logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
+ * Fault knobs: drop the connection mid-body, stall mid-body, serve corrupted bytes, answer 503, end a body early
+ * without a Content-Length, answer 416 to every range, HEAD without Content-Length, ETags that are no digest.
+ * Every request is logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
  */
 final class FakeHub implements AutoCloseable {
 
@@ -91,6 +92,14 @@ final class FakeHub implements AutoCloseable {
     final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** sha256 values answered with 503 forever. */
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
+    /** Content keys (sha256, git sha1) whose next n GETs send half the body, chunked (no Content-Length), and end. */
+    final Map<String, Integer> shortUnannouncedLeft = new ConcurrentHashMap<>();
+    /** Content keys answered 416 (with {@code Content-Range: bytes *}{@code /size}) to every range request. */
+    final Set<String> refuseRanges = ConcurrentHashMap.newKeySet();
+    /** File names whose HEAD carries no Content-Length (the size is unknown until the body ends). */
+    final Set<String> headWithoutLength = ConcurrentHashMap.newKeySet();
+    /** File names (not LFS) whose ETag is an opaque name, not the git blob sha1 (some mirrors do that). */
+    final Set<String> opaqueEtag = ConcurrentHashMap.newKeySet();
     volatile boolean ignoreRange;
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -229,10 +238,13 @@ final class FakeHub implements AutoCloseable {
                 redirect(ex, 302, cdnOrigin() + "/cdn/" + f.etag() + "?X-Amz-Signature=" + SIGNATURE + "&Expires=1");
                 return;
             }
-            String etag = file.equals("config.json") ? "W/\"" + f.etag() + "\"" : "\"" + f.etag() + "\"";
+            String etag = opaqueEtag.contains(file) ? "\"opaque-" + f.etag().substring(0, 8) + "\""
+                    : file.equals("config.json") ? "W/\"" + f.etag() + "\"" : "\"" + f.etag() + "\"";
             ex.getResponseHeaders().set("ETag", etag);
             if (ex.getRequestMethod().equals("HEAD")) {
-                ex.getResponseHeaders().set("Content-Length", Integer.toString(f.content.length));
+                if (!headWithoutLength.contains(file)) {
+                    ex.getResponseHeaders().set("Content-Length", Integer.toString(f.content.length));
+                }
                 ex.sendResponseHeaders(200, -1);
             } else {
                 redirect(ex, 302, "/raw/" + repo.commit + "/" + repoId + "/" + file);
@@ -263,6 +275,11 @@ final class FakeHub implements AutoCloseable {
         }
         int from = 0;
         String range = ex.getRequestHeaders().getFirst("Range");
+        if (range != null && refuseRanges.contains(key)) {
+            ex.getResponseHeaders().set("Content-Range", "bytes */" + body.length);
+            empty(ex, 416);
+            return;
+        }
         if (range != null && !ignoreRange) {
             from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
         }
@@ -271,6 +288,11 @@ final class FakeHub implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
         }
         ex.getResponseHeaders().set("ETag", "\"" + f.etag() + "\"");
+        if (!ex.getRequestMethod().equals("HEAD") && take(shortUnannouncedLeft, key)) {
+            ex.sendResponseHeaders(from > 0 ? 206 : 200, 0); // chunked: the client cannot tell a short body
+            ex.getResponseBody().write(body, from, length / 2);
+            return;
+        }
         ex.sendResponseHeaders(from > 0 ? 206 : 200, length);
         if (ex.getRequestMethod().equals("HEAD")) {
             return;

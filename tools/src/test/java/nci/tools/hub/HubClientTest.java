@@ -435,6 +435,94 @@ class HubClientTest {
         assertFalse(Files.exists(repo.resolve("refs/main")));
     }
 
+    FakeHub.FakeFile small(String name) {
+        return server.repos.get("org/tiny").files.get(name);
+    }
+
+    void assertNothingInstalled(String file, String etag) {
+        Path repo = repoDir("models--org--tiny");
+        assertFalse(Files.exists(repo.resolve("blobs").resolve(etag)), "no complete blob");
+        assertFalse(Files.exists(repo.resolve("blobs").resolve(etag + ".incomplete")), "no partial blob");
+        assertFalse(Files.exists(repo.resolve("snapshots").resolve(COMMIT).resolve(file),
+                java.nio.file.LinkOption.NOFOLLOW_LINKS), "no snapshot entry");
+        assertFalse(Files.exists(repo.resolve("refs/main")));
+    }
+
+    /** The hub's ETag for a file kept in git is its git blob sha1: a same-length corruption is caught. */
+    @Test
+    void smallFileCorruptedToTheSameLengthIsRefused() {
+        FakeHub.FakeFile vocab = small("vocab.json");
+        server.corrupt.add(vocab.etag());
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.CHECKSUM_MISMATCH, e.kind());
+        byte[] served = vocab.content().clone();
+        served[served.length / 2] ^= 0x5a;
+        assertTrue(e.getMessage().contains("vocab.json") && e.getMessage().contains("git blob SHA-1")
+                && e.getMessage().contains(vocab.etag()) && e.getMessage().contains(FakeHub.gitBlobSha1(served)),
+                e.getMessage());
+        assertNothingInstalled("vocab.json", vocab.etag());
+    }
+
+    /** No Content-Length anywhere: a body that ends early looks complete, and only its digest tells. */
+    @Test
+    void smallFileCutShortWithoutAnyLengthIsRefusedThenFetchedWhole() throws IOException {
+        FakeHub.FakeFile merges = small("merges.txt");
+        server.headWithoutLength.add("merges.txt");
+        server.shortUnannouncedLeft.put(merges.etag(), 1);
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.CHECKSUM_MISMATCH, e.kind());
+        assertTrue(e.getMessage().contains("merges.txt") && e.getMessage().contains("over "
+                + merges.content().length / 2 + " bytes"), e.getMessage());
+        assertNothingInstalled("merges.txt", merges.etag());
+        Path snap = client(env()).download("org/tiny", null);
+        assertBytes("merges", merges.content(), snap.resolve("merges.txt"));
+    }
+
+    /** A 416 to a resume says "nothing beyond": with the size unknown, only a verified partial file is complete. */
+    @Test
+    void rangeRefusedWhileTheSizeIsUnknownStartsOverUnlessThePartialVerifies() throws IOException {
+        FakeHub.FakeFile vocab = small("vocab.json");
+        server.headWithoutLength.add("vocab.json");
+        server.refuseRanges.add(vocab.etag());
+        Path part = repoDir("models--org--tiny").resolve("blobs").resolve(vocab.etag() + ".incomplete");
+        Files.createDirectories(part.getParent());
+        Files.write(part, Arrays.copyOf(vocab.content(), 5));
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("vocab", vocab.content(), snap.resolve("vocab.json"));
+        List<String> ranges = server.requests("hub", "GET").stream().filter(r -> r.path().endsWith("/vocab.json")
+                && r.path().startsWith("/raw/")).map(r -> String.valueOf(r.range())).toList();
+        assertEquals(List.of("bytes=5-", "null"), ranges, "resume refused, then the whole file");
+
+        // A partial file that is in fact whole verifies: done without another byte.
+        Files.delete(snap.resolve("vocab.json"));
+        Files.move(repoDir("models--org--tiny").resolve("blobs").resolve(vocab.etag()), part);
+        server.log.clear();
+        Path again = client(env()).download("org/tiny", null);
+        assertBytes("vocab", vocab.content(), again.resolve("vocab.json"));
+        assertEquals(List.of("bytes=" + vocab.content().length + "-"), server.requests("hub", "GET").stream()
+                .filter(r -> r.path().startsWith("/raw/") && r.path().endsWith("/vocab.json"))
+                .map(FakeHub.Request::range).toList());
+    }
+
+    /** A server whose ETags are not digests (a mirror) is still accepted: the ETag only names the blob. */
+    @Test
+    void smallFileWithAnOpaqueEtagIsAcceptedUnchecked() throws IOException {
+        server.opaqueEtag.add("vocab.json");
+        String opaque = "opaque-" + small("vocab.json").etag().substring(0, 8);
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("vocab", small("vocab.json").content(), snap.resolve("vocab.json"));
+        assertEquals(Path.of("../../blobs/" + opaque), Files.readSymbolicLink(snap.resolve("vocab.json")));
+        assertTrue(events.stream().noneMatch(x -> x.startsWith("retrying")), events.toString());
+    }
+
     @Test
     void persistentServerErrorGivesUpAndKeepsNothingComplete() {
         server.unavailable.add(sha256(weights));
