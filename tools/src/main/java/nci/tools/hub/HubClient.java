@@ -357,8 +357,10 @@ public final class HubClient implements AutoCloseable {
                 hashPrefix(ch, have, sha, buf);
             }
             int failures = 0;
+            // Progress is a byte no attempt had reached before: bytes fetched again after a restart from zero (a
+            // server ignoring Range) are not, or a server that always drops mid-body would be retried forever.
+            long furthest = have;
             while (expected < 0 || have < expected) {
-                long before = have;
                 try {
                     TransferResult r = attempt(repo, file, meta, ch, have, sha, buf, listener);
                     have = r.have;
@@ -384,10 +386,11 @@ public final class HubClient implements AutoCloseable {
                         sha.reset();
                         hashPrefix(ch, have, sha, buf);
                     }
-                    failures = have > before ? 1 : failures + 1;
+                    failures = have > furthest ? 1 : failures + 1;
+                    furthest = Math.max(furthest, have);
                     if (failures > settings.maxRetries()) {
                         throw new HubException(HubException.Kind.NETWORK, "download of '" + repo + "' file " + file
-                                + " failed after " + failures + " attempts without progress, at byte " + have
+                                + " failed after " + failures + " attempts without getting past byte " + furthest
                                 + (expected >= 0 ? " of " + expected : "") + ": " + describe(e)
                                 + ". The partial file " + part + " is kept; run again to resume.", e);
                     }

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>CDN server: {@code /cdn/{sha}} 307 (relative) to {@code /blob/{sha}}, which serves the bytes with Range
  *       support (206 + Content-Range) unless told to ignore ranges.</li>
  * </ul>
- * Fault knobs: drop the connection mid-body, stall mid-body, serve corrupted bytes, answer 503, end a body early
+ * Fault knobs: drop the connection mid-body (or at given offsets), stall mid-body, serve corrupted bytes, answer 503, end a body early
  * without a Content-Length, answer 416 to every range, HEAD without Content-Length, ETags that are no digest.
  * Every request is logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
  */
@@ -92,6 +92,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** sha256 values answered with 503 forever. */
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
+    /** Content key -> absolute offsets at which the next GETs cut the connection, one offset per GET. */
+    final Map<String, java.util.Queue<Integer>> cutsAt = new ConcurrentHashMap<>();
     /** Content keys (sha256, git sha1) whose next n GETs send half the body, chunked (no Content-Length), and end. */
     final Map<String, Integer> shortUnannouncedLeft = new ConcurrentHashMap<>();
     /** Content keys answered 416 (with {@code Content-Range: bytes *}{@code /size}) to every range request. */
@@ -298,6 +300,12 @@ final class FakeHub implements AutoCloseable {
             return;
         }
         OutputStream out = ex.getResponseBody();
+        Integer cut = cutsAt.getOrDefault(key, new java.util.ArrayDeque<>()).poll();
+        if (cut != null) {
+            out.write(body, from, Math.max(0, cut - from));
+            out.flush();
+            throw new IOException("fake hub: connection cut at byte " + cut + " on purpose");
+        }
         if (take(dropsLeft, key)) {
             out.write(body, from, length / 2);
             out.flush();

@@ -402,6 +402,29 @@ class HubClientTest {
         assertTrue(events.contains("started model.safetensors 0/6000"), events.toString());
     }
 
+    /**
+     * A server that ignores Range and always drops mid-body: each retry starts from zero, and reaching a byte an
+     * earlier attempt already had is no progress, so the retries end (here after 1 + 3).
+     */
+    @Test
+    void bytesFetchedAgainAfterARestartAreNoProgress() {
+        String sha = sha256(weights);
+        server.ignoreRange = true;
+        java.util.Queue<Integer> cuts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        cuts.add(3000);
+        for (int i = 0; i < 20; i++) {
+            cuts.add(i % 2 == 0 ? 2000 : 2500); // each cut further than the one before it, never past 3000
+        }
+        server.cutsAt.put(sha, cuts);
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.NETWORK, e.kind());
+        assertTrue(e.getMessage().contains("4 attempts") && e.getMessage().contains("past byte 3000 of 6000"),
+                e.getMessage());
+        assertEquals(4, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
+    }
+
     @Test
     void stalledTransferIsAbandonedAndResumed() throws IOException {
         server.stallsLeft.put(sha256(weights), 1);
