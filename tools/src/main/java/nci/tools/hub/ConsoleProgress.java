@@ -89,7 +89,7 @@ public final class ConsoleProgress implements ProgressListener {
         if (terminal) {
             out.print('\n');
         }
-        out.println(file + ": connection lost at " + bytes(done) + " (" + reason + "), retry " + attempt);
+        out.println(file + ": " + reason + "; retry " + attempt + " at " + bytes(done));
     }
 
     @Override

@@ -19,6 +19,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -75,6 +81,8 @@ public final class HubClient implements AutoCloseable {
     private static final String USER_AGENT = "nci-hub/0.1; java/" + Runtime.version().feature();
     private static final int MAX_REDIRECTS = 10;
     private static final int BUFFER_BYTES = 1 << 16;
+    /** The longest Retry-After nci waits out; a server asking for more is told to the user instead. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One lock per blob within this JVM; FileChannel locks only exclude other processes. */
@@ -346,6 +354,7 @@ public final class HubClient implements AutoCloseable {
         byte[] buf = new byte[BUFFER_BYTES];
         long have;
         String actual = null; // the digest of what was received, when the ETag names one
+        IOException giveUp = null; // why the retries ended, thrown once the channel is closed
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             have = ch.size();
@@ -361,49 +370,73 @@ public final class HubClient implements AutoCloseable {
             // server ignoring Range) are not, or a server that always drops mid-body would be retried forever.
             long furthest = have;
             while (expected < 0 || have < expected) {
+                String reason;
+                Duration retryAfter = null;
+                IOException cause = null;
                 try {
                     TransferResult r = attempt(repo, file, meta, ch, have, sha, buf, listener);
                     have = r.have;
                     if (r.complete) {
                         break;
                     }
-                    throw new IOException(r.reason);
+                    reason = r.reason;
+                    retryAfter = r.retryAfter;
                 } catch (HubException e) {
                     throw e;
                 } catch (LocalWriteFailure e) {
                     // the disk, not the network: retrying would fail the same way
-                    throw new IOException("writing " + part + " failed: " + describe(e.getCause())
-                            + ". The partial file is kept; run again to resume.", e.getCause());
-                } catch (IOException e) {
-                    // Whatever the attempt left on disk is the prefix to resume from; rehash it so the
-                    // digest matches the file exactly (a restart truncated it, a drop may have cut a chunk).
                     have = ch.size();
-                    if (expected >= 0 && have > expected) {
-                        ch.truncate(0);
-                        have = 0;
-                    }
-                    if (sha != null) {
-                        sha.reset();
-                        hashPrefix(ch, have, sha, buf);
-                    }
-                    failures = have > furthest ? 1 : failures + 1;
-                    furthest = Math.max(furthest, have);
-                    if (failures > settings.maxRetries()) {
-                        throw new HubException(HubException.Kind.NETWORK, "download of '" + repo + "' file " + file
-                                + " failed after " + failures + " attempts without getting past byte " + furthest
-                                + (expected >= 0 ? " of " + expected : "") + ": " + describe(e)
-                                + ". The partial file " + part + " is kept; run again to resume.", e);
-                    }
-                    listener.retrying(file, have, failures, describe(e));
-                    pause(failures);
+                    giveUp = new IOException("writing " + part + " failed: " + describe(e.getCause()) + "."
+                            + kept(part, have), e.getCause());
+                    break;
+                } catch (IOException e) {
+                    reason = e instanceof HttpTimeoutException ? describe(e) : "connection lost (" + describe(e) + ")";
+                    cause = e;
+                }
+                // Whatever the attempt left on disk is the prefix to resume from; rehash it so the
+                // digest matches the file exactly (a restart truncated it, a drop may have cut a chunk).
+                have = ch.size();
+                if (expected >= 0 && have > expected) {
+                    ch.truncate(0);
+                    have = 0;
+                }
+                if (sha != null) {
+                    sha.reset();
+                    hashPrefix(ch, have, sha, buf);
+                }
+                failures = have > furthest ? 1 : failures + 1;
+                furthest = Math.max(furthest, have);
+                if (retryAfter != null && retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
+                    giveUp = new HubException(HubException.Kind.NETWORK, "download of '" + repo + "' file " + file
+                            + ": " + reason + ", and the server asks to wait " + retryAfter.toSeconds() + " s (until "
+                            + Instant.now().plus(retryAfter).truncatedTo(ChronoUnit.SECONDS) + "), longer than the "
+                            + MAX_RETRY_AFTER.toSeconds() + " s nci waits: run again then." + kept(part, have));
+                    break;
+                }
+                if (failures > settings.maxRetries()) {
+                    giveUp = new HubException(HubException.Kind.NETWORK, "download of '" + repo + "' file " + file
+                            + " failed after " + failures + " attempts without getting past byte " + furthest
+                            + (expected >= 0 ? " of " + expected : "") + ": " + reason + "." + kept(part, have), cause);
+                    break;
+                }
+                listener.retrying(file, have, failures, reason + (retryAfter == null ? ""
+                        : ", waiting " + retryAfter.toSeconds() + " s as its Retry-After asks"));
+                pause(failures, retryAfter);
+            }
+            if (giveUp == null) {
+                ch.force(true);
+                if (sha != null) {
+                    actual = HexFormat.of().formatHex(sha.digest());
+                } else if (meta.isGitSha1() && (expected < 0 || have == expected)) {
+                    actual = contentId(ch, have, meta, buf);
                 }
             }
-            ch.force(true);
-            if (sha != null) {
-                actual = HexFormat.of().formatHex(sha.digest());
-            } else if (meta.isGitSha1() && (expected < 0 || have == expected)) {
-                actual = contentId(ch, have, meta, buf);
+        }
+        if (giveUp != null) {
+            if (have == 0) {
+                Files.deleteIfExists(part); // nothing to resume from
             }
+            throw giveUp;
         }
         if (expected >= 0 && have != expected) {
             Files.deleteIfExists(part);
@@ -419,7 +452,17 @@ public final class HubClient implements AutoCloseable {
         return have;
     }
 
-    private record TransferResult(long have, boolean complete, String reason) {
+    /** What one GET achieved; {@code reason} and {@code retryAfter} (the server's wish, or null) when incomplete. */
+    private record TransferResult(long have, boolean complete, String reason, Duration retryAfter) {
+        TransferResult(long have, boolean complete, String reason) {
+            this(have, complete, reason, null);
+        }
+    }
+
+    /** What a message says about the partial file after a failed download: nothing is claimed for 0 bytes. */
+    private static String kept(Path part, long have) {
+        return have > 0 ? " The partial file " + part + " (" + have + " bytes) is kept; run again to resume."
+                : " Nothing was kept; run again to retry.";
     }
 
     /** A write to the partial file failed (e.g. the disk is full): not retried, unlike a failed read. */
@@ -462,7 +505,8 @@ public final class HubClient implements AutoCloseable {
                 restart(ch, sha);
                 return new TransferResult(0, false, "HTTP 416 for a range from byte " + have);
             } else if (isTransient(status)) {
-                return new TransferResult(have, false, "HTTP " + status);
+                return new TransferResult(have, false, statusText(status) + " from " + host(resp.uri()), 
+                        retryAfter(resp.headers().firstValue("Retry-After").orElse(null), Instant.now()));
             } else {
                 throw statusError(status, resp.headers(), repo, null, file, resp.uri());
             }
@@ -502,15 +546,15 @@ public final class HubClient implements AutoCloseable {
                     listener.progress(file, have, expected);
                 }
             } catch (IOException e) {
-                if (stalled.get()) {
-                    throw new IOException("no data for " + settings.stallTimeout().toMillis() + " ms", e);
+                if (!stalled.get()) {
+                    throw e;
                 }
-                throw e;
             } finally {
                 watchdog.cancel(false);
             }
             if (stalled.get()) {
-                throw new IOException("no data for " + settings.stallTimeout().toMillis() + " ms");
+                return new TransferResult(have, false, "stalled: no data for " + settings.stallTimeout().toMillis()
+                        + " ms");
             }
             if (expected >= 0 && have < expected) {
                 return new TransferResult(have, false, "connection closed at byte " + have + " of " + expected);
@@ -603,13 +647,17 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
-    private void pause(int failures) throws HubException {
-        long ms = settings.retryBackoff().toMillis() << Math.min(failures - 1, 5);
+    /** Waits the backoff for this many consecutive failures (doubling, at most 30 s), or longer if the server asks. */
+    private void pause(int failures, Duration retryAfter) throws HubException {
+        long ms = Math.min(settings.retryBackoff().toMillis() << Math.min(failures - 1, 5), 30_000);
+        if (retryAfter != null) {
+            ms = Math.max(ms, retryAfter.toMillis());
+        }
         if (ms <= 0) {
             return;
         }
         try {
-            Thread.sleep(Math.min(ms, 30_000));
+            Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HubException(HubException.Kind.NETWORK, "download interrupted", e);
@@ -832,6 +880,48 @@ public final class HubClient implements AutoCloseable {
 
     private static boolean isTransient(int status) {
         return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+    }
+
+    /** How a retryable status is named in messages: never "connection lost", which it is not. */
+    static String statusText(int status) {
+        return switch (status) {
+            case 408 -> "HTTP 408 (request timeout)";
+            case 429 -> "rate limited (HTTP 429)";
+            case 500 -> "HTTP 500 (internal server error)";
+            case 502 -> "HTTP 502 (bad gateway)";
+            case 503 -> "HTTP 503 (service unavailable)";
+            case 504 -> "HTTP 504 (gateway timeout)";
+            default -> "HTTP " + status;
+        };
+    }
+
+    /**
+     * The wait a {@code Retry-After} value asks for: delay-seconds, or an HTTP date (a past one means now); null when
+     * absent or malformed.
+     */
+    static Duration retryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.strip();
+        if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            try {
+                return Duration.ofSeconds(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                return Duration.ofSeconds(Long.MAX_VALUE / 2_000_000_000L); // absurdly long: treated as "too long"
+            }
+        }
+        try {
+            Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** {@code host[:port]} of a URL, for messages that name a server (never its user info or query). */
+    static String host(URI u) {
+        return (u.getHost() == null ? "?" : u.getHost()) + (u.getPort() >= 0 ? ":" + u.getPort() : "");
     }
 
     private static long parseSize(String s) {

@@ -19,7 +19,10 @@ public interface ProgressListener {
     default void progress(String file, long done, long total) {
     }
 
-    /** The transfer broke after {@code done} bytes and is retried ({@code attempt} counts from 1). */
+    /**
+     * The transfer broke after {@code done} bytes and is retried ({@code attempt} counts from 1); {@code reason} says
+     * why ("connection lost (...)", "rate limited (HTTP 429) from host", ...).
+     */
     default void retrying(String file, long done, int attempt, String reason) {
     }
 

@@ -54,10 +54,10 @@ class ConsoleProgressTest {
     @Test
     void plainResumeAndRetryAreSaid() {
         ConsoleProgress p = progress(false);
-        p.retrying("vocab.json", 2048, 1, "EOFException");
+        p.retrying("vocab.json", 2048, 1, "connection lost (EOFException)");
         p.started("vocab.json", 2048, 4096);
         p.cached("merges.txt", 10);
-        assertEquals(List.of("vocab.json: connection lost at 2.0 KiB (EOFException), retry 1",
+        assertEquals(List.of("vocab.json: connection lost (EOFException); retry 1 at 2.0 KiB",
                 "vocab.json: downloading 4.0 KiB, resuming at 2.0 KiB", "merges.txt: in cache (10 B)"), lines());
     }
 

@@ -34,14 +34,18 @@ import java.util.concurrent.TimeUnit;
  *   <li>CDN server: {@code /cdn/{sha}} 307 (relative) to {@code /blob/{sha}}, which serves the bytes with Range
  *       support (206 + Content-Range) unless told to ignore ranges.</li>
  * </ul>
- * Fault knobs: drop the connection mid-body (or at given offsets), stall mid-body, serve corrupted bytes, answer 503, end a body early
- * without a Content-Length, answer 416 to every range, HEAD without Content-Length, ETags that are no digest.
- * Every request is logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
+ * Fault knobs: drop the connection mid-body (or at given offsets), stall mid-body, serve corrupted bytes, answer 503
+ * (or any status, with a Retry-After), end a body early without a Content-Length, answer 416 to every range, HEAD
+ * without Content-Length, ETags that are no digest. Every request is logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
  */
 final class FakeHub implements AutoCloseable {
 
     /** One logged request. */
-    record Request(String server, String method, String path, String range, String authorization) {
+    record Request(String server, String method, String path, String range, String authorization, long nanos) {
+    }
+
+    /** An answer given instead of the file: a status with an optional Retry-After value (null: none). */
+    record Refusal(int status, String retryAfter) {
     }
 
     record FakeFile(byte[] content, boolean lfs) {
@@ -92,6 +96,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** sha256 values answered with 503 forever. */
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
+    /** Content key -> answers given to its next GETs instead of the bytes, one per GET. */
+    final Map<String, java.util.Queue<Refusal>> refusals = new ConcurrentHashMap<>();
     /** Content key -> absolute offsets at which the next GETs cut the connection, one offset per GET. */
     final Map<String, java.util.Queue<Integer>> cutsAt = new ConcurrentHashMap<>();
     /** Content keys (sha256, git sha1) whose next n GETs send half the body, chunked (no Content-Length), and end. */
@@ -162,7 +168,7 @@ final class FakeHub implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
             log.add(new Request(server, ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"),
-                    ex.getRequestHeaders().getFirst("Authorization")));
+                    ex.getRequestHeaders().getFirst("Authorization"), System.nanoTime()));
             if (server.equals("cdn")) {
                 if (path.startsWith("/cdn/")) {
                     redirect(ex, 307, "/blob/" + path.substring(5));
@@ -270,6 +276,9 @@ final class FakeHub implements AutoCloseable {
             empty(ex, 503);
             return;
         }
+        if (refuse(ex, refusals.get(key))) {
+            return;
+        }
         byte[] body = f.content;
         if (corrupt.contains(key)) {
             body = body.clone();
@@ -323,6 +332,23 @@ final class FakeHub implements AutoCloseable {
             return;
         }
         out.write(body, from, length);
+    }
+
+    /** Answers with the next refusal in {@code queue}, if any. */
+    private static boolean refuse(HttpExchange ex, java.util.Queue<Refusal> queue) throws IOException {
+        Refusal r = queue == null ? null : queue.poll();
+        if (r == null) {
+            return false;
+        }
+        if (r.retryAfter() != null) {
+            ex.getResponseHeaders().set("Retry-After", r.retryAfter());
+        }
+        empty(ex, r.status());
+        return true;
+    }
+
+    static java.util.Queue<Refusal> queue(Refusal... refusals) {
+        return new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(refusals));
     }
 
     private static boolean take(Map<String, Integer> counters, String key) {

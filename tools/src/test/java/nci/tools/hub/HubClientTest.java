@@ -383,6 +383,7 @@ class HubClientTest {
 
         assertTrue(e.getMessage().contains("writing " + part + " failed") && e.getMessage().contains("No space left"),
                 e.getMessage());
+        assertFalse(e.getMessage().contains("is kept"), "0 bytes were written: " + e.getMessage());
         assertEquals(1, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count(),
                 "not retried");
         assertTrue(events.stream().noneMatch(x -> x.startsWith("retrying")), events.toString());
@@ -551,12 +552,59 @@ class HubClientTest {
         server.unavailable.add(sha256(weights));
         HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
         assertEquals(HubException.Kind.NETWORK, e.kind());
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("503")
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("HTTP 503")
                 && e.getMessage().contains("4 attempts"), e.getMessage());
+        // A status is not a lost connection, and with 0 bytes there is no partial file to resume from.
+        assertFalse(e.getMessage().contains("connection lost") || e.getMessage().contains("is kept"), e.getMessage());
+        assertTrue(e.getMessage().contains("Nothing was kept"), e.getMessage());
+        assertTrue(events.stream().filter(x -> x.startsWith("retrying")).allMatch(x -> x.contains("HTTP 503")
+                && !x.contains("connection lost")), events.toString());
+        assertFalse(Files.exists(repoDir("models--org--tiny").resolve("blobs").resolve(sha256(weights) + ".incomplete")));
         assertFalse(e.getMessage().contains(FakeHub.SIGNATURE), e.getMessage());
         assertEquals(4, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
         assertFalse(Files.exists(repoDir("models--org--tiny").resolve("snapshots").resolve(COMMIT)
                 .resolve("model.safetensors")));
+    }
+
+    @Test
+    void retryAfterIsWaitedOutOnADownload() throws IOException {
+        server.refusals.put(sha256(weights), FakeHub.queue(new FakeHub.Refusal(429, "1")));
+
+        Path snap = client(env()).download("org/tiny", null); // backoff 0: only Retry-After makes it wait
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        List<FakeHub.Request> gets = server.requests("cdn", "GET").stream()
+                .filter(r -> r.path().startsWith("/blob/")).toList();
+        assertEquals(2, gets.size(), gets.toString());
+        long waitedMs = (gets.get(1).nanos() - gets.get(0).nanos()) / 1_000_000;
+        assertTrue(waitedMs >= 950, "waited " + waitedMs + " ms");
+        assertTrue(events.stream().anyMatch(x -> x.startsWith("retrying model.safetensors at 0 #1 rate limited (HTTP 429)")
+                && x.contains("waiting 1 s as its Retry-After asks")), events.toString());
+    }
+
+    @Test
+    void retryAfterBeyondTheCapGivesUpAtOnceSayingWhen() {
+        server.refusals.put(sha256(weights), FakeHub.queue(new FakeHub.Refusal(503, "3600")));
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.NETWORK, e.kind());
+        assertTrue(e.getMessage().contains("HTTP 503 (service unavailable)") && e.getMessage().contains("3600 s")
+                && e.getMessage().contains("until ") && e.getMessage().contains("run again then"), e.getMessage());
+        assertFalse(e.getMessage().contains("connection lost") || e.getMessage().contains("is kept"), e.getMessage());
+        assertEquals(1, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/blob/")).count());
+    }
+
+    @Test
+    void retryAfterTakesSecondsOrAnHttpDate() {
+        java.time.Instant now = java.time.Instant.parse("2015-10-21T07:27:30Z");
+        assertEquals(Duration.ofSeconds(120), HubClient.retryAfter(" 120 ", now));
+        assertEquals(Duration.ofSeconds(30), HubClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now));
+        assertEquals(Duration.ZERO, HubClient.retryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now), "a past date");
+        assertNull(HubClient.retryAfter("-5", now));
+        assertNull(HubClient.retryAfter("soon", now));
+        assertNull(HubClient.retryAfter(null, now));
+        assertTrue(HubClient.retryAfter("99999999999999999999", now).compareTo(HubClient.MAX_RETRY_AFTER) > 0);
     }
 
     // ------------------------------------------------------------------ offline
