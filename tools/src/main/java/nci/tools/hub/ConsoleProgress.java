@@ -93,6 +93,11 @@ public final class ConsoleProgress implements ProgressListener {
     }
 
     @Override
+    public void notice(String message) {
+        out.println("nci: " + message);
+    }
+
+    @Override
     public void finished(String file, long size) {
         long now = nanoClock.getAsLong();
         if (terminal) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -158,8 +160,22 @@ public final class HubClient implements AutoCloseable {
             first = head(repo, rev, CONFIG);
         } catch (HubException e) {
             throw e;
+        } catch (HubStillFailing e) {
+            // The hub kept failing (429, 5xx, dropped connections): a complete cached snapshot still serves.
+            Path snap;
+            try {
+                snap = resolveCached(repo, rev, e.getMessage());
+            } catch (HubException notCached) {
+                throw e.toHubException();
+            }
+            listener.notice("hub " + shown(settings.endpoint()) + " " + e.reason
+                    + "; using the cached snapshot " + snap.getFileName() + " of " + repo);
+            return snap;
         } catch (IOException e) {
-            return resolveCached(repo, rev, "cannot reach " + settings.endpoint() + " (" + describe(e) + ")");
+            Path snap = resolveCached(repo, rev, "cannot reach " + shown(settings.endpoint()) + " (" + describe(e) + ")");
+            listener.notice("hub " + shown(settings.endpoint()) + " unreachable (" + describe(e)
+                    + "); using the cached snapshot " + snap.getFileName() + " of " + repo);
+            return snap;
         }
         String commit = first.commit();
         try {
@@ -673,13 +689,16 @@ public final class HubClient implements AutoCloseable {
         } catch (HubException e) {
             throw e;
         } catch (IOException e) {
-            // The network went away mid-download: a file already in the snapshot is still good.
+            // The network went away, or the hub kept failing, mid-download: a file already in the snapshot is good.
             Path pointer = cache.snapshotFile(repo, commit, file);
             if (Files.exists(pointer)) {
                 return new FileMetadata(commit, "cached", Files.size(pointer), pointer.toUri());
             }
-            throw new HubException(HubException.Kind.NETWORK, "cannot reach " + settings.endpoint() + " for '" + repo
-                    + "' file " + file + " (" + describe(e) + ")", e);
+            if (e instanceof HubStillFailing f) {
+                throw f.toHubException();
+            }
+            throw new HubException(HubException.Kind.NETWORK, "cannot reach " + shown(settings.endpoint()) + " for '"
+                    + repo + "' file " + file + " (" + describe(e) + ")", e);
         }
     }
 
@@ -703,13 +722,83 @@ public final class HubClient implements AutoCloseable {
     }
 
     /**
+     * {@link #headOnce}, retried as downloads are (same backoff, Retry-After honoured up to
+     * {@link #MAX_RETRY_AFTER}) when the hub answers 408, 429 or 5xx or drops the connection. A refused connection
+     * or a timeout is not retried: the hub is unreachable, and the caller may answer from the cache at once.
+     *
+     * @throws HubStillFailing when the hub still fails after the retries (or asks to wait too long)
+     * @throws HubException     for other error statuses
+     * @throws IOException      when the server cannot be reached
+     */
+    private FileMetadata head(RepoId repo, String revision, String file) throws IOException {
+        for (int failures = 1; ; failures++) {
+            String reason;
+            Duration retryAfter = null;
+            IOException cause;
+            try {
+                return headOnce(repo, revision, file);
+            } catch (TransientStatus e) {
+                reason = "answered " + statusText(e.status);
+                retryAfter = e.retryAfter;
+                cause = null;
+            } catch (HubException | ConnectException | HttpTimeoutException | UnknownHostException e) {
+                throw e;
+            } catch (IOException e) {
+                reason = "dropped the connection (" + describe(e) + ")";
+                cause = e;
+            }
+            String what = "'" + repo + "' (revision " + revision + ") file " + file + ": the hub "
+                    + shown(settings.endpoint()) + " " + reason;
+            if (retryAfter != null && retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
+                throw new HubStillFailing(reason, what + ", and asks to wait " + retryAfter.toSeconds() + " s (until "
+                        + Instant.now().plus(retryAfter).truncatedTo(ChronoUnit.SECONDS) + "), longer than the "
+                        + MAX_RETRY_AFTER.toSeconds() + " s nci waits: run again then.", null);
+            }
+            if (failures > settings.maxRetries()) {
+                throw new HubStillFailing(reason, what + " (" + failures + " attempts); try again later.", cause);
+            }
+            pause(failures, retryAfter);
+        }
+    }
+
+    /**
+     * The hub kept failing a HEAD after the retries; {@code reason} is the last failure as a verb phrase ("answered
+     * HTTP 503 (service unavailable)", "dropped the connection (...)"), for a one-line notice.
+     */
+    private static final class HubStillFailing extends IOException {
+        final String reason;
+
+        HubStillFailing(String reason, String message, IOException cause) {
+            super(message, cause);
+            this.reason = reason;
+        }
+
+        HubException toHubException() {
+            return new HubException(HubException.Kind.NETWORK, getMessage(), getCause());
+        }
+    }
+
+    /** The hub answered a HEAD with a status worth retrying (408, 429, 5xx). */
+    private static final class TransientStatus extends IOException {
+        final int status;
+        final Duration retryAfter;
+
+        TransientStatus(int status, Duration retryAfter) {
+            super(statusText(status));
+            this.status = status;
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    /**
      * HEAD {@code resolve/<revision>/<file>}: follows relative redirects only, reads the metadata off the last
      * answer (a 302 to the CDN for LFS files).
      *
-     * @throws HubException for an HTTP error status or missing hub headers
-     * @throws IOException  when the server cannot be reached
+     * @throws TransientStatus for 408, 429, 5xx
+     * @throws HubException    for any other HTTP error status or missing hub headers
+     * @throws IOException     when the server cannot be reached
      */
-    private FileMetadata head(RepoId repo, String revision, String file) throws IOException {
+    private FileMetadata headOnce(RepoId repo, String revision, String file) throws IOException {
         URI url = resolveUrl(repo, revision, file);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(url).method("HEAD", HttpRequest.BodyPublishers.noBody())
@@ -730,6 +819,8 @@ public final class HubClient implements AutoCloseable {
                     continue;
                 }
                 location = target;
+            } else if (isTransient(status)) {
+                throw new TransientStatus(status, retryAfter(h.firstValue("Retry-After").orElse(null), Instant.now()));
             } else if (status >= 400) {
                 throw statusError(status, h, repo, revision, file, url);
             }
@@ -957,7 +1048,8 @@ public final class HubClient implements AutoCloseable {
             };
             return new HubException(HubException.Kind.NOT_FOUND, what + "." + hubMessage);
         }
-        return new HubException(HubException.Kind.PROTOCOL, "unexpected HTTP " + status + " for " + where + " ("
+        return new HubException(isTransient(status) ? HubException.Kind.NETWORK : HubException.Kind.PROTOCOL,
+                (isTransient(status) ? statusText(status) : "unexpected HTTP " + status) + " for " + where + " ("
                 + shown(url) + ")." + hubMessage);
     }
 

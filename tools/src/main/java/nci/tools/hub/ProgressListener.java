@@ -30,6 +30,13 @@ public interface ProgressListener {
     default void finished(String file, long size) {
     }
 
+    /**
+     * Something the user should know that is no error, in one line: the hub failed and the cache answered instead
+     * ("hub https://huggingface.co answered HTTP 503 (service unavailable); using the cached snapshot ...").
+     */
+    default void notice(String message) {
+    }
+
     /** A listener that ignores everything. */
     static ProgressListener silent() {
         return new ProgressListener() {

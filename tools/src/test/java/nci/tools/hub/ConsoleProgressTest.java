@@ -57,8 +57,10 @@ class ConsoleProgressTest {
         p.retrying("vocab.json", 2048, 1, "connection lost (EOFException)");
         p.started("vocab.json", 2048, 4096);
         p.cached("merges.txt", 10);
+        p.notice("hub x answered HTTP 503; using the cached snapshot c of y");
         assertEquals(List.of("vocab.json: connection lost (EOFException); retry 1 at 2.0 KiB",
-                "vocab.json: downloading 4.0 KiB, resuming at 2.0 KiB", "merges.txt: in cache (10 B)"), lines());
+                "vocab.json: downloading 4.0 KiB, resuming at 2.0 KiB", "merges.txt: in cache (10 B)",
+                "nci: hub x answered HTTP 503; using the cached snapshot c of y"), lines());
     }
 
     @Test

@@ -98,6 +98,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     /** Content key -> answers given to its next GETs instead of the bytes, one per GET. */
     final Map<String, java.util.Queue<Refusal>> refusals = new ConcurrentHashMap<>();
+    /** File name -> answers given to its next HEADs instead of the metadata; status 0 drops the connection. */
+    final Map<String, java.util.Queue<Refusal>> headRefusals = new ConcurrentHashMap<>();
     /** Content key -> absolute offsets at which the next GETs cut the connection, one offset per GET. */
     final Map<String, java.util.Queue<Integer>> cutsAt = new ConcurrentHashMap<>();
     /** Content keys (sha256, git sha1) whose next n GETs send half the body, chunked (no Content-Length), and end. */
@@ -210,6 +212,17 @@ final class FakeHub implements AutoCloseable {
             int slash = rest.indexOf('/');
             String revision = URLDecoder.decode(rest.substring(0, slash), StandardCharsets.UTF_8);
             String file = URLDecoder.decode(rest.substring(slash + 1), StandardCharsets.UTF_8);
+            if (ex.getRequestMethod().equals("HEAD")) {
+                java.util.Queue<Refusal> q = headRefusals.get(file);
+                Refusal r = q == null ? null : q.peek();
+                if (r != null && r.status() == 0) {
+                    q.poll();
+                    throw new IOException("fake hub: HEAD connection dropped on purpose");
+                }
+                if (refuse(ex, q)) {
+                    return;
+                }
+            }
             if (renamed.containsKey(repoId)) {
                 redirect(ex, 307, "/" + renamed.get(repoId) + "/resolve/" + rest);
                 return;

@@ -66,6 +66,11 @@ class HubClientTest {
         public void finished(String file, long size) {
             events.add("finished " + file + " " + size);
         }
+
+        @Override
+        public void notice(String message) {
+            events.add("notice " + message);
+        }
     };
 
     @BeforeEach
@@ -607,6 +612,61 @@ class HubClientTest {
         assertTrue(HubClient.retryAfter("99999999999999999999", now).compareTo(HubClient.MAX_RETRY_AFTER) > 0);
     }
 
+    @Test
+    void headRetriesAHubThatFailsForAWhile() throws IOException {
+        server.headRefusals.put("config.json", FakeHub.queue(new FakeHub.Refusal(503, null),
+                new FakeHub.Refusal(0, null), new FakeHub.Refusal(429, "1")));
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        List<FakeHub.Request> heads = server.requests("hub", "HEAD").stream()
+                .filter(r -> r.path().endsWith("/config.json")).toList();
+        assertEquals(4, heads.size(), heads.toString());
+        assertTrue((heads.get(3).nanos() - heads.get(2).nanos()) / 1_000_000 >= 950, "Retry-After: 1 waited out");
+        assertTrue(events.stream().noneMatch(x -> x.startsWith("notice")), events.toString());
+    }
+
+    /** Rate limited or failing for good: a complete cached snapshot of the revision answers, said in one line. */
+    @Test
+    void hubThatKeepsFailingFallsBackToACachedSnapshotSayingSo() throws IOException {
+        Path online = client(env()).download("org/tiny", null);
+        FakeHub.Refusal[] failing = new FakeHub.Refusal[10];
+        Arrays.fill(failing, new FakeHub.Refusal(503, null));
+        server.headRefusals.put("config.json", FakeHub.queue(failing));
+        server.log.clear();
+        events.clear();
+
+        assertEquals(online, client(env()).download("org/tiny", null));
+
+        assertEquals(4, server.requests("hub", "HEAD").size(), "1 + 3 retries");
+        assertEquals(List.of("notice hub " + server.endpoint() + " answered HTTP 503 (service unavailable); using the"
+                + " cached snapshot " + COMMIT + " of org/tiny"), events);
+
+        // Asked to wait longer than nci waits: the cache answers at once.
+        server.headRefusals.put("config.json", FakeHub.queue(new FakeHub.Refusal(429, "3600")));
+        server.log.clear();
+        events.clear();
+        assertEquals(online, client(env()).download("org/tiny", null));
+        assertEquals(1, server.requests("hub", "HEAD").size());
+        assertEquals(List.of("notice hub " + server.endpoint() + " answered rate limited (HTTP 429); using the"
+                + " cached snapshot " + COMMIT + " of org/tiny"), events);
+    }
+
+    @Test
+    void rateLimitWithNothingCachedIsCalledSo() {
+        FakeHub.Refusal[] limited = new FakeHub.Refusal[10];
+        Arrays.fill(limited, new FakeHub.Refusal(429, "0"));
+        server.headRefusals.put("config.json", FakeHub.queue(limited));
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/tiny", null));
+
+        assertEquals(HubException.Kind.NETWORK, e.kind());
+        assertTrue(e.getMessage().contains("rate limited (HTTP 429)") && e.getMessage().contains("4 attempts")
+                && e.getMessage().contains("config.json"), e.getMessage());
+        assertFalse(e.getMessage().contains("unexpected"), e.getMessage());
+    }
+
     // ------------------------------------------------------------------ offline
 
     @Test
@@ -632,7 +692,12 @@ class HubClientTest {
         }
         Map<String, String> env = env();
         env.put("HF_ENDPOINT", "http://127.0.0.1:" + port);
+        events.clear();
         assertEquals(online, client(env).download("org/tiny", null));
+        List<String> notices = events.stream().filter(x -> x.startsWith("notice ")).toList();
+        assertEquals(1, notices.size(), events.toString());
+        assertTrue(notices.get(0).startsWith("notice hub http://127.0.0.1:" + port + " unreachable (")
+                && notices.get(0).endsWith("); using the cached snapshot " + COMMIT + " of org/tiny"), notices.get(0));
 
         HubException e = assertThrows(HubException.class, () -> client(env).download("org/other", null));
         assertEquals(HubException.Kind.NOT_IN_CACHE, e.kind());
