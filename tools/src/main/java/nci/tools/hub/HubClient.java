@@ -59,7 +59,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code blobs/<etag>.incomplete}, resuming with {@code Range: bytes=N-} after a dropped connection or an
  *       earlier interrupted run; a 200 to a range request restarts from zero. The size is checked, and the
  *       content against the ETag when it is a digest: the SHA-256 of an LFS file, the git blob SHA-1 of any other
- *       (the hub's ETag for files kept in git); then the blob is renamed into place and the snapshot symlink made.</li>
+ *       (the hub's ETag for files kept in git); then the blob is renamed into place and the snapshot symlink made.
+ *       Retries: dropped connections, 408/429/5xx (waiting out a Retry-After of at most {@link #MAX_RETRY_AFTER}),
+ *       and a 401/403 from another host than the hub (its signed URL refused), after asking the hub for a new one.
+ *       A retry makes progress only past the furthest byte reached; {@code maxRetries} attempts without end it.</li>
  * </ol>
  * The first file ({@code config.json}) pins the commit; every later file is requested at that commit, so one
  * snapshot never mixes two commits. {@code refs/<revision>} is written last, once every file is in place: a failed
@@ -371,6 +374,7 @@ public final class HubClient implements AutoCloseable {
         long have;
         String actual = null; // the digest of what was received, when the ETag names one
         IOException giveUp = null; // why the retries ended, thrown once the channel is closed
+        FileMetadata source = meta; // replaced by a fresh HEAD when a signed download URL is refused
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             have = ch.size();
@@ -388,15 +392,17 @@ public final class HubClient implements AutoCloseable {
             while (expected < 0 || have < expected) {
                 String reason;
                 Duration retryAfter = null;
+                boolean newLocation = false;
                 IOException cause = null;
                 try {
-                    TransferResult r = attempt(repo, file, meta, ch, have, sha, buf, listener);
+                    TransferResult r = attempt(repo, file, source, ch, have, sha, buf, listener);
                     have = r.have;
                     if (r.complete) {
                         break;
                     }
                     reason = r.reason;
                     retryAfter = r.retryAfter;
+                    newLocation = r.newLocation;
                 } catch (HubException e) {
                     throw e;
                 } catch (LocalWriteFailure e) {
@@ -438,6 +444,9 @@ public final class HubClient implements AutoCloseable {
                 listener.retrying(file, have, failures, reason + (retryAfter == null ? ""
                         : ", waiting " + retryAfter.toSeconds() + " s as its Retry-After asks"));
                 pause(failures, retryAfter);
+                if (newLocation) {
+                    source = freshLocation(repo, file, source);
+                }
             }
             if (giveUp == null) {
                 ch.force(true);
@@ -469,10 +478,30 @@ public final class HubClient implements AutoCloseable {
     }
 
     /** What one GET achieved; {@code reason} and {@code retryAfter} (the server's wish, or null) when incomplete. */
-    private record TransferResult(long have, boolean complete, String reason, Duration retryAfter) {
+    /**
+     * What one GET achieved; when incomplete, {@code reason}, the server's {@code retryAfter} (or null), and whether
+     * to ask the hub for a fresh download URL ({@code newLocation}) before the next attempt.
+     */
+    private record TransferResult(long have, boolean complete, String reason, Duration retryAfter,
+                                  boolean newLocation) {
         TransferResult(long have, boolean complete, String reason) {
-            this(have, complete, reason, null);
+            this(have, complete, reason, null, false);
         }
+    }
+
+    /** HEAD again for a fresh redirect (a CDN's signed URL expires); the blob must be the same. */
+    private FileMetadata freshLocation(RepoId repo, String file, FileMetadata old) throws IOException {
+        FileMetadata fresh;
+        try {
+            fresh = head(repo, old.commit(), file);
+        } catch (HubStillFailing e) {
+            throw e.toHubException();
+        }
+        if (!fresh.etag().equals(old.etag()) || !fresh.commit().equals(old.commit())) {
+            throw new HubException(HubException.Kind.PROTOCOL, "'" + repo + "' file " + file + " changed from ETag "
+                    + old.etag() + " to " + fresh.etag() + " at commit " + old.commit() + " during the download");
+        }
+        return fresh;
     }
 
     /** What a message says about the partial file after a failed download: nothing is claimed for 0 bytes. */
@@ -521,9 +550,14 @@ public final class HubClient implements AutoCloseable {
                 restart(ch, sha);
                 return new TransferResult(0, false, "HTTP 416 for a range from byte " + have);
             } else if (isTransient(status)) {
-                return new TransferResult(have, false, statusText(status) + " from " + host(resp.uri()), 
-                        retryAfter(resp.headers().firstValue("Retry-After").orElse(null), Instant.now()));
+                return new TransferResult(have, false, statusText(status) + " from " + host(resp.uri()),
+                        retryAfter(resp.headers().firstValue("Retry-After").orElse(null), Instant.now()), false);
             } else {
+                if ((status == 401 || status == 403) && !onHub(resp.uri())) {
+                    // No token goes there: the signed URL the hub redirected to was refused (expired, say).
+                    return new TransferResult(have, false, "the signed download URL was refused (HTTP " + status
+                            + ") by " + host(resp.uri()), null, true);
+                }
                 throw statusError(status, resp.headers(), repo, null, file, resp.uri());
             }
             listener.started(file, have, expected);
@@ -918,9 +952,13 @@ public final class HubClient implements AutoCloseable {
 
     /** The token goes to the endpoint's own origin only: a CDN or any host a redirect names never sees it. */
     boolean sendsTokenTo(URI url) {
+        return settings.hasToken() && onHub(url);
+    }
+
+    /** Whether {@code url} has the endpoint's origin (scheme, host, port). */
+    private boolean onHub(URI url) {
         URI ep = settings.endpoint();
-        return settings.hasToken()
-                && ep.getScheme().equalsIgnoreCase(url.getScheme())
+        return ep.getScheme().equalsIgnoreCase(url.getScheme())
                 && ep.getHost().equalsIgnoreCase(url.getHost() == null ? "" : url.getHost())
                 && port(ep) == port(url);
     }

@@ -35,13 +35,14 @@ import java.util.concurrent.TimeUnit;
  *       support (206 + Content-Range) unless told to ignore ranges.</li>
  * </ul>
  * Fault knobs: drop the connection mid-body (or at given offsets), stall mid-body, serve corrupted bytes, answer 503
- * (or any status, with a Retry-After), end a body early without a Content-Length, answer 416 to every range, HEAD
+ * (or any status, with a Retry-After), refuse signed CDN URLs (403), end a body early without a Content-Length, answer 416 to every range, HEAD
  * without Content-Length, ETags that are no digest. Every request is logged. The servers stop on {@link #close()}, and by themselves after two minutes at the latest.
  */
 final class FakeHub implements AutoCloseable {
 
     /** One logged request. */
-    record Request(String server, String method, String path, String range, String authorization, long nanos) {
+    record Request(String server, String method, String path, String query, String range, String authorization,
+                   long nanos) {
     }
 
     /** An answer given instead of the file: a status with an optional Retry-After value (null: none). */
@@ -98,6 +99,10 @@ final class FakeHub implements AutoCloseable {
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     /** Content key -> answers given to its next GETs instead of the bytes, one per GET. */
     final Map<String, java.util.Queue<Refusal>> refusals = new ConcurrentHashMap<>();
+    /** "signed" -> number of signed CDN URLs (/cdn/...) still to refuse with 403, whatever their signature. */
+    final Map<String, Integer> cdnRefusals = new ConcurrentHashMap<>();
+    /** Signatures issued so far: every redirect to the CDN carries a new one. */
+    final java.util.concurrent.atomic.AtomicInteger signed = new java.util.concurrent.atomic.AtomicInteger();
     /** File name -> answers given to its next HEADs instead of the metadata; status 0 drops the connection. */
     final Map<String, java.util.Queue<Refusal>> headRefusals = new ConcurrentHashMap<>();
     /** Content key -> absolute offsets at which the next GETs cut the connection, one offset per GET. */
@@ -169,10 +174,13 @@ final class FakeHub implements AutoCloseable {
     private void handle(String server, HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
-            log.add(new Request(server, ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"),
+            log.add(new Request(server, ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(),
+                    ex.getRequestHeaders().getFirst("Range"),
                     ex.getRequestHeaders().getFirst("Authorization"), System.nanoTime()));
             if (server.equals("cdn")) {
-                if (path.startsWith("/cdn/")) {
+                if (path.startsWith("/cdn/") && take(cdnRefusals, "signed")) {
+                    empty(ex, 403); // the signed URL expired, say; the hub would sign a new one
+                } else if (path.startsWith("/cdn/")) {
                     redirect(ex, 307, "/blob/" + path.substring(5));
                 } else if (path.startsWith("/blob/")) {
                     String sha = path.substring(6);
@@ -256,7 +264,8 @@ final class FakeHub implements AutoCloseable {
                 ex.getResponseHeaders().set("X-Linked-Etag", "\"" + f.etag() + "\"");
                 ex.getResponseHeaders().set("X-Linked-Size", Integer.toString(f.content.length));
                 ex.getResponseHeaders().set("ETag", "\"pointer-" + f.etag().substring(0, 8) + "\"");
-                redirect(ex, 302, cdnOrigin() + "/cdn/" + f.etag() + "?X-Amz-Signature=" + SIGNATURE + "&Expires=1");
+                redirect(ex, 302, cdnOrigin() + "/cdn/" + f.etag() + "?X-Amz-Signature=" + SIGNATURE + "-"
+                        + signed.incrementAndGet() + "&Expires=1");
                 return;
             }
             String etag = opaqueEtag.contains(file) ? "\"opaque-" + f.etag().substring(0, 8) + "\""

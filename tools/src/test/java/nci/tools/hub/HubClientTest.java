@@ -667,6 +667,40 @@ class HubClientTest {
         assertFalse(e.getMessage().contains("unexpected"), e.getMessage());
     }
 
+    /** The CDN refusing its signed URL is no gated repository: no token goes there, and the hub can sign anew. */
+    @Test
+    void refusedSignedUrlIsNamedAndAskedOfTheHubAgain() throws IOException {
+        server.cdnRefusals.put("signed", 1);
+
+        Path snap = client(env()).download("org/tiny", null);
+
+        assertBytes("weights", weights, snap.resolve("model.safetensors"));
+        List<FakeHub.Request> signedGets = server.requests("cdn", "GET").stream()
+                .filter(r -> r.path().startsWith("/cdn/")).toList();
+        assertEquals(2, signedGets.size(), signedGets.toString());
+        assertFalse(signedGets.get(0).query().equals(signedGets.get(1).query()), "a fresh signature, not the old URL");
+        assertEquals(2, server.requests("hub", "HEAD").stream().filter(r -> r.path().endsWith("/model.safetensors"))
+                .count(), "the hub was asked again");
+        String cdnHost = server.cdnOrigin().substring("http://".length());
+        assertTrue(events.stream().anyMatch(x -> x.startsWith("retrying model.safetensors at 0 #1 the signed download"
+                + " URL was refused (HTTP 403) by " + cdnHost)), events.toString());
+    }
+
+    @Test
+    void signedUrlRefusedForGoodNamesTheHostNotTheToken() {
+        server.cdnRefusals.put("signed", 100);
+        Map<String, String> env = env();
+        env.put("HF_TOKEN", TOKEN);
+
+        HubException e = assertThrows(HubException.class, () -> client(env).download("org/tiny", null));
+
+        String m = e.getMessage();
+        assertTrue(m.contains("signed download URL was refused (HTTP 403) by "
+                + server.cdnOrigin().substring("http://".length())) && m.contains("4 attempts"), m);
+        assertFalse(m.contains("gated") || m.contains("HF_TOKEN") || m.contains(FakeHub.SIGNATURE) || m.contains(TOKEN), m);
+        assertEquals(4, server.requests("cdn", "GET").stream().filter(r -> r.path().startsWith("/cdn/")).count());
+    }
+
     // ------------------------------------------------------------------ offline
 
     @Test
