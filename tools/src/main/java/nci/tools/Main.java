@@ -138,7 +138,22 @@ public final class Main implements Callable<Integer> {
             }
             t = cause;
         }
-        return sb.toString().replace('\n', ' ');
+        return printable(sb.toString());
+    }
+
+    /**
+     * One line safe for a terminal: line breaks and tabs become spaces, other control characters (ESC, NUL, DEL, C1),
+     * which a message may quote from a server or a file, become a backslash-u escape of four hex digits.
+     */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\t') sb.append(' ');
+            else if (Character.isISOControl(c)) sb.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
     }
 
     /**

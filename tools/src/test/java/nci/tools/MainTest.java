@@ -94,6 +94,13 @@ class MainTest {
         assertEquals("IllegalStateException", Main.message(new IllegalStateException()));
     }
 
+    /** A message may quote a server or a file: its control characters must not reach the terminal (ESC clears it). */
+    @Test
+    void messagesEscapeControlCharacters() {
+        assertEquals("a\\u001B[2J\\u0000b\\u009Bc d e", Main.message(new java.io.IOException("a\u001b[2J\u0000b\u009bc\nd\te")));
+        assertEquals("wrapped: x\\u0007", Main.message(new IllegalStateException("wrapped", new java.io.IOException("x\u0007"))));
+    }
+
     /** A write error without a path ("No space left on device") gets forward's --out named. */
     @Test
     void forwardNamesItsOutputInAWriteError() {

@@ -88,7 +88,7 @@ public final class HubCache {
         }
         String commit = Files.readString(ref, StandardCharsets.UTF_8).strip();
         if (commit.isEmpty() || !SAFE_SEGMENT.matcher(commit).matches()) {
-            throw new HubException(HubException.Kind.PROTOCOL, "cache ref " + ref + " holds '" + commit
+            throw new HubException(HubException.Kind.PROTOCOL, "cache ref " + ref + " holds '" + Shown.text(commit)
                     + "', expected a commit hash");
         }
         return commit;
@@ -144,7 +144,7 @@ public final class HubCache {
 
     static String checkSegment(String s, String what) {
         if (s == null || s.equals(".") || s.equals("..") || !SAFE_SEGMENT.matcher(s).matches()) {
-            throw new IllegalArgumentException("unsafe " + what + " '" + s
+            throw new IllegalArgumentException("unsafe " + what + " '" + Shown.text(s)
                     + "': expected letters, digits, '.', '_' or '-' only");
         }
         return s;
@@ -162,13 +162,18 @@ public final class HubCache {
 
     private static String checkRelative(String s, String what) {
         if (s == null || s.isEmpty() || s.startsWith("/") || s.contains("\\")) {
-            throw new IllegalArgumentException("unsafe " + what + " '" + s + "': expected a relative path");
+            throw new IllegalArgumentException("unsafe " + what + " '" + Shown.text(s) + "': expected a relative path");
         }
         for (String seg : s.split("/", -1)) {
             if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
-                throw new IllegalArgumentException("unsafe " + what + " '" + s
+                throw new IllegalArgumentException("unsafe " + what + " '" + Shown.text(s)
                         + "': empty, '.' or '..' path segment");
             }
+        }
+        String control = Shown.firstControl(s); // would reach progress lines and file names as is
+        if (control != null) {
+            throw new IllegalArgumentException("unsafe " + what + " '" + Shown.text(s) + "': control character "
+                    + control);
         }
         return s;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -290,7 +291,7 @@ public final class HubClient implements AutoCloseable {
             root = JSON.readTree(index.toFile());
         } catch (IOException e) {
             throw new HubException(HubException.Kind.PROTOCOL, "cannot read the weight index " + index + ": "
-                    + e.getMessage(), e);
+                    + Shown.text(e.getMessage()), e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject() || map.isEmpty()) {
@@ -301,14 +302,16 @@ public final class HubClient implements AutoCloseable {
         for (Map.Entry<String, JsonNode> e : map.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new HubException(HubException.Kind.PROTOCOL, "weight index " + index + ": weight_map['"
-                        + e.getKey() + "'] is " + e.getValue().getNodeType() + ", expected a shard file name");
+                        + Shown.text(e.getKey()) + "'] is " + e.getValue().getNodeType() + ", expected a shard file name");
             }
             String shard = e.getValue().asText();
             try {
                 HubCache.checkFileName(shard);
             } catch (IllegalArgumentException ex) {
+                // No cause: its message quotes the name as the index has it.
                 throw new HubException(HubException.Kind.PROTOCOL, "weight index " + index + ": weight_map['"
-                        + e.getKey() + "'] = '" + shard + "' is not a safe relative file name", ex);
+                        + Shown.text(e.getKey()) + "'] = '" + Shown.text(shard) + "' is not a safe relative file name ("
+                        + ex.getMessage() + ")");
             }
             shards.add(shard);
         }
@@ -775,8 +778,9 @@ public final class HubClient implements AutoCloseable {
                 reason = "answered " + statusText(e.status);
                 retryAfter = e.retryAfter;
                 cause = null;
-            } catch (HubException | ConnectException | HttpTimeoutException | UnknownHostException e) {
-                throw e;
+            } catch (HubException | ConnectException | HttpTimeoutException | UnknownHostException
+                     | ProtocolException e) {
+                throw e; // unreachable, or not speaking HTTP properly: retrying will not help
             } catch (IOException e) {
                 reason = "dropped the connection (" + describe(e) + ")";
                 cause = e;
@@ -862,7 +866,7 @@ public final class HubClient implements AutoCloseable {
             String rawEtag = h.firstValue("X-Linked-Etag").or(() -> h.firstValue("ETag")).orElse(null);
             if (commit == null || rawEtag == null) {
                 throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + shown(url) + " answered without "
-                        + (commit == null ? "X-Repo-Commit" : "ETag") + ": " + settings.endpoint()
+                        + (commit == null ? "X-Repo-Commit" : "ETag") + ": " + shown(settings.endpoint())
                         + " does not behave like the HuggingFace hub (check HF_ENDPOINT and any proxy).");
             }
             long size = h.firstValue("X-Linked-Size").map(HubClient::parseSize).orElse(-1L);
@@ -873,7 +877,8 @@ public final class HubClient implements AutoCloseable {
             try {
                 return new FileMetadata(commit, etag, size, location);
             } catch (IllegalArgumentException e) {
-                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + shown(url) + ": " + e.getMessage(), e);
+                // No cause: its message quotes the header as the server sent it.
+                throw new HubException(HubException.Kind.PROTOCOL, "HEAD " + shown(url) + ": " + Shown.text(e.getMessage()));
             }
         }
         throw new HubException(HubException.Kind.PROTOCOL, "more than " + MAX_REDIRECTS + " redirects for '" + repo
@@ -1078,7 +1083,7 @@ public final class HubClient implements AutoCloseable {
         if (status == 404) {
             String code = h.firstValue("X-Error-Code").orElse("");
             String what = switch (code) {
-                case "RepoNotFound" -> "repository '" + repo + "' not found on " + settings.endpoint();
+                case "RepoNotFound" -> "repository '" + repo + "' not found on " + shown(settings.endpoint());
                 case "RevisionNotFound" -> "revision '" + revision + "' not found in '" + repo + "'";
                 case "EntryNotFound" -> "'" + repo + "' has no file " + file
                         + (revision != null ? " at revision " + revision : "");
@@ -1091,20 +1096,21 @@ public final class HubClient implements AutoCloseable {
                 + shown(url) + ")." + hubMessage);
     }
 
-    /** A URL fit for a message: without its query, which on a CDN carries a signature. */
+    /** A URL fit for a message: without user info or its query (which on a CDN carries a signature). */
     static String shown(URI u) {
-        return u.getScheme() + "://" + u.getRawAuthority() + (u.getRawPath() == null ? "" : u.getRawPath())
-                + (u.getRawQuery() == null ? "" : "?...");
+        return Shown.url(u);
     }
 
+    /** Server text (X-Error-Message) on one line, control characters escaped, at most 300 characters. */
     private static String sanitize(String s) {
-        String t = s.replaceAll("[\\r\\n\\t]+", " ").strip();
+        String t = Shown.text(s).replaceAll(" +", " ").strip();
         return t.length() > 300 ? t.substring(0, 300) + "..." : t;
     }
 
+    /** An exception for a message; the JDK's may quote what a server sent (a header with an ESC in it). */
     private static String describe(Throwable e) {
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + Shown.text(m));
     }
 
     private static RepoId repo(String repoId) throws HubException {

@@ -3,6 +3,7 @@ package nci.tools.hub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.Objects;
  *   <tr><td>HF_HUB_DOWNLOAD_TIMEOUT</td><td>seconds a download may stall before it is retried</td><td>10</td></tr>
  * </table>
  *
- * <p>{@link #toString()} never shows the token.
+ * <p>{@link #toString()} never shows the token, nor a user:password in the endpoint.
  *
  * @param endpoint        hub base URL without trailing slash
  * @param hubCache        the hub cache folder (holds {@code models--ORG--NAME/})
@@ -50,7 +51,8 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
         Objects.requireNonNull(hubCache, "hubCache");
         String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
-            throw new IllegalArgumentException("HF_ENDPOINT '" + endpoint + "' is not an http(s) URL with a host");
+            throw new IllegalArgumentException("HF_ENDPOINT '" + Shown.url(endpoint) + "' is not an http(s) URL with a"
+                    + " host");
         }
         String s = endpoint.toString();
         while (s.endsWith("/")) {
@@ -98,9 +100,10 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
         String endpointText = nonEmpty(env.get("HF_ENDPOINT"));
         URI endpoint;
         try {
-            endpoint = URI.create(endpointText == null ? DEFAULT_ENDPOINT : endpointText);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("HF_ENDPOINT '" + endpointText + "' is not a URL: " + e.getMessage(), e);
+            endpoint = new URI(endpointText == null ? DEFAULT_ENDPOINT : endpointText.strip());
+        } catch (URISyntaxException e) {
+            // Not the text itself: it may hold user:password.
+            throw new IllegalArgumentException("HF_ENDPOINT is not a URL: " + e.getReason() + " at index " + e.getIndex());
         }
         Path hfHome = hfHome(env);
         String cacheText = nonEmpty(env.get("HF_HUB_CACHE"));
@@ -234,7 +237,7 @@ public record HubSettings(URI endpoint, Path hubCache, String token, boolean off
     /** Shows everything but the token, which appears only as set / not set. */
     @Override
     public String toString() {
-        return "HubSettings[endpoint=" + endpoint + ", hubCache=" + hubCache + ", token="
+        return "HubSettings[endpoint=" + Shown.url(endpoint) + ", hubCache=" + hubCache + ", token="
                 + (token == null ? "none" : "<set>") + ", offline=" + offline + ", connectTimeout=" + connectTimeout
                 + ", metadataTimeout=" + metadataTimeout + ", stallTimeout=" + stallTimeout + ", maxRetries="
                 + maxRetries + ", retryBackoff=" + retryBackoff + "]";

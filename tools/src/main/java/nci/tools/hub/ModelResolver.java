@@ -90,7 +90,7 @@ public final class ModelResolver {
             return online ? client.download(name, revision) : client.resolveCached(name, revision);
         } catch (HubException e) {
             if (e.kind() == HubException.Kind.NOT_IN_CACHE || e.kind() == HubException.Kind.NOT_FOUND) {
-                String mode = online ? "hub " + client.settings().endpoint()
+                String mode = online ? "hub " + HubClient.shown(client.settings().endpoint())
                         : "hub cache " + client.cache().root() + (allowDownload ? " (HF_HUB_OFFLINE is set)"
                         : " (downloads not allowed)");
                 tried.add(mode + ": " + e.getMessage());

@@ -115,6 +115,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> headWithoutLength = ConcurrentHashMap.newKeySet();
     /** File names (not LFS) whose ETag is an opaque name, not the git blob sha1 (some mirrors do that). */
     final Set<String> opaqueEtag = ConcurrentHashMap.newKeySet();
+    /** X-Error-Message of a 404 for an unknown repository. */
+    volatile String repoNotFoundMessage = "Repository not found";
     volatile boolean ignoreRange;
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -238,7 +240,7 @@ final class FakeHub implements AutoCloseable {
             Repo repo = repos.get(repoId);
             if (repo == null) {
                 ex.getResponseHeaders().set("X-Error-Code", "RepoNotFound");
-                ex.getResponseHeaders().set("X-Error-Message", "Repository not found");
+                ex.getResponseHeaders().set("X-Error-Message", repoNotFoundMessage);
                 empty(ex, 404);
                 return;
             }

@@ -795,6 +795,63 @@ class HubClientTest {
     }
 
     @Test
+    void endpointUserInfoIsNeverShown() throws IOException {
+        Map<String, String> env = env();
+        env.put("HF_ENDPOINT", server.endpoint().replace("http://", "http://user:pa55word@"));
+        assertEquals("https://cdn.example:8443/abc?...", HubClient.shown(java.net.URI.create(
+                "https://user:pa55word@cdn.example:8443/abc?X-Amz-Signature=" + FakeHub.SIGNATURE)));
+
+        HubException e = assertThrows(HubException.class, () -> client(env).download("org/nope", null));
+
+        assertTrue(e.getMessage().contains("not found on " + server.endpoint()), e.getMessage());
+        assertFalse(e.getMessage().contains("pa55word"), e.getMessage());
+        assertFalse(client(env).settings().toString().contains("pa55word"), client(env).settings().toString());
+
+        Path snap = client(env).download("org/tiny", null); // the URL still works as given
+        server.headRefusals.put("config.json", FakeHub.queue(new FakeHub.Refusal(503, "3600")));
+        events.clear();
+        assertEquals(snap, client(env).download("org/tiny", null));
+        assertTrue(events.size() == 1 && events.get(0).startsWith("notice hub " + server.endpoint() + " answered"),
+                events.toString());
+    }
+
+    /** What a server says is shown with its control characters escaped: an ESC could rewrite the terminal. */
+    @Test
+    void serverTextReachesMessagesWithoutControlCharacters() {
+        server.repoNotFoundMessage = "Repository \u009b2J not found"; // C1 CSI: the JDK lets it through
+        HubException c1 = assertThrows(HubException.class, () -> client(env()).download("org/nope", null));
+        assertTrue(c1.getMessage().contains("Hub says: Repository \\u009B2J not found"), c1.getMessage());
+        assertNoControlCharacters(c1);
+
+        server.repoNotFoundMessage = "Repository \u001b[2J\u0000 not found"; // the JDK refuses it, quoting it
+        HubException esc = assertThrows(HubException.class, () -> client(env()).download("org/nope", null));
+        assertTrue(esc.getMessage().contains("\\u001B[2J\\u0000"), esc.getMessage());
+        assertNoControlCharacters(esc);
+    }
+
+    @Test
+    void shardNameWithAControlCharacterIsRefusedAndShownEscaped() {
+        server.repo("org/sharded", COMMIT2).small("config.json", "{}")
+                .small("model.safetensors.index.json", "{\"weight_map\": {\"w\\u0007\": \"model-\\u001b[2J.safetensors\"}}")
+                .small("vocab.json", "{}").small("merges.txt", "");
+
+        HubException e = assertThrows(HubException.class, () -> client(env()).download("org/sharded", null));
+
+        assertEquals(HubException.Kind.PROTOCOL, e.kind());
+        assertTrue(e.getMessage().contains("weight_map['w\\u0007'] = 'model-\\u001B[2J.safetensors'")
+                && e.getMessage().contains("control character U+001B at index 6"), e.getMessage());
+        assertNoControlCharacters(e);
+        assertTrue(server.requests("hub", "HEAD").stream().noneMatch(r -> r.path().contains("%1B")), "never requested");
+    }
+
+    static void assertNoControlCharacters(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            assertTrue(m.chars().noneMatch(Character::isISOControl), "raw control character in: " + m);
+        }
+    }
+
+    @Test
     void shardIndexWithUnsafeNameIsRejected() throws IOException {
         Path index = home.resolve("index.json");
         Files.writeString(index, "{\"weight_map\": {\"w\": \"../../evil\"}}");

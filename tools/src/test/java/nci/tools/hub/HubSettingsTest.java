@@ -72,6 +72,14 @@ class HubSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> HubSettings.fromEnvironment(env("HF_ENDPOINT", "ftp://x")));
         assertTrue(e.getMessage().contains("HF_ENDPOINT"), e.getMessage());
+        // A user:password in the endpoint is never shown, not even when the URL is malformed.
+        HubSettings withUser = HubSettings.fromEnvironment(env("HF_ENDPOINT", "https://user:pa55word@mirror.example"));
+        assertTrue(withUser.toString().contains("endpoint=https://mirror.example,"), withUser.toString());
+        for (String bad : new String[] {"https://user:pa55 word@mirror.example", "ftp://user:pa55word@mirror.example"}) {
+            IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                    () -> HubSettings.fromEnvironment(env("HF_ENDPOINT", bad)));
+            assertTrue(b.getMessage().contains("HF_ENDPOINT") && !b.getMessage().contains("pa55"), b.getMessage());
+        }
     }
 
     @Test
