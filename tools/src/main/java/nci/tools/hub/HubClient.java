@@ -63,7 +63,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       (the hub's ETag for files kept in git); then the blob is renamed into place and the snapshot symlink made.
  *       Retries: dropped connections, 408/429/5xx (waiting out a Retry-After of at most {@link #MAX_RETRY_AFTER}),
  *       and a 401/403 from another host than the hub (its signed URL refused), after asking the hub for a new one.
- *       A retry makes progress only past the furthest byte reached; {@code maxRetries} attempts without end it.</li>
+ *       Progress is a byte past the furthest any attempt reached; {@code maxRetries} retries in a row without
+ *       progress end the download (the partial file is kept for the next run when it holds any byte).</li>
  * </ol>
  * The first file ({@code config.json}) pins the commit; every later file is requested at that commit, so one
  * snapshot never mixes two commits. {@code refs/<revision>} is written last, once every file is in place: a failed
@@ -480,7 +481,6 @@ public final class HubClient implements AutoCloseable {
         return have;
     }
 
-    /** What one GET achieved; {@code reason} and {@code retryAfter} (the server's wish, or null) when incomplete. */
     /**
      * What one GET achieved; when incomplete, {@code reason}, the server's {@code retryAfter} (or null), and whether
      * to ask the hub for a fresh download URL ({@code newLocation}) before the next attempt.
