@@ -45,7 +45,10 @@ final class Models {
         if (spec == null) return defaultModel();
         try {
             Path p = base.resolve(spec);
-            if (Files.isDirectory(p) && !Files.exists(p.resolve("config.json")) && Files.exists(p.resolve("vocab.json"))) return p;
+            // A model folder (or a tokenizer-only one, for tokenize) needs no hub settings: a malformed HF_TOKEN or
+            // HF_ENDPOINT in the environment must not stop a command on local files.
+            if (Files.isDirectory(p) && Files.exists(p.resolve("config.json"))) return p.toAbsolutePath().normalize();
+            if (Files.isDirectory(p) && Files.exists(p.resolve("vocab.json"))) return p;
         } catch (InvalidPathException e) {
             // not a path: a hub name, or an error the resolver words
         }

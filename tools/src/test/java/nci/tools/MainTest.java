@@ -2,6 +2,7 @@ package nci.tools;
 
 import static nci.tools.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -58,6 +59,36 @@ class MainTest {
         assertTrue(help.out().contains("./nci test    the test suite") && help.out().contains("./nci bench [gemm|forward|sweep|all]"), help.out());
         for (String name : List.of("tokenize", "forward", "patch", "sweep", "demo"))
             assertTrue(run(name, "--help").out().replaceAll("\\s+", " ").contains("hub name such as gpt2"), name);
+    }
+
+    /**
+     * A malformed HF_TOKEN (a control character) is refused without being shown when the hub is needed, and does not
+     * stop a command on a local model folder. In a child JVM, since the settings come from the environment.
+     */
+    @Test
+    void aBadTokenNeitherShowsNorStopsLocalCommands() throws Exception {
+        String secret = "hf_sec\u0001ret";
+        List<String> jvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
+                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        for (boolean local : new boolean[] {true, false}) {
+            List<String> cmd = new java.util.ArrayList<>(jvm);
+            cmd.addAll(List.of("forward", "--no-packed-cache", "--model", local ? Cli.model("tiny-a").toString() : "org/not-here", "--ids", "1,2"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false);
+            pb.environment().put("HF_TOKEN", secret);
+            pb.environment().put("HF_HUB_OFFLINE", "1");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            assertFalse(out.contains("sec") || err.contains("sec"), out + err);
+            if (local) {
+                assertEquals(0, code, err);
+                assertTrue(out.contains("top 10 next tokens"), out);
+            } else {
+                assertEquals(1, code, err);
+                assertTrue(err.contains("HF_TOKEN holds a character an HTTP header cannot carry: U+0001 at index 6"), err);
+            }
+        }
     }
 
     /** The hint names the command whose usage to read: "nci" at the top level, "nci forward" below it. */
