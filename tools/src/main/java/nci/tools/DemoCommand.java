@@ -114,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             System.out.println();
             System.out.println(r.pairs().stream().mapToInt(p -> 2 + p.experiments().stream().mapToInt(x -> x.runs().size()).sum()).sum()
-                    + " experiments in " + r.runMillis() + " ms (model load " + loadMs + " ms)");
+                    + " runs in " + r.runMillis() + " ms (model load " + loadMs + " ms)");
             System.out.println("report: " + o.report().toAbsolutePath().normalize());
         }
         return 0;

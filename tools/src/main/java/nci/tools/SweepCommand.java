@@ -143,8 +143,8 @@ final class SweepCommand implements Callable<Integer> {
             StudyResult.PairResult p = r.pairs().getFirst();
             int n = p.experiments().getFirst().runs().size();
             // as the progress line counts them: the patched runs and the two unpatched ones
-            System.out.println((heads ? "heads" : "node x position") + " sweep: " + (n + 2) + " experiments (" + n
-                    + " patched runs, the clean run and the counterfactual run) in " + r.runMillis() + " ms (model load " + loadMs + " ms)");
+            System.out.println((heads ? "heads" : "node x position") + " sweep: " + (n + 2) + " runs (" + n
+                    + " patched, the clean run and the counterfactual run) in " + r.runMillis() + " ms (model load " + loadMs + " ms)");
             for (int i = 0; i < tg.size(); i++)
                 System.out.println("  clean p(" + Strings.quote(tg.get(i).text()) + ") = " + Strings.prob(p.clean().value(i))
                         + ", counterfactual run " + Strings.prob(p.counterfactual().value(i)));

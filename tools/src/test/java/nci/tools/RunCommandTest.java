@@ -144,6 +144,23 @@ class RunCommandTest {
                 first + " then " + now);
     }
 
+    /** Over pairs of different lengths, a mean heatmap's title says that each column averages the pairs that reach it. */
+    @Test
+    void meanHeatmapOverPairsOfDifferentLengths() throws Exception {
+        ObjectNode o = base();
+        ArrayNode pairs = (ArrayNode) o.get("pairs");
+        for (String clean : List.of("The cat sat on the mat. The cat sat on the", "A cat sat on the mat. A cat sat on the",
+                "The cat sat. The cat", "The cat sat on the mat and the rug. The cat sat on the mat and the"))
+            pairs.addObject().put("clean", clean).put("counterfactual", clean.replaceFirst("cat", "dog")).putArray("targets").add(" mat").add(" rug");
+        ((ArrayNode) o.get("experiments")).remove(0);                       // node_position only
+        Path f = tmp.resolve("study.json"), out = tmp.resolve("out");
+        Files.writeString(f, o.toString(), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("run", f.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.describe());
+        String svg = Files.readString(out.resolve("mean.e0-e0-node_position.s0-p-mat.svg"));
+        assertTrue(svg.contains("(mean over the pairs long enough for each position, of 5 pairs)"), svg.substring(0, Math.min(600, svg.length())));
+    }
+
     private static List<String> names(Path dir) throws java.io.IOException {
         return new java.util.ArrayList<>(list(dir).stream().map(p -> p.getFileName().toString()).toList());
     }

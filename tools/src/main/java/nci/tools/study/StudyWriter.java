@@ -235,8 +235,11 @@ public final class StudyWriter {
             for (int j = 0; j < cols.size(); j++) sum[i][j] = n[i][j] == 0 ? Double.NaN : sum[i][j] / n[i][j];
         Study.Experiment ex = r.study().experiments().get(e);
         Series series = r.series().get(s);
+        // Positions count from the start, so over pairs of different lengths a column averages the pairs that reach it.
+        boolean ragged = !(ex instanceof Study.Experiment.Heads) && pairs.stream().mapToInt(p -> p.pair().length()).distinct().count() > 1;
         String what = pairs.size() == 1 ? series.label(pairs.getFirst().pair())
-                : series.label(pairs.stream().map(PairResult::pair).toList()) + " (mean over " + pairs.size() + " pairs)";
+                : series.label(pairs.stream().map(PairResult::pair).toList()) + (ragged
+                ? " (mean over the pairs long enough for each position, of " + pairs.size() + " pairs)" : " (mean over " + pairs.size() + " pairs)");
         Heatmap.Builder b = Heatmap.builder(r.study().experimentName(e) + ": " + what
                 + (pairs.size() == 1 && r.pairs().size() > 1 ? " on " + r.study().pairName(pairs.getFirst().index()) : ""));
         if (ex instanceof Study.Experiment.Heads) {
