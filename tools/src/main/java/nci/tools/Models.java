@@ -47,8 +47,10 @@ final class Models {
             Path p = base.resolve(spec);
             // A model folder (or a tokenizer-only one, for tokenize) needs no hub settings: a malformed HF_TOKEN or
             // HF_ENDPOINT in the environment must not stop a command on local files.
-            if (Files.isDirectory(p) && Files.exists(p.resolve("config.json"))) return p.toAbsolutePath().normalize();
-            if (Files.isDirectory(p) && Files.exists(p.resolve("vocab.json"))) return p;
+            if (Files.isDirectory(p)) {
+                if (Files.exists(p.resolve("config.json"))) return p.toAbsolutePath().normalize();
+                if (Files.exists(p.resolve("vocab.json"))) return p;
+            }
         } catch (InvalidPathException e) {
             // not a path: a hub name, or an error the resolver words
         }

@@ -373,7 +373,7 @@ public final class HubClient implements AutoCloseable {
     private long transfer(RepoId repo, String file, FileMetadata meta, Path part, ProgressListener listener)
             throws IOException {
         long expected = meta.size();
-        MessageDigest sha = meta.isSha256() ? sha256() : null;
+        MessageDigest sha = meta.isSha256() ? digest("SHA-256") : null;
         byte[] buf = new byte[BUFFER_BYTES];
         long have;
         String actual = null; // the digest of what was received, when the ETag names one
@@ -434,9 +434,7 @@ public final class HubClient implements AutoCloseable {
                 furthest = Math.max(furthest, have);
                 if (retryAfter != null && retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
                     giveUp = new HubException(HubException.Kind.NETWORK, "download of '" + repo + "' file " + file
-                            + ": " + reason + ", and the server asks to wait " + retryAfter.toSeconds() + " s (until "
-                            + Instant.now().plus(retryAfter).truncatedTo(ChronoUnit.SECONDS) + "), longer than the "
-                            + MAX_RETRY_AFTER.toSeconds() + " s nci waits: run again then." + kept(part, have));
+                            + ": " + reason + ", and the server asks to " + waitTooLong(retryAfter) + kept(part, have));
                     break;
                 }
                 if (failures > settings.maxRetries()) {
@@ -505,6 +503,12 @@ public final class HubClient implements AutoCloseable {
                     + old.etag() + " to " + fresh.etag() + " at commit " + old.commit() + " during the download");
         }
         return fresh;
+    }
+
+    /** The end of a message for a Retry-After longer than {@link #MAX_RETRY_AFTER}: how long, until when, what to do. */
+    private static String waitTooLong(Duration retryAfter) {
+        return "wait " + retryAfter.toSeconds() + " s (until " + Instant.now().plus(retryAfter).truncatedTo(ChronoUnit.SECONDS)
+                + "), longer than the " + MAX_RETRY_AFTER.toSeconds() + " s nci waits: run again then.";
     }
 
     /** What a message says about the partial file after a failed download: nothing is claimed for 0 bytes. */
@@ -688,10 +692,6 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
-    private static MessageDigest sha256() {
-        return digest("SHA-256");
-    }
-
     private static MessageDigest digest(String algorithm) {
         try {
             return MessageDigest.getInstance(algorithm);
@@ -788,9 +788,7 @@ public final class HubClient implements AutoCloseable {
             String what = "'" + repo + "' (revision " + revision + ") file " + file + ": the hub "
                     + shown(settings.endpoint()) + " " + reason;
             if (retryAfter != null && retryAfter.compareTo(MAX_RETRY_AFTER) > 0) {
-                throw new HubStillFailing(reason, what + ", and asks to wait " + retryAfter.toSeconds() + " s (until "
-                        + Instant.now().plus(retryAfter).truncatedTo(ChronoUnit.SECONDS) + "), longer than the "
-                        + MAX_RETRY_AFTER.toSeconds() + " s nci waits: run again then.", null);
+                throw new HubStillFailing(reason, what + ", and asks to " + waitTooLong(retryAfter), null);
             }
             if (failures > settings.maxRetries()) {
                 throw new HubStillFailing(reason, what + " (" + failures + " attempts); try again later.", cause);
