@@ -162,7 +162,12 @@ class PackedWeightsTest {
             assertRefused(model, "s", file, "columns wide");
 
             Files.write(file, whole);
-            patch(file, size - 4, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 12345f));
+            // the last matrix's last element, [255, 63] of [256, 64], in its panel (the file ends with its panels;
+            // the columns past 64 up to a whole panel are padding)
+            int nr = Gemm.panelWidth();
+            long lastMatrix = size - Gemm.packedFloats(256, 64) * Float.BYTES;
+            long at = lastMatrix + ((long) (63 / nr) * 256 + 255) * nr * Float.BYTES + (63 % nr) * Float.BYTES;
+            patch(file, at, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 12345f));
             assertRefused(model, "s", file, "holds 12345.0 at [255, 63]");
 
             Files.write(file, new byte[10]);

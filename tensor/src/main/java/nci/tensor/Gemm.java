@@ -19,8 +19,9 @@ import java.nio.ByteOrder;
  * k slice) the block of B is copied into a per-thread heap buffer (the weights themselves stay memory-mapped): as
  * plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of the work), as
  * contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in groups of
- * {@code MC}. The micro-kernel keeps an {@code MR x NR} = 6 rows x 2 vectors tile of C in registers (12
- * accumulators), broadcasting one A value per row and loading two B vectors per k step.
+ * {@code MC}. The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A value per row
+ * and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16 vector registers
+ * allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
@@ -29,8 +30,8 @@ import java.nio.ByteOrder;
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
- * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in the
- * same row tiles as above, each block of bt rows is copied to a heap buffer with its row pairs interleaved, and
+ * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in
+ * row tiles of up to {@code DOT_MR} = 6 rows, each block of bt rows is copied to a heap buffer with its row pairs interleaved, and
  * register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators) read both as one stream each.
  *
  * <h2>Determinism</h2>
@@ -52,24 +53,32 @@ public final class Gemm {
     private static final int L = S.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    /** Rows of C per micro-tile. */
-    static final int MR = 6;
-    /** Columns of C per micro-tile: two vectors (see the micro-kernels for why not three). */
-    static final int NR = 2 * L;
     /**
-     * Depth of a k slice: a packed B micro-panel (KC x NR floats, 16 KB at 8 lanes) stays in L1. Not part of the
-     * result (the running sums wait in C between slices), so free to tune.
+     * Whether this machine's vectors are 16 lanes or more (AVX-512): such CPUs have 32 vector registers where AVX2
+     * has 16, and the micro-tile is chosen to fill them (see the micro-kernels). Nothing else depends on it: every
+     * tile shape performs the same operations per element, so results are the same bits either way.
+     */
+    static final boolean WIDE = L >= 16;
+    /** Rows of C per micro-tile: 7 with 32 vector registers, 6 with 16. */
+    static final int MR = WIDE ? 7 : 6;
+    /** Columns of C per micro-tile: three vectors with 32 vector registers, two with 16. */
+    static final int NR = (WIDE ? 3 : 2) * L;
+    /**
+     * Depth of a k slice: a packed B micro-panel (KC x NR floats, 16 KB at 8 lanes, 48 KB at 16) is read once per
+     * row tile of a row block. Not part of the result (the running sums wait in C between slices), so free to tune.
      */
     static final int KC = 256;
     /** Columns per packed B block (a multiple of NR): a KC x NC block (256 KB) stays in L2. */
     static final int NC = NR * Math.max(1, (256 + NR - 1) / NR);
-    /** Rows that sweep one B micro-panel before the next (a multiple of MR): their packed A (72 KB) stays in L2. */
+    /** Rows that sweep one B micro-panel before the next (MC / MR whole tiles): their packed A (72 KB) stays in L2. */
     static final int MC = 72;
     /**
      * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
      * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
+     * On AVX-512 (Zen 5) row copies were as fast or faster at every row count (T = 128: 0.97-1.18x of numpy's
+     * per-call GEMM with row copies, 0.80-0.97x with micro-panels, separate JVMs alternating), so for a whole chunk.
      */
-    static final int ROWPACK_M = 32;
+    static final int ROWPACK_M = WIDE ? Gemm.MCHUNK : 32;
     /** Row stride of a row-packed B block: a compile-time constant, so the micro-kernels' loads are range-check free. */
     static final int ROWLD = packedStride(NC);
     /** Below this many flops the pool hand-off costs more than it saves. */
@@ -376,16 +385,22 @@ public final class Gemm {
 
     /**
      * The row tiles of a chunk of rows, as their first rows plus {@code rows} at the end: MR-row tiles, then the
-     * remainder. A remainder of 1 or 2 rows after at least one full tile is taken with that tile as 4 + 3 or
-     * 4 + 4 rows instead: a 1- or 2-row tile keeps only 2 or 4 accumulators busy, too few to cover the FMA
-     * latency. Which tile a row lands in never changes its bits.
+     * remainder. A remainder of 1 to 3 rows after at least one full tile is taken with that tile as two tiles of
+     * at least 4 rows instead (MR = 6: 4 + 3, 4 + 4; MR = 7: 4 + 4, 5 + 4, 5 + 5): a 1- or 2-row tile keeps too few
+     * accumulators busy to cover the FMA latency. Which tile a row lands in never changes its bits.
      */
     static int[] tiles(int rows) {
-        int count = (rows + MR - 1) / MR, r = rows % MR;
+        return tiles(rows, MR);
+    }
+
+    /** {@link #tiles(int)} for tiles of at most {@code mr} rows. */
+    static int[] tiles(int rows, int mr) {
+        int count = (rows + mr - 1) / mr, r = rows % mr;
         int[] start = new int[count + 1];
-        for (int t = 0; t < count; t++) start[t] = t * MR;
+        for (int t = 0; t < count; t++) start[t] = t * mr;
         start[count] = rows;
-        if (count >= 2 && (r == 1 || r == 2)) start[count - 1] = start[count - 2] + 4;   // MR + r rows as 4 + the rest
+        // mr + r rows as two tiles of at least 4: the higher half first
+        if (count >= 2 && r > 0 && r < 4) start[count - 1] = start[count - 2] + (mr + r + 1) / 2;
         return start;
     }
 
@@ -464,6 +479,18 @@ public final class Gemm {
 
     private static void micro(int h, float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
                               float[] c, int co, int ldc, float[] init, int io) {
+        if (WIDE) {
+            switch (h) {
+                case 7 -> wide7(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 6 -> wide6(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 5 -> wide5(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 4 -> wide4(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 3 -> wide3(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 2 -> wide2(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                default -> wide1(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+            }
+            return;
+        }
         switch (h) {
             case 6 -> micro6(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
             case 5 -> micro5(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
@@ -536,6 +563,9 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // matmulTransposed: dot products along k, in tiles of up to 6 a rows x 2 bt rows.
 
+    /** Rows of a per dot tile (the tiles are DOT_MR x 2 bt rows, whatever the vector width). */
+    private static final int DOT_MR = 6;
+
     /** bt rows per block: an a tile stays in L1 while a block of bt (~150 KB at k = 768) is reused from L2. */
     private static final int JB = 48;
 
@@ -558,7 +588,7 @@ public final class Gemm {
                 else shared((n + JB - 1) / JB, threads, (s, e) -> dotRows(a, ao, rows, k, bt, c, co, s * JB, Math.min(n, e * JB)));
                 continue;
             }
-            int[] tiles = tiles(rows);
+            int[] tiles = tiles(rows, DOT_MR);
             int mTiles = tiles.length - 1;
             packDotA(a, ao, tiles, k, ap);
             if (!parallel) dotBlocked(ap, tiles, a, ao, k, bt, c, co, 0, mTiles, 0, n);
@@ -612,7 +642,7 @@ public final class Gemm {
      */
     private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
                                    int t0, int t1, int j0, int j1) {
-        float[] buf = btBuffer(k), acc = new float[2 * MR * L];
+        float[] buf = btBuffer(k), acc = new float[2 * DOT_MR * L];
         // Blocks are JB (even) rows, so only the matrix's last block can end in an odd row: it is done after them.
         // One call per block, not one long loop: in a fresh JVM a long loop was compiled on stack (OSR) from a
         // profile that had never left it, and each exit trapped back to the interpreter; C2 compiled this method
@@ -832,8 +862,8 @@ public final class Gemm {
                 int w = Math.min(NR, nc - jr);
                 long src = row + (long) jr * Float.BYTES;
                 if (w == NR) {
-                    FloatVector.fromMemorySegment(S, seg, src, NATIVE).intoArray(bp, dst);
-                    FloatVector.fromMemorySegment(S, seg, src + (long) L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
+                    for (int v = 0; v < NR; v += L)
+                        FloatVector.fromMemorySegment(S, seg, src + (long) v * Float.BYTES, NATIVE).intoArray(bp, dst + v);
                 } else {
                     for (int q = 0; q < NR; q++)
                         bp[dst + q] = q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f;
@@ -1102,5 +1132,232 @@ public final class Gemm {
             c01 = FloatVector.fromArray(S, bp, bq + L).fma(av, c01);
         }
         c00.intoArray(c, co); c01.intoArray(c, co + L);
+    }
+
+    // The AVX-512 micro-kernels (WIDE): an h x 3-vector tile, h = 7, ..., 1, with the same per-element operations as
+    // the kernels above. With 32 vector registers C2's habit of loading a whole iteration's operands first costs
+    // nothing up to 7 x 3: 21 accumulators + 3 B vectors + 7 broadcasts = 31 registers, no fence needed (an 8 x 3
+    // tile needs 35, and C2 then kept three accumulators on the stack, load-fma-store every k step, and ran at
+    // 60-70 GFLOP/s; fences did not stop it hoisting the broadcasts). Measured on a Zen 5 EPYC (2 vCPUs, one
+    // thread, 2026-11-28, GPT-2-small layer shapes, per-call packing of B, medians of three JVM runs alternating):
+    // 7 x 3 ran 145 GFLOP/s at T = 32 and 157-172 at T = 512, where 6 x 2 vectors ran 112-121 and 138-158, 8 x 2
+    // (16 accumulators) 114-121 and 144-171, and 6 x 3 120-122 and 144-172; 4 x 4, 5 x 4 and 6 x 4 ran below 6 x 2.
+    // The FMA peak of that machine, measured the same way as GemmBench.fmaPeak, was 214 GFLOP/s on one thread.
+
+    private static void wide7(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = c40 = c50 = c60 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = c41 = c51 = c61 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = c22 = c32 = c42 = c52 = c62 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
+            c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L); c62 = FloatVector.fromArray(S, c, co + 6 * ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 7;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+            av = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41); c42 = b2.fma(av, c42);
+            av = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = b0.fma(av, c50); c51 = b1.fma(av, c51); c52 = b2.fma(av, c52);
+            av = FloatVector.broadcast(S, ap[aq + 6]);
+            c60 = b0.fma(av, c60); c61 = b1.fma(av, c61); c62 = b2.fma(av, c62);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L); c42.intoArray(c, co + 4 * ldc + 2 * L);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L); c52.intoArray(c, co + 5 * ldc + 2 * L);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L); c62.intoArray(c, co + 6 * ldc + 2 * L);
+    }
+
+    private static void wide6(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = c22 = c32 = c42 = c52 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+            av = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41); c42 = b2.fma(av, c42);
+            av = FloatVector.broadcast(S, ap[aq + 5]);
+            c50 = b0.fma(av, c50); c51 = b1.fma(av, c51); c52 = b2.fma(av, c52);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L); c42.intoArray(c, co + 4 * ldc + 2 * L);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L); c52.intoArray(c, co + 5 * ldc + 2 * L);
+    }
+
+    private static void wide5(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = c40 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = c41 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = c22 = c32 = c42 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 5;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+            av = FloatVector.broadcast(S, ap[aq + 4]);
+            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41); c42 = b2.fma(av, c42);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L); c42.intoArray(c, co + 4 * ldc + 2 * L);
+    }
+
+    private static void wide4(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        if (init != null) {
+            c00 = c10 = c20 = c30 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = c31 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = c22 = c32 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+            av = FloatVector.broadcast(S, ap[aq + 3]);
+            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+    }
+
+    private static void wide3(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
+        if (init != null) {
+            c00 = c10 = c20 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = c21 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = c22 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+            av = FloatVector.broadcast(S, ap[aq + 2]);
+            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21); c22 = b2.fma(av, c22);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+    }
+
+    private static void wide2(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02, c10, c11, c12;
+        if (init != null) {
+            c00 = c10 = FloatVector.fromArray(S, init, io);
+            c01 = c11 = FloatVector.fromArray(S, init, io + L);
+            c02 = c12 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+            av = FloatVector.broadcast(S, ap[aq + 1]);
+            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+    }
+
+    private static void wide1(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
+                              float[] c, int co, int ldc, float[] init, int io) {
+        FloatVector c00, c01, c02;
+        if (init != null) {
+            c00 = FloatVector.fromArray(S, init, io);
+            c01 = FloatVector.fromArray(S, init, io + L);
+            c02 = FloatVector.fromArray(S, init, io + 2 * L);
+        } else {
+            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 1;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, ap[aq]);
+            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
     }
 }

@@ -236,25 +236,34 @@ class GemmTest {
     }
 
     /**
-     * The row tiles cover the rows in order without gaps, none taller than MR, and once there is a full tile no
-     * tile is shorter than 3 rows (a remainder of 1 or 2 is folded into 4 + 3 or 4 + 4).
+     * The row tiles cover the rows in order without gaps, none taller than the tile height, and once there is a full
+     * tile no tile is shorter than 3 rows (a remainder of 1 to 3 is folded with the tile before into two of at least
+     * 4): for the AVX2 height (6), the AVX-512 one (7), and whichever this machine uses.
      */
     @Test
     void rowTilesCoverTheRows() {
-        for (int rows = 1; rows <= 3 * Gemm.MCHUNK + 7; rows++) {
-            int[] start = Gemm.tiles(rows);
-            assertEquals(0, start[0], "first tile of " + rows);
-            assertEquals(rows, start[start.length - 1], "end of the tiles of " + rows);
-            assertEquals((rows + Gemm.MR - 1) / Gemm.MR, start.length - 1, "tile count of " + rows);
-            for (int t = 0; t + 1 < start.length; t++) {
-                int h = start[t + 1] - start[t];
-                assertTrue(h >= 1 && h <= Gemm.MR, "tile " + t + " of " + rows + " rows is " + h + " high");
-                if (rows >= Gemm.MR) assertTrue(h >= 3, "tile " + t + " of " + rows + " rows is only " + h + " high");
+        for (int mr : new int[] {6, 7, Gemm.MR}) {
+            for (int rows = 1; rows <= 3 * Gemm.MCHUNK + 7; rows++) {
+                int[] start = Gemm.tiles(rows, mr);
+                assertEquals(0, start[0], "first tile of " + rows);
+                assertEquals(rows, start[start.length - 1], "end of the tiles of " + rows);
+                assertEquals((rows + mr - 1) / mr, start.length - 1, "tile count of " + rows);
+                for (int t = 0; t + 1 < start.length; t++) {
+                    int h = start[t + 1] - start[t];
+                    assertTrue(h >= 1 && h <= mr, "tile " + t + " of " + rows + " rows is " + h + " high");
+                    if (rows >= mr) assertTrue(h >= 3, "tile " + t + " of " + rows + " rows is only " + h + " high");
+                }
             }
         }
-        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8));
-        assertArrayEquals(new int[] {0, 6, 10, 13}, Gemm.tiles(13));
-        assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5));
+        assertArrayEquals(Gemm.tiles(29, Gemm.MR), Gemm.tiles(29));
+        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 6));
+        assertArrayEquals(new int[] {0, 6, 10, 13}, Gemm.tiles(13, 6));
+        assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5, 6));
+        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 7));
+        assertArrayEquals(new int[] {0, 5, 9}, Gemm.tiles(9, 7));
+        assertArrayEquals(new int[] {0, 5, 10}, Gemm.tiles(10, 7));
+        assertArrayEquals(new int[] {0, 7, 11}, Gemm.tiles(11, 7));
+        assertArrayEquals(new int[] {0, 7, 14, 19, 24}, Gemm.tiles(24, 7));
     }
 
     /** Every tile height and tail shape (m = 1..2·MR+3; per-call and packed-once B) gives the scalar bits. */
