@@ -31,8 +31,9 @@ import java.nio.ByteOrder;
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
  * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in
- * row tiles of up to {@code DOT_MR} = 6 rows, each block of bt rows is copied to a heap buffer with its row pairs interleaved, and
- * register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators) read both as one stream each.
+ * row tiles of up to {@code DOT_MR} rows, each block of bt rows is copied to a heap buffer with its rows interleaved
+ * in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators; AVX2) or 7 x 3
+ * (21; AVX-512) read both as one stream each.
  *
  * <h2>Determinism</h2>
  * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
@@ -563,8 +564,10 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // matmulTransposed: dot products along k, in tiles of up to 6 a rows x 2 bt rows.
 
-    /** Rows of a per dot tile (the tiles are DOT_MR x 2 bt rows, whatever the vector width). */
-    private static final int DOT_MR = 6;
+    /** Rows of a per dot tile: 7 with 32 vector registers, 6 with 16. */
+    private static final int DOT_MR = WIDE ? 7 : 6;
+    /** bt rows per dot tile, copied interleaved: 3 with 32 vector registers (7 x 3 = 21 accumulators), 2 with 16. */
+    private static final int DOT_G = WIDE ? 3 : 2;
 
     /** bt rows per block: an a tile stays in L1 while a block of bt (~150 KB at k = 768) is reused from L2. */
     private static final int JB = 48;
@@ -642,41 +645,44 @@ public final class Gemm {
      */
     private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
                                    int t0, int t1, int j0, int j1) {
-        float[] buf = btBuffer(k), acc = new float[2 * DOT_MR * L];
-        // Blocks are JB (even) rows, so only the matrix's last block can end in an odd row: it is done after them.
+        float[] buf = btBuffer(k), acc = new float[DOT_G * DOT_MR * L];
+        // Blocks are JB rows (a multiple of DOT_G), so only the matrix's last block can end in a part group: its
+        // last rows are done after them.
         // One call per block, not one long loop: in a fresh JVM a long loop was compiled on stack (OSR) from a
         // profile that had never left it, and each exit trapped back to the interpreter; C2 compiled this method
         // six times in a cold `nci sweep` (~0.9 s of compilation) and the first LM head ran ~1 s.
-        int pairsEnd = j1 - ((j1 - j0) & 1);
-        for (int jb = j0; jb < pairsEnd; jb += JB)
-            dotBlock(ap, tiles, a, aOff, k, bt, c, cOff, t0, t1, jb, Math.min(pairsEnd, jb + JB), buf, acc);
-        if (pairsEnd < j1) {                          // the odd last bt row, straight from the segment
-            MemorySegment seg = bt.data();
-            int n = bt.rows();
+        int groupsEnd = j1 - (j1 - j0) % DOT_G;
+        for (int jb = j0; jb < groupsEnd; jb += JB)
+            dotBlock(ap, tiles, a, aOff, k, bt, c, cOff, t0, t1, jb, Math.min(groupsEnd, jb + JB), buf, acc);
+        MemorySegment seg = bt.data();
+        int n = bt.rows();
+        for (int j = groupsEnd; j < j1; j++)          // the last bt rows short of a group, straight from the segment
             for (int i = tiles[t0]; i < tiles[t1]; i++)
-                dot1x1(a, aOff + i * k, k, seg, bt.byteOffset(j1 - 1, 0), c, cOff + i * n + j1 - 1);
-        }
+                dot1x1(a, aOff + i * k, k, seg, bt.byteOffset(j, 0), c, cOff + i * n + j);
     }
 
-    /** c[rows of tiles t0..t1, jb..je) for an even number of bt rows: copy them interleaved, then every tile over them. */
+    /**
+     * c[rows of tiles t0..t1, jb..je) for a whole number of DOT_G-row groups of bt: copy them interleaved
+     * ([group][p / L][DOT_G][L]), then every tile over them.
+     */
     private static void dotBlock(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
                                  int t0, int t1, int jb, int je, float[] buf, float[] acc) {
-        int n = bt.rows(), ub = S.loopBound(k), pairs = (je - jb) / 2;
+        int n = bt.rows(), ub = S.loopBound(k), groups = (je - jb) / DOT_G;
         MemorySegment seg = bt.data();
-        for (int q = 0; q < pairs; q++)
-            for (int r = 0; r < 2; r++) {
-                long src = bt.byteOffset(jb + 2 * q + r, 0);
-                for (int p = 0, d = q * 2 * ub + r * L; p < ub; p += L, d += 2 * L)
+        for (int q = 0; q < groups; q++)
+            for (int r = 0; r < DOT_G; r++) {
+                long src = bt.byteOffset(jb + DOT_G * q + r, 0);
+                for (int p = 0, d = q * DOT_G * ub + r * L; p < ub; p += L, d += DOT_G * L)
                     FloatVector.fromMemorySegment(S, seg, src + (long) p * Float.BYTES, NATIVE).intoArray(buf, d);
             }
         for (int t = t0; t < t1; t++) {
             int i = tiles[t], h = tiles[t + 1] - i, ao = i * k;
-            for (int q = 0; q < pairs; q++) {
-                int j = jb + 2 * q, co = cOff + i * n + j;
-                dot(h, ap, ao, ub, buf, q * 2 * ub, acc);
+            for (int q = 0; q < groups; q++) {
+                int j = jb + DOT_G * q, co = cOff + i * n + j;
+                dot(h, ap, ao, ub, buf, q * DOT_G * ub, acc);
                 for (int r = 0; r < h; r++)
-                    for (int jj = 0; jj < 2; jj++) {
-                        float sum = VMath.sum(FloatVector.fromArray(S, acc, (2 * r + jj) * L));
+                    for (int jj = 0; jj < DOT_G; jj++) {
+                        float sum = VMath.sum(FloatVector.fromArray(S, acc, (DOT_G * r + jj) * L));
                         c[co + r * n + jj] = ub == k ? sum : dotTail(a, aOff + (i + r) * k, k, ub, seg, bt.byteOffset(j + jj, 0), sum);
                     }
             }
@@ -691,6 +697,17 @@ public final class Gemm {
     }
 
     private static void dot(int h, float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        if (WIDE) {
+            switch (h) {
+                case 7 -> dot7x3(ap, ao, ub, bp, bo, acc);
+                case 6 -> dot6x3(ap, ao, ub, bp, bo, acc);
+                case 5 -> dot5x3(ap, ao, ub, bp, bo, acc);
+                case 4 -> dot4x3(ap, ao, ub, bp, bo, acc);
+                case 3 -> dot3x3(ap, ao, ub, bp, bo, acc);
+                default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // tiles() of >= 4 rows: 3..7
+            }
+            return;
+        }
         switch (h) {
             case 6 -> dot6x2(ap, ao, ub, bp, bo, acc);
             case 5 -> dot5x2(ap, ao, ub, bp, bo, acc);
@@ -1138,11 +1155,11 @@ public final class Gemm {
     // the kernels above. With 32 vector registers C2's habit of loading a whole iteration's operands first costs
     // nothing up to 7 x 3: 21 accumulators + 3 B vectors + 7 broadcasts = 31 registers, no fence needed (an 8 x 3
     // tile needs 35, and C2 then kept three accumulators on the stack, load-fma-store every k step, and ran at
-    // 60-70 GFLOP/s; fences did not stop it hoisting the broadcasts). Measured on a Zen 5 EPYC (2 vCPUs, one
-    // thread, 2026-11-28, GPT-2-small layer shapes, per-call packing of B, medians of three JVM runs alternating):
-    // 7 x 3 ran 145 GFLOP/s at T = 32 and 157-172 at T = 512, where 6 x 2 vectors ran 112-121 and 138-158, 8 x 2
-    // (16 accumulators) 114-121 and 144-171, and 6 x 3 120-122 and 144-172; 4 x 4, 5 x 4 and 6 x 4 ran below 6 x 2.
-    // The FMA peak of that machine, measured the same way as GemmBench.fmaPeak, was 214 GFLOP/s on one thread.
+    // 60-70 GFLOP/s; fences did not stop it hoisting the broadcasts). Measured on a Zen 5 EPYC (2 vCPUs, one thread,
+    // 2026-11-28, the four layer shapes, per-call packing of B, medians of three JVM runs alternating; bench/README):
+    // 7 x 3 ran 137-143 GFLOP/s at T = 32 and 168-186 at T = 512, the 6 x 2 fenced tile 126-129 and 147-163, 8 x 2
+    // 140-145 and 159-184, 6 x 3 119-145 and 156-181. (8 x 2 is faster at T = 8: one tile where 7 x 3 takes 4 + 4.)
+    // The FMA peak of that machine (GemmBench.fmaPeak) is 213-222 GFLOP/s on one thread.
 
     private static void wide7(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
                               float[] c, int co, int ldc, float[] init, int io) {
@@ -1359,5 +1376,113 @@ public final class Gemm {
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
         }
         c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+    }
+
+    // The AVX-512 dot tiles (WIDE): h a rows x 3 bt rows, h = 7, ..., 3, the operations of dot1x1 per element as
+    // above, over bt copied in interleaved groups of three. 21 accumulators + 3 bt vectors + 7 a vectors = 31 of
+    // the 32 registers at h = 7, so no fences.
+
+    private static void dot7x3(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00, c60 = c00, c61 = c00, c62 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 7 * p, bq = bo + 3 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            av = FloatVector.fromArray(S, ap, aq + 4 * L);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42);
+            av = FloatVector.fromArray(S, ap, aq + 5 * L);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52);
+            av = FloatVector.fromArray(S, ap, aq + 6 * L);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61); c62 = av.fma(b2, c62);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c02.intoArray(acc, 2 * L); c10.intoArray(acc, 3 * L); c11.intoArray(acc, 4 * L); c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L); c21.intoArray(acc, 7 * L); c22.intoArray(acc, 8 * L); c30.intoArray(acc, 9 * L); c31.intoArray(acc, 10 * L); c32.intoArray(acc, 11 * L);
+        c40.intoArray(acc, 12 * L); c41.intoArray(acc, 13 * L); c42.intoArray(acc, 14 * L); c50.intoArray(acc, 15 * L); c51.intoArray(acc, 16 * L); c52.intoArray(acc, 17 * L);
+        c60.intoArray(acc, 18 * L); c61.intoArray(acc, 19 * L); c62.intoArray(acc, 20 * L);
+    }
+
+    private static void dot6x3(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 6 * p, bq = bo + 3 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            av = FloatVector.fromArray(S, ap, aq + 4 * L);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42);
+            av = FloatVector.fromArray(S, ap, aq + 5 * L);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c02.intoArray(acc, 2 * L); c10.intoArray(acc, 3 * L); c11.intoArray(acc, 4 * L); c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L); c21.intoArray(acc, 7 * L); c22.intoArray(acc, 8 * L); c30.intoArray(acc, 9 * L); c31.intoArray(acc, 10 * L); c32.intoArray(acc, 11 * L);
+        c40.intoArray(acc, 12 * L); c41.intoArray(acc, 13 * L); c42.intoArray(acc, 14 * L); c50.intoArray(acc, 15 * L); c51.intoArray(acc, 16 * L); c52.intoArray(acc, 17 * L);
+    }
+
+    private static void dot5x3(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 5 * p, bq = bo + 3 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            av = FloatVector.fromArray(S, ap, aq + 4 * L);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c02.intoArray(acc, 2 * L); c10.intoArray(acc, 3 * L); c11.intoArray(acc, 4 * L); c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L); c21.intoArray(acc, 7 * L); c22.intoArray(acc, 8 * L); c30.intoArray(acc, 9 * L); c31.intoArray(acc, 10 * L); c32.intoArray(acc, 11 * L);
+        c40.intoArray(acc, 12 * L); c41.intoArray(acc, 13 * L); c42.intoArray(acc, 14 * L);
+    }
+
+    private static void dot4x3(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 4 * p, bq = bo + 3 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.fromArray(S, ap, aq + 3 * L);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c02.intoArray(acc, 2 * L); c10.intoArray(acc, 3 * L); c11.intoArray(acc, 4 * L); c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L); c21.intoArray(acc, 7 * L); c22.intoArray(acc, 8 * L); c30.intoArray(acc, 9 * L); c31.intoArray(acc, 10 * L); c32.intoArray(acc, 11 * L);
+    }
+
+    private static void dot3x3(float[] ap, int ao, int ub, float[] bp, int bo, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < ub; p += L) {
+            int aq = ao + 3 * p, bq = bo + 3 * p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            FloatVector av = FloatVector.fromArray(S, ap, aq);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.fromArray(S, ap, aq + L);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.fromArray(S, ap, aq + 2 * L);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+        }
+        c00.intoArray(acc, 0 * L); c01.intoArray(acc, 1 * L); c02.intoArray(acc, 2 * L); c10.intoArray(acc, 3 * L); c11.intoArray(acc, 4 * L); c12.intoArray(acc, 5 * L);
+        c20.intoArray(acc, 6 * L); c21.intoArray(acc, 7 * L); c22.intoArray(acc, 8 * L);
     }
 }
