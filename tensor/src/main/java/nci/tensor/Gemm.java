@@ -82,8 +82,12 @@ public final class Gemm {
     static final int ROWPACK_M = WIDE ? Gemm.MCHUNK : 32;
     /** Row stride of a row-packed B block: a compile-time constant, so the micro-kernels' loads are range-check free. */
     static final int ROWLD = packedStride(NC);
-    /** Below this many flops the pool hand-off costs more than it saves. */
-    private static final long PARALLEL_MIN_FLOPS = 1L << 22;
+    /**
+     * Below this many flops the pool hand-off costs more than it saves. About the same time either way: AVX-512
+     * products run twice as fast, and at 1 << 22 [8, 768] x [768, 768] ran slower on two threads than on one
+     * (70-71 against 76-81 GFLOP/s in two compare-numpy runs; 74 against 63 in the same-harness A/B, bench/README).
+     */
+    static final long PARALLEL_MIN_FLOPS = WIDE ? 1L << 24 : 1L << 22;
     /** The initial accumulator row when there is no bias. */
     private static final float[] ZEROS = new float[NR];
 

@@ -156,7 +156,8 @@ class GemmTest {
      */
     @Test
     void threadCountDoesNotChangeBits() {
-        for (int[] mnk : new int[][] {{200, 40, 300}, {200, 41, 300}, {6, 3073, 300}, {64, 768, 768}, {8, 768, 3072}, {1, 3073, 300}}) {
+        // the first three are large enough for two threads under either threshold (Gemm.PARALLEL_MIN_FLOPS)
+        for (int[] mnk : new int[][] {{1200, 40, 300}, {1200, 41, 300}, {6, 3073, 1200}, {64, 768, 768}, {8, 768, 3072}, {1, 3073, 300}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(1, m * k, 1f);
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
@@ -169,6 +170,7 @@ class GemmTest {
             Parallel.setThreads(2);
             Gemm.matmulVector(a, 0, m, k, b, bias, c2, 0);
             Gemm.matmulTransposedVector(a, 0, m, k, bt, t2, 0);
+            if (m > 1) assertTrue(2L * m * n * k >= Gemm.PARALLEL_MIN_FLOPS, m + "x" + n + "x" + k + " would not use two threads");
             Check.sameBits("matmul threads 1 vs 2, " + m + "x" + n + "x" + k, c1, c2);
             Check.sameBits("matmulTransposed threads 1 vs 2, " + m + "x" + n + "x" + k, t1, t2);
         }
@@ -286,13 +288,13 @@ class GemmTest {
 
     /**
      * matmulTransposed: every row-tile plan (m = 1..2·MR+3), with and without a k tail, an odd last bt row and a
-     * partial bt block, on one and two threads (split over bt blocks from m = 11), gives each row the bits of that row computed alone (the 1 x 2 path
+     * partial bt block, on one and two threads (split over bt blocks from m = 11, or 9 at k = 517), gives each row the bits of that row computed alone (the 1 x 2 path
      * straight from the segment), and those within the scalar's error bound.
      */
     @Test
     void everyDotTileShapeMatchesSingleRows() {
         int n = 40 * 48 + 7;                       // 40 whole bt blocks and a partial one with an odd last row
-        for (int k : new int[] {96, 101}) {
+        for (int k : new int[] {96, 101, 517}) {   // 517: two threads split bt blocks from m = 9 under either threshold
             float[] btv = Check.gaussian(51 + k, n * k, 1f);
             Mat bt = unalignedMat(btv, n, k);
             float[] bKN = new float[k * n];
