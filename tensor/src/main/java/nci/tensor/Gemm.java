@@ -31,7 +31,7 @@ import java.nio.ByteOrder;
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
  * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in
- * row tiles of up to {@code DOT_MR} rows, each block of bt rows is copied to a heap buffer with its rows interleaved
+ * the same row tiles as above ({@link #tiles(int)}, up to {@code MR} rows), each block of bt rows is copied to a heap buffer with its rows interleaved
  * in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators; AVX2) or 7 x 3
  * (21; AVX-512) read both as one stream each.
  *
@@ -76,8 +76,9 @@ public final class Gemm {
     /**
      * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
      * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
-     * On AVX-512 (Zen 5) row copies were as fast or faster at every row count (T = 128: 0.97-1.18x of numpy's
-     * per-call GEMM with row copies, 0.80-0.97x with micro-panels, separate JVMs alternating), so for a whole chunk.
+     * On AVX-512 (Zen 5, 7 x 3 tiles, KC = 128 in scratch builds, one thread, separate JVMs alternating, GPT-2-small
+     * shapes) row copies were faster: 160-172 GFLOP/s at T = 128 where micro-panels ran 114-153, 159-183 at T = 512
+     * where they ran 149-165. So there it is a whole chunk.
      */
     static final int ROWPACK_M = WIDE ? Gemm.MCHUNK : 32;
     /** Row stride of a row-packed B block: a compile-time constant, so the micro-kernels' loads are range-check free. */
@@ -85,7 +86,8 @@ public final class Gemm {
     /**
      * Below this many flops the pool hand-off costs more than it saves. About the same time either way: AVX-512
      * products run twice as fast, and at 1 << 22 [8, 768] x [768, 768] ran slower on two threads than on one
-     * (70-71 against 76-81 GFLOP/s in two compare-numpy runs; 74 against 63 in the same-harness A/B, bench/README).
+     * (70-71 against 76-81 GFLOP/s in two compare-numpy runs). Asked for two threads, it ran at 74 GFLOP/s with
+     * 1 << 24 (one thread, then) against 62.5 with 1 << 22 (fresh JVMs alternating, bench/README).
      */
     static final long PARALLEL_MIN_FLOPS = WIDE ? 1L << 24 : 1L << 22;
     /** The initial accumulator row when there is no bias. */
@@ -568,8 +570,6 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // matmulTransposed: dot products along k, in tiles of up to 6 a rows x 2 bt rows.
 
-    /** Rows of a per dot tile: 7 with 32 vector registers, 6 with 16. */
-    private static final int DOT_MR = WIDE ? 7 : 6;
     /** bt rows per dot tile, copied interleaved: 3 with 32 vector registers (7 x 3 = 21 accumulators), 2 with 16. */
     private static final int DOT_G = WIDE ? 3 : 2;
 
@@ -595,7 +595,7 @@ public final class Gemm {
                 else shared((n + JB - 1) / JB, threads, (s, e) -> dotRows(a, ao, rows, k, bt, c, co, s * JB, Math.min(n, e * JB)));
                 continue;
             }
-            int[] tiles = tiles(rows, DOT_MR);
+            int[] tiles = tiles(rows);
             int mTiles = tiles.length - 1;
             packDotA(a, ao, tiles, k, ap);
             if (!parallel) dotBlocked(ap, tiles, a, ao, k, bt, c, co, 0, mTiles, 0, n);
@@ -649,7 +649,7 @@ public final class Gemm {
      */
     private static void dotBlocked(float[] ap, int[] tiles, float[] a, int aOff, int k, Mat bt, float[] c, int cOff,
                                    int t0, int t1, int j0, int j1) {
-        float[] buf = btBuffer(k), acc = new float[DOT_G * DOT_MR * L];
+        float[] buf = btBuffer(k), acc = new float[DOT_G * MR * L];
         // Blocks are JB rows (a multiple of DOT_G), so only the matrix's last block can end in a part group: its
         // last rows are done after them.
         // One call per block, not one long loop: in a fresh JVM a long loop was compiled on stack (OSR) from a
