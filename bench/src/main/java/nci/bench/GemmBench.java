@@ -165,9 +165,9 @@ public class GemmBench {
         @Setup(Level.Trial)
         public void setup() {
             allocate(T, shape, threads, false);
-            float[] panels = Gemm.pack(b).data();
-            MemorySegment seg = arena.allocate((long) panels.length * Float.BYTES, 4096);
-            MemorySegment.copy(panels, 0, seg, Mat.FLOAT, 0, panels.length);
+            Gemm.PackedB panels = Gemm.pack(b);
+            MemorySegment seg = arena.allocate(panels.bytes(), 4096);
+            MemorySegment.copy(panels.data(), 0, seg, 0, panels.bytes());
             packed = new Gemm.PackedSegment(seg, k, n);
             float[] perCall = new float[c.length];
             Gemm.matmul(a, 0, t, k, b, bias, perCall, 0);

@@ -60,13 +60,13 @@ public final class Gpt2Model implements AutoCloseable {
                 throw new IllegalArgumentException("a packed layer matrix is null");
         }
 
-        /** Heap bytes held. */
+        /** Bytes held (native memory). */
         public long bytes() { return attnW.bytes() + attnProjW.bytes() + fcW.bytes() + mlpProjW.bytes(); }
     }
 
     /**
      * Layer {@code layer}'s matrices packed for {@link Gemm}, built on the first call and kept for the model's life:
-     * a heap copy about the size of the layer's weights (GPT-2 small: 28 MB a layer, 340 MB for all twelve). For
+     * a copy about the size of the layer's weights, in native memory (GPT-2 small: 28 MB a layer, 340 MB for all twelve). For
      * callers that multiply the same weights many times, the patching engine's stages: a product over packed
      * weights skips packing B on every call and gives the same bits. The plain {@link #forward} does not use them:
      * it reads the mapped weights, or a mapped packed copy of them ({@link #usePackedWeights}). Thread-safe (two racing first calls may both
@@ -84,7 +84,7 @@ public final class Gpt2Model implements AutoCloseable {
 
     /**
      * Gives the plain {@link #forward} a mapped packed copy of the layers' matrices ({@link PackedWeights}): its
-     * products then copy blocks of ready panels instead of packing B on every call, with the same bits. The model
+     * products then read ready panels in place instead of packing B on every call, with the same bits. The model
      * takes ownership: it closes {@code p} when closed or when another copy replaces it. {@code p} must hold this
      * model's layer count and shapes ({@link PackedWeights#map} checks its values too). Call it between forwards: a
      * forward running meanwhile would read a copy this closes (and fail, not compute wrong values).

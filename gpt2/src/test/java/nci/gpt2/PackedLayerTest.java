@@ -30,7 +30,7 @@ class PackedLayerTest {
                 Gemm.PackedB want = Gemm.pack(mats.get(i));
                 assertEquals(want.rows(), got.get(i).rows(), "layer " + l + " matrix " + i + " rows");
                 assertEquals(want.cols(), got.get(i).cols(), "layer " + l + " matrix " + i + " cols");
-                assertArrayEquals(want.data(), got.get(i).data(), "layer " + l + " matrix " + i + " panels");
+                assertArrayEquals(want.data().toArray(Mat.FLOAT), got.get(i).data().toArray(Mat.FLOAT), "layer " + l + " matrix " + i + " panels");
             }
             total += p.bytes();
         }

@@ -93,7 +93,7 @@ class PackedWeightsTest {
                     List<Mat> want = List.of(w.attnW(), w.attnProjW(), w.fcW(), w.mlpProjW());
                     List<Gemm.PackedSegment> got = List.of(q.attnW(), q.attnProjW(), q.fcW(), q.mlpProjW());
                     for (int i = 0; i < 4; i++)
-                        assertArrayEquals(Gemm.pack(want.get(i)).data(), got.get(i).data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT),
+                        assertArrayEquals(Gemm.pack(want.get(i)).data().toArray(Mat.FLOAT), got.get(i).data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT),
                                 "layer " + l + " matrix " + i);
                 }
             }
@@ -109,7 +109,7 @@ class PackedWeightsTest {
                 assertEquals(model.config().nLayer(), p.layerCount());
                 LayerWeights w = model.weights().layers().get(1);
                 Gemm.PackedSegment fc = p.layer(1).fcW();
-                float[] want = Gemm.pack(w.fcW()).data();
+                float[] want = Gemm.pack(w.fcW()).data().toArray(Mat.FLOAT);
                 float[] got = fc.data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
                 assertArrayEquals(want, got, "layer 1 c_fc panels");
                 for (int[] at : new int[][] {{0, 0}, {5, 17}, {63, 255}})

@@ -27,8 +27,9 @@ final class RowKernels {
      * per call). Packing B is 20-50% of a product at a sweep's row counts, and a process that batches over the model
      * more than once multiplies every matrix again each time: {@link Gpt2Model#packedLayerOnReuse} packs a layer
      * from its second pass on (one request per product: qkv, attention projection, MLP). On unless
-     * {@code -Dnci.packWeights=false}, and only while the packed copies of all layers fit in a third of the maximum
-     * heap (GPT-2 small: 340 MB; GPT-2 XL's 6 GB would not, and its products pack B per call as before).
+     * {@code -Dnci.packWeights=false}, and only while the packed copies of all layers (native memory) come to at most
+     * a third of the maximum heap, the budget they are held to (GPT-2 small: 340 MB; GPT-2 XL's 6 GB would not, and
+     * its products pack B per call as before).
      * The bits are the same either way.
      */
     static Gpt2Model.PackedLayer packed(Gpt2Model m, int layer) {
@@ -38,9 +39,9 @@ final class RowKernels {
 
     /**
      * The layer's matrices in the model's mapped packed copy ({@link Gpt2Model#usePackedWeights}), or null when it has
-     * none. When it has one, the engine multiplies over it from the first product on and never builds the heap copies
-     * of {@link #packed}: the same bits, no packing pass and no heap (GPT-2 XL's 6 GB of packed weights, too large for
-     * the heap, are then packed once, in the file).
+     * none. When it has one, the engine multiplies over it from the first product on and never builds the copies
+     * of {@link #packed}: the same bits, no packing pass and no memory beyond the page cache (GPT-2 XL's 6 GB of
+     * packed weights, beyond that budget, are then packed once, in the file).
      */
     static PackedWeights.Layer mapped(Gpt2Model m, int layer) {
         PackedWeights p = m.packedWeights();

@@ -69,11 +69,11 @@
  * whichever rows share the call (the tensor module's guarantee), so a batch gives exactly the bits of its
  * experiments run one by one, with the cache on or off. From a layer's second pass on (a second batch, sweep or
  * experiment over the model), the stages multiply by its weights packed once into the GEMM's micro-panel layout
- * ({@code Gpt2Model.packedLayerOnReuse}: a heap copy of the layer matrices, 340 MB for GPT-2 small, kept for the
+ * ({@code Gpt2Model.packedLayerOnReuse}: a copy of the layer matrices in native memory, 340 MB for GPT-2 small, kept for the
  * model's life) rather than packing B in every product; same bits, and off with {@code -Dnci.packWeights=false} or
- * when the copies would not fit in a third of the heap. A model with a mapped packed copy attached
+ * when the copies would come to more than a third of the maximum heap. A model with a mapped packed copy attached
  * ({@code Gpt2Model.usePackedWeights}, {@code PackedWeights}: the commands keep one per model in a cache folder)
- * multiplies over that from its first product on instead, and builds no heap copy.
+ * multiplies over that from its first product on instead, and builds no copy of its own.
  *
  * <h2>What a result holds</h2>
  * {@link nci.patching.PatchResult}: the final hidden states, optional logits, the attention patterns, and

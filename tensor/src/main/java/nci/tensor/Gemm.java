@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -16,17 +17,20 @@ import java.nio.ByteOrder;
  * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
  * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. The output is cut
  * into {@code NC}-column blocks and the inner dimension into {@code KC}-deep slices; for each (column block,
- * k slice) the block of B is copied into a per-thread heap buffer (the weights themselves stay memory-mapped): as
- * plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of the work), as
- * contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in groups of
- * {@code MC}. The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A value per row
- * and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16 vector registers
- * allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE}).
+ * k slice) the block of B is copied into a per-thread buffer in native memory (the weights themselves stay
+ * memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of
+ * the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in
+ * groups of {@code MC}. B already packed ({@link PackedB}, {@link PackedSegment}) is read in place instead, one
+ * whole panel, all of k deep, at a time ({@link #panelMajor}). The micro-kernel keeps an {@code MR x NR} tile of C
+ * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
+ * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
+ * AVX-512, which has 32 ({@code WIDE}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
  * Weights multiplied many times can be packed once ({@link #pack} into a {@link PackedB}, all of B as micro-panels
- * [n/NR][k][NR] on the heap); a product over it skips the per-call packing (and the GEMV) and runs the same kernels.
+ * [n/NR][k][NR] in native memory); a product over it skips the per-call packing (and the GEMV) and runs the same
+ * kernels.
  *
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
@@ -90,12 +94,14 @@ public final class Gemm {
      * 1 << 24 (one thread, then) against 62.5 with 1 << 22 (fresh JVMs alternating, bench/README).
      */
     static final long PARALLEL_MIN_FLOPS = WIDE ? 1L << 24 : 1L << 22;
-    /** The initial accumulator row when there is no bias. */
-    private static final float[] ZEROS = new float[NR];
 
-    /** Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. */
-    private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][] {new float[KC * Math.max(NC, ROWLD)], new float[MR * NR]});
+    /**
+     * Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. The block
+     * is native memory: the micro-kernels read B from native segments only (see the note above them).
+     */
+    private record Scratch(MemorySegment block, float[] tile) {}
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(
+            Arena.ofAuto().allocate((long) KC * Math.max(NC, ROWLD) * Float.BYTES, 64), new float[MR * NR]));
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
@@ -112,19 +118,27 @@ public final class Gemm {
      * zero past n. A product with it skips the per-call packing of B (20-50% of a GEMM's time at the row counts of
      * a sweep) and gives the same bits as {@link #matmul(float[], int, int, int, Mat, float[], float[], int)}: the
      * micro-kernels and their order of operations are the same, only where B is read from differs.
-     * Costs a heap copy of B (k · n rounded up to NR, floats).
+     * Costs a copy of B (k · n rounded up to NR, floats) in native memory, which an automatic arena frees once the
+     * record is unreachable: the micro-kernels read B from native segments only (see the note above them).
      */
-    public record PackedB(float[] data, int rows, int cols) {
+    public record PackedB(MemorySegment data, int rows, int cols) {
         public PackedB {
             if (data == null) throw new IllegalArgumentException("packed B data is null");
             if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative packed B shape [" + rows + ", " + cols + "]");
-            if (data.length != packedFloats(rows, cols))
+            if (data.byteSize() != packedFloats(rows, cols) * Float.BYTES)
                 throw new IllegalArgumentException("packed B [" + rows + ", " + cols + "] needs " + packedFloats(rows, cols)
-                        + " floats, has " + data.length);
+                        + " floats, has " + data.byteSize() / Float.BYTES);
         }
 
-        /** Heap bytes held. */
-        public long bytes() { return (long) data.length * Float.BYTES; }
+        /** Bytes held (native memory, freed with the record). */
+        public long bytes() { return data.byteSize(); }
+
+        /** b[p, j], read from its panel. */
+        public float get(int p, int j) {
+            if (p < 0 || p >= rows || j < 0 || j >= cols)
+                throw new IndexOutOfBoundsException("[" + p + ", " + j + "] outside packed B [" + rows + ", " + cols + "]");
+            return data.getAtIndex(Mat.FLOAT, ((long) (j / NR) * rows + p) * NR + j % NR);
+        }
     }
 
     /** Floats of a packed [k, n]: n rounded up to NR, times k. */
@@ -138,7 +152,7 @@ public final class Gemm {
         long floats = packedFloats(k, n);
         if (floats > Integer.MAX_VALUE - 16)
             throw new IllegalArgumentException("matrix [" + k + ", " + n + "] is too large to pack into one float array");
-        float[] data = new float[(int) floats];
+        MemorySegment data = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
         if (k > 0 && n > 0) packPanelsAt(b, 0, k, 0, n, data, k);
         return new PackedB(data, k, n);
     }
@@ -156,7 +170,7 @@ public final class Gemm {
         if (dst.length < packedFloats(k, nc))
             throw new IllegalArgumentException("packing " + nc + " columns of " + k + " rows needs " + packedFloats(k, nc)
                     + " floats, dst has " + dst.length);
-        if (k > 0 && nc > 0) packPanelsAt(b, 0, k, jc, nc, dst, k);
+        if (k > 0 && nc > 0) packPanelsAt(b, 0, k, jc, nc, MemorySegment.ofArray(dst), k);
     }
 
     /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link #pack packed} b: the same bits as the {@link Mat} overload. */
@@ -167,25 +181,28 @@ public final class Gemm {
             return;
         }
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), null, b.data(), null, bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), null, b.data(), bias, c, cOff);
     }
 
     /** b as a row-major [k, n] heap matrix again: the inverse of {@link #pack}. */
-    static Mat unpack(PackedB b) {
-        int k = b.rows(), n = b.cols();
+    static Mat unpack(PackedB b) { return unpack(b.data(), b.rows(), b.cols()); }
+
+    /** b as a row-major [k, n] heap matrix again: the inverse of writing {@link #pack}'s panels to a segment. */
+    static Mat unpack(PackedSegment b) { return unpack(b.data(), b.rows(), b.cols()); }
+
+    /** Packed panels of a [k, n] as a row-major heap matrix again. */
+    static Mat unpack(MemorySegment panels, int k, int n) {
         float[] out = new float[Math.multiplyExact(k, n)];
         for (int p = 0; p < k; p++)
-            for (int j = 0; j < n; j++) out[p * n + j] = b.data()[(j / NR * k + p) * NR + j % NR];
+            for (int j = 0; j < n; j++) out[p * n + j] = panels.getAtIndex(Mat.FLOAT, ((long) (j / NR) * k + p) * NR + j % NR);
         return Mat.of(out, k, n);
     }
 
     /**
-     * {@link PackedB}'s layout held in a memory segment instead of the heap: typically a slice of a file mapped
+     * {@link PackedB}'s layout in any memory segment: typically a slice of a file mapped
      * read-only, written once from {@link PackedB#data()} (native byte order), so packed weights cost page cache
-     * rather than heap and stay mapped like the weights they came from. A product with it copies each KC x NC block
-     * of panels (contiguous runs of KC · NR floats) into the per-call buffer, a plain memory copy where per-call
-     * packing gathers B's rows, then runs the same micro-kernels: the same bits as the {@link Mat} and
-     * {@link PackedB} overloads.
+     * rather than heap and stay mapped like the weights they came from. A product with it reads the panels in
+     * place, with the same micro-kernels: the same bits as the {@link Mat} and {@link PackedB} overloads.
      */
     public record PackedSegment(MemorySegment data, int rows, int cols) {
         public PackedSegment {
@@ -216,7 +233,7 @@ public final class Gemm {
             return;
         }
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), null, null, b.data(), bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), null, b.data(), bias, c, cOff);
     }
 
     /**
@@ -238,14 +255,7 @@ public final class Gemm {
         }
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), null, heap == null ? null : heap.data(), file == null ? null : file.data(), bias, c, cOff);
-    }
-
-    /** b as a row-major [k, n] heap matrix again: the inverse of writing {@link #pack}'s panels to a segment. */
-    static Mat unpack(PackedSegment b) {
-        float[] data = new float[Math.toIntExact(packedFloats(b.rows(), b.cols()))];
-        MemorySegment.copy(b.data(), Mat.FLOAT, 0, data, 0, data.length);
-        return unpack(new PackedB(data, b.rows(), b.cols()));
+        run(a, aOff, m, k, b.cols(), null, heap != null ? heap.data() : file.data(), bias, c, cOff);
     }
 
     /** c[m, n] = a[m, k] · bt[n, k]ᵀ (no bias): the tied LM head, logits = h · wteᵀ. */
@@ -258,7 +268,7 @@ public final class Gemm {
     public static void matmulVector(float[] a, int aOff, int m, int k, Mat b, float[] bias, float[] c, int cOff) {
         check(a, aOff, m, k, b.rows(), b.cols(), c, cOff, "b");
         checkBias(bias, b.cols());
-        run(a, aOff, m, k, b.cols(), b, null, null, bias, c, cOff);
+        run(a, aOff, m, k, b.cols(), b, null, bias, c, cOff);
     }
 
     /** The Vector API implementation of {@link #matmulTransposed}, whatever {@code nci.vector} says. */
@@ -315,10 +325,10 @@ public final class Gemm {
     // Driver: split over output tiles only (never over k), so the thread count cannot change any sum.
 
     /**
-     * B is one of: a Mat (packed per call), the panels of a {@link PackedB} (pre, read in place), or the panels of a
-     * {@link PackedSegment} (seg, copied a block at a time into the per-call buffer); the other two are null.
+     * B is either a Mat (b, packed per call into the thread's buffer) or packed panels (seg: a {@link PackedB}'s or a
+     * {@link PackedSegment}'s, read in place); the other is null.
      */
-    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, float[] pre, MemorySegment seg, float[] bias, float[] c, int cOff) {
+    private static void run(float[] a, int aOff, int m, int k, int n, Mat b, MemorySegment seg, float[] bias, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
         if (k == 0) { // empty sum: c = bias (or 0)
             for (int i = 0; i < m; i++)
@@ -327,7 +337,7 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
-        if (m == 1 && pre == null && seg == null) { // one row: packing B would cost more than the product; stream B's rows instead
+        if (m == 1 && seg == null) { // one row: packing B would cost more than the product; stream B's rows instead
             int units = (n + GU - 1) / GU;
             // a second thread only pays when B is far too big for the caches (the LM head): measured on the
             // [1,3072]x[3072,768] block it halved the speed (30 -> 18 GFLOP/s), both threads sharing one L3 stream
@@ -344,18 +354,18 @@ public final class Gemm {
             int mPanels = tiles.length - 1;
             packA(a, aOff + r0 * k, tiles, k, ap);
             if (!parallel) {
-                blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, 0, n);
+                blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, 0, n);
             } else if (nBlocks >= 2 * threads) {
                 // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
                 // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
                 shared(nBlocks, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
+                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
             } else if (nPanels >= 2 * threads) {
                 shared(nPanels, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
+                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
             } else {
                 shared(mPanels, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, pre, seg, bias, c, cBase, s, e, 0, n));
+                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, s, e, 0, n));
             }
         }
     }
@@ -438,43 +448,45 @@ public final class Gemm {
     }
 
     /** C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k. */
-    private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, float[] pre, MemorySegment seg, float[] bias,
+    /**
+     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B packed per call (b)
+     * a KC x NC block at a time, or packed panels (seg) read in place by {@link #panelMajor}.
+     */
+    private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
-        float[][] scratch = SCRATCH.get();
-        float[] tile = scratch[1];
-        boolean prePacked = pre != null;                  // PackedB: every panel already in place, all of k
-        float[] bp = prePacked ? pre : scratch[0];
-        boolean rowPack = !prePacked && seg == null && tiles[t1] - tiles[t0] <= ROWPACK_M;
+        Scratch scratch = SCRATCH.get();
+        float[] tile = scratch.tile();
+        if (seg != null) {
+            panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, tile);
+            return;
+        }
+        MemorySegment bp = scratch.block();
+        boolean rowPack = tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (!prePacked) {
-                    if (seg != null) copyPanels(seg, k, pc, kc, jc, nc, bp);
-                    else if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
-                }
+                if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
-                        // first k slice: the accumulators start from the bias row (or zeros), later ones from C
-                        float[] init = !first ? null : bias != null ? bias : ZEROS;
-                        int io = bias != null ? col : 0;
-                        // where this panel's k slice starts: row copy, this slice's panels, or the whole packed B
-                        int bo = rowPack ? jr : prePacked ? (col / NR * k + pc) * NR : (jr / NR) * kc * NR;
+                        // where this panel's k slice starts in the buffer, in bytes: row copy or this slice's panels
+                        long bo = Float.BYTES * (rowPack ? jr : (long) (jr / NR) * kc * NR);
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
                             int co = cOff + tiles[t] * n + col;
                             if (w == NR) {
-                                micro(h, ap, ao, bp, bo, rowPack, kc, c, co, n, init, io);
+                                if (first) startRows(c, co, n, h, bias, col);
+                                micro(h, ap, ao, bp, bo, rowPack, kc, c, co, n);
                             } else { // column edge: run the same kernel on a zero-padded copy of the tile
                                 for (int r = 0; r < h; r++)
                                     for (int q = 0; q < NR; q++)
                                         tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                micro(h, ap, ao, bp, bo, rowPack, kc, tile, 0, NR, null, 0);
+                                micro(h, ap, ao, bp, bo, rowPack, kc, tile, 0, NR);
                                 for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                             }
                         }
@@ -484,27 +496,69 @@ public final class Gemm {
         }
     }
 
-    private static void micro(int h, float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    /**
+     * C[rows of tiles t0..t1, j0..j1) over packed panels (seg) read in place: one panel at a time, all of k deep,
+     * every row tile in turn, so each tile's accumulators stay in registers from the first k to the last and C is
+     * written once. The panel ([k][NR], 144 KB at k = 768, 576 KB at 3072) is read from memory by the first tile and
+     * from the L2 cache by the others. The same operations per element as {@link #blocked}: k slices never change
+     * the bits. Against KC x NC blocks of the same panels (Zen 5, scratch builds, fresh JVMs alternating, GPT-2-small
+     * layer shapes): 1.0-1.15x at T = 16-128 on one thread, 1.0-1.1x at T = 256 and 512 on one and two (bench/README).
+     */
+    private static void panelMajor(float[] ap, int[] tiles, int k, int n, MemorySegment seg, float[] bias,
+                                   float[] c, int cOff, int t0, int t1, int j0, int j1, float[] tile) {
+        for (int col = j0; col < j1; col += NR) {
+            int w = Math.min(NR, j1 - col);
+            long bo = (long) (col / NR) * k * NR * Float.BYTES;
+            for (int t = t0; t < t1; t++) {
+                int h = tiles[t + 1] - tiles[t];
+                int ao = tiles[t] * k;
+                int co = cOff + tiles[t] * n + col;
+                if (w == NR) {
+                    startRows(c, co, n, h, bias, col);
+                    micro(h, ap, ao, seg, bo, false, k, c, co, n);
+                } else { // column edge: the bias row zero-padded in the tile, as in blocked
+                    for (int r = 0; r < h; r++)
+                        for (int q = 0; q < NR; q++) tile[r * NR + q] = q >= w ? 0f : bias != null ? bias[col + q] : 0f;
+                    micro(h, ap, ao, seg, bo, false, k, tile, 0, NR);
+                    for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
+                }
+            }
+        }
+    }
+
+    /**
+     * Sets the h rows of C's tile at co (row stride ldc, NR wide) to bias[col..col + NR), or to zeros without a bias:
+     * where the accumulators of the first k slice start.
+     */
+    private static void startRows(float[] c, int co, int ldc, int h, float[] bias, int col) {
+        // vector stores of the kernel's own width: its loads then take them straight from the store buffer
+        for (int v = 0; v < NR; v += L) {
+            FloatVector row = bias != null ? FloatVector.fromArray(S, bias, col + v) : FloatVector.zero(S);
+            for (int r = 0; r < h; r++) row.intoArray(c, co + r * ldc + v);
+        }
+    }
+
+    private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         if (WIDE) {
             switch (h) {
-                case 7 -> wide7(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                case 6 -> wide6(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                case 5 -> wide5(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                case 4 -> wide4(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                case 3 -> wide3(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                case 2 -> wide2(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-                default -> wide1(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
+                case 7 -> wide7(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 6 -> wide6(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 5 -> wide5(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 4 -> wide4(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 3 -> wide3(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 2 -> wide2(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                default -> wide1(ap, ao, bp, bo, rows, kc, c, co, ldc);
             }
             return;
         }
         switch (h) {
-            case 6 -> micro6(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-            case 5 -> micro5(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-            case 4 -> micro4(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-            case 3 -> micro3(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-            case 2 -> micro2(ap, ao, bp, bo, rows, kc, c, co, ldc, init, io);
-            default -> micro1(ap, ao, bp, bo, rows, kc, c, co, init, io);
+            case 6 -> micro6(ap, ao, bp, bo, rows, kc, c, co, ldc);
+            case 5 -> micro5(ap, ao, bp, bo, rows, kc, c, co, ldc);
+            case 4 -> micro4(ap, ao, bp, bo, rows, kc, c, co, ldc);
+            case 3 -> micro3(ap, ao, bp, bo, rows, kc, c, co, ldc);
+            case 2 -> micro2(ap, ao, bp, bo, rows, kc, c, co, ldc);
+            default -> micro1(ap, ao, bp, bo, rows, kc, c, co);
         }
     }
 
@@ -854,23 +908,13 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Packing
 
-    /**
-     * The panels from jc/NR on of a {@link PackedSegment} (each all of k deep), cut to rows pc..pc+kc, into bp in
-     * {@link #packPanels}'s layout (each kc deep): one contiguous copy of kc · NR floats per panel.
-     */
-    private static void copyPanels(MemorySegment seg, int k, int pc, int kc, int jc, int nc, float[] bp) {
-        int panels = (nc + NR - 1) / NR, jp0 = jc / NR;
-        for (int jp = 0; jp < panels; jp++)
-            MemorySegment.copy(seg, Mat.FLOAT, ((long) (jp0 + jp) * k + pc) * NR * Float.BYTES, bp, jp * kc * NR, kc * NR);
-    }
-
     /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
-    private static void packPanels(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packPanels(Mat b, int pc, int kc, int jc, int nc, MemorySegment bp) {
         packPanelsAt(b, pc, kc, jc, nc, bp, kc);
     }
 
     /** packPanels with panels {@code depth} rows apart in bp: kc for one k slice, k for a whole {@link PackedB}. */
-    private static void packPanelsAt(Mat b, int pc, int kc, int jc, int nc, float[] bp, int depth) {
+    private static void packPanelsAt(Mat b, int pc, int kc, int jc, int nc, MemorySegment bp, int depth) {
         MemorySegment seg = b.data();
         int panels = (nc + NR - 1) / NR, ahead = touchRows(b, pc, nc);
         float touched = 0f;
@@ -878,16 +922,17 @@ public final class Gemm {
             long row = b.byteOffset(pc + p, jc);
             if (p < ahead) touched += touch(seg, b.byteOffset(pc + p + TOUCH_AHEAD, jc), nc);
             for (int jp = 0; jp < panels; jp++) {
-                int dst = (jp * depth + p) * NR;
+                long dst = ((long) jp * depth + p) * NR * Float.BYTES;
                 int jr = jp * NR;
                 int w = Math.min(NR, nc - jr);
                 long src = row + (long) jr * Float.BYTES;
                 if (w == NR) {
                     for (int v = 0; v < NR; v += L)
-                        FloatVector.fromMemorySegment(S, seg, src + (long) v * Float.BYTES, NATIVE).intoArray(bp, dst + v);
+                        FloatVector.fromMemorySegment(S, seg, src + (long) v * Float.BYTES, NATIVE)
+                                .intoMemorySegment(bp, dst + (long) v * Float.BYTES, NATIVE);
                 } else {
                     for (int q = 0; q < NR; q++)
-                        bp[dst + q] = q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f;
+                        bp.set(Mat.FLOAT, dst + (long) q * Float.BYTES, q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f);
                 }
             }
         }
@@ -911,15 +956,15 @@ public final class Gemm {
      * 4-30% faster GEMMs; the copy alone ~1.5x). Always at the stride ROWLD, the constant the micro-kernels read
      * row-packed blocks with.
      */
-    private static void packRows(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packRows(Mat b, int pc, int kc, int jc, int nc, MemorySegment bp) {
         MemorySegment seg = b.data();
         int padded = (nc + NR - 1) / NR * NR, ahead = touchRows(b, pc, nc);
         float touched = 0f;
         for (int p = 0; p < kc; p++) {
-            int dst = p * ROWLD;
+            long dst = (long) p * ROWLD * Float.BYTES;
             if (p < ahead) touched += touch(seg, b.byteOffset(pc + p + TOUCH_AHEAD, jc), nc);
-            MemorySegment.copy(seg, Mat.FLOAT, b.byteOffset(pc + p, jc), bp, dst, nc);
-            for (int q = nc; q < padded; q++) bp[dst + q] = 0f;
+            MemorySegment.copy(seg, b.byteOffset(pc + p, jc), bp, dst, (long) nc * Float.BYTES);
+            for (int q = nc; q < padded; q++) bp.set(Mat.FLOAT, dst + (long) q * Float.BYTES, 0f);
         }
         touchedSum = touched;
     }
@@ -958,9 +1003,17 @@ public final class Gemm {
 
     // ---------------------------------------------------------------------------------------------------------
     // Micro-kernels: an h x NR tile of C (h = 6, 5, ..., 1; NR = two vectors) over one k slice. The accumulators
-    // start from init[io..io+NR) for every row (the bias row or zeros, first k slice) or from C (later slices),
-    // take one fma per p in increasing p, and go back to C: so every kernel performs exactly the same operations
-    // per element, and which kernel a row lands in, or where the k slices are cut, never changes its bits.
+    // start from C (where the driver has put the bias row, or zeros, before the first k slice, and where later
+    // slices find the running sums), take one fma per p in increasing p, and go back to C: so every kernel performs
+    // exactly the same operations per element, and which kernel a row lands in, or where the k slices are cut, never
+    // changes its bits.
+    //
+    // B is read from native memory: the per-thread buffer, a PackedB, or a mapped PackedSegment read in place. The
+    // kernels once read B from a float[] buffer, which made the mapped packed weights pass through a copy
+    // (copyPanels): at T = 8 the copy halved the product's speed (Zen 5, one thread, 72-96 GFLOP/s with it, 165-185
+    // reading the mapped panels in place with these kernels; bench/README). Over heap segments
+    // (MemorySegment.ofArray) the same kernels ran 1.5-2.5x slower than over native ones, so nothing here reads B
+    // from the heap.
     //
     // B is read at a compile-time-constant stride (NR for micro-panels, ROWLD for row copies; C2 unswitches the
     // loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index is linear in
@@ -979,23 +1032,18 @@ public final class Gemm {
     // instruction; it only constrains C2's scheduling (checked in the disassembly). It orders nothing this
     // thread could observe differently: the kernels only read their inputs and write their own tile of C.
 
-    private static void micro6(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, int ldc, float[] init, int io) {
+    private static void micro6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 6;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 6;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             VarHandle.acquireFence();
@@ -1022,22 +1070,17 @@ public final class Gemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
     }
 
-    private static void micro5(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, int ldc, float[] init, int io) {
+    private static void micro5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = c40 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = c41 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 5;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 5;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             VarHandle.acquireFence();
@@ -1060,21 +1103,16 @@ public final class Gemm {
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void micro4(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, int ldc, float[] init, int io) {
+    private static void micro4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 4;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 4;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1090,20 +1128,15 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    private static void micro3(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, int ldc, float[] init, int io) {
+    private static void micro3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21;
-        if (init != null) {
-            c00 = c10 = c20 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 3;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 3;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1116,19 +1149,14 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
     }
 
-    private static void micro2(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, int ldc, float[] init, int io) {
+    private static void micro2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11;
-        if (init != null) {
-            c00 = c10 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 2;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 2;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1138,19 +1166,15 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
     }
 
-    private static void micro1(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                               float[] c, int co, float[] init, int io) {
+    private static void micro1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                               float[] c, int co) {
         FloatVector c00, c01;
-        if (init != null) {
-            c00 = FloatVector.fromArray(S, init, io); c01 = FloatVector.fromArray(S, init, io + L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR;
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L);
             FloatVector av = FloatVector.broadcast(S, ap[ao + p]);
-            c00 = FloatVector.fromArray(S, bp, bq).fma(av, c00);
-            c01 = FloatVector.fromArray(S, bp, bq + L).fma(av, c01);
+            c00 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE).fma(av, c00);
+            c01 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE).fma(av, c01);
         }
         c00.intoArray(c, co); c01.intoArray(c, co + L);
     }
@@ -1165,25 +1189,19 @@ public final class Gemm {
     // 140-145 and 159-184, 6 x 3 119-145 and 156-181. (8 x 2 is faster at T = 8: one tile where 7 x 3 takes 4 + 4.)
     // The FMA peak of that machine (GemmBench.fmaPeak) is 213-222 GFLOP/s on one thread.
 
-    private static void wide7(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide7(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = c40 = c50 = c60 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = c41 = c51 = c61 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = c22 = c32 = c42 = c52 = c62 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
-            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
-            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
-            c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L); c62 = FloatVector.fromArray(S, c, co + 6 * ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+        c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
+        c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L); c62 = FloatVector.fromArray(S, c, co + 6 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 7;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 7;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1208,24 +1226,18 @@ public final class Gemm {
         c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L); c62.intoArray(c, co + 6 * ldc + 2 * L);
     }
 
-    private static void wide6(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = c41 = c51 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = c22 = c32 = c42 = c52 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
-            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
-            c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+        c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 6;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 6;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1247,23 +1259,17 @@ public final class Gemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L); c52.intoArray(c, co + 5 * ldc + 2 * L);
     }
 
-    private static void wide5(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = c40 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = c41 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = c22 = c32 = c42 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
-            c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 5;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 5;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1282,22 +1288,16 @@ public final class Gemm {
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L); c42.intoArray(c, co + 4 * ldc + 2 * L);
     }
 
-    private static void wide4(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-        if (init != null) {
-            c00 = c10 = c20 = c30 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = c31 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = c22 = c32 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 4;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 4;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1313,21 +1313,15 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
     }
 
-    private static void wide3(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
-        if (init != null) {
-            c00 = c10 = c20 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = c21 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = c22 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 3;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 3;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1340,20 +1334,14 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
     }
 
-    private static void wide2(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12;
-        if (init != null) {
-            c00 = c10 = FloatVector.fromArray(S, init, io);
-            c01 = c11 = FloatVector.fromArray(S, init, io + L);
-            c02 = c12 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-            c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 2;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 2;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1363,19 +1351,13 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
     }
 
-    private static void wide1(float[] ap, int ao, float[] bp, int bo, boolean rows, int kc,
-                              float[] c, int co, int ldc, float[] init, int io) {
+    private static void wide1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+                              float[] c, int co, int ldc) {
         FloatVector c00, c01, c02;
-        if (init != null) {
-            c00 = FloatVector.fromArray(S, init, io);
-            c01 = FloatVector.fromArray(S, init, io + L);
-            c02 = FloatVector.fromArray(S, init, io + 2 * L);
-        } else {
-            c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
-        }
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         for (int p = 0; p < kc; p++) {
-            int bq = rows ? bo + p * ROWLD : bo + p * NR, aq = ao + p * 1;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L), b2 = FloatVector.fromArray(S, bp, bq + 2 * L);
+            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 1;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
         }

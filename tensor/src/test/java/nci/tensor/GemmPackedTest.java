@@ -85,14 +85,14 @@ class GemmPackedTest {
         assertEquals(k, packed.rows());
         assertEquals(n, packed.cols());
         assertEquals(2L * nr * k, Gemm.packedFloats(k, n));
-        assertEquals(2 * nr * k, packed.data().length);
+        assertEquals(2L * nr * k * Float.BYTES, packed.data().byteSize());
         assertEquals(2L * nr * k * Float.BYTES, packed.bytes());
         for (int jp = 0; jp < 2; jp++)
             for (int p = 0; p < k; p++)
                 for (int q = 0; q < nr; q++) {
                     int j = jp * nr + q;
                     float want = j < n ? bv[p * n + j] : 0f;
-                    assertEquals(want, packed.data()[(jp * k + p) * nr + q], "panel " + jp + " row " + p + " lane " + q);
+                    assertEquals(want, packed.data().getAtIndex(Mat.FLOAT, (jp * k + p) * nr + q), "panel " + jp + " row " + p + " lane " + q);
                 }
     }
 
@@ -111,7 +111,7 @@ class GemmPackedTest {
     /** A packed B's panels copied off the heap, in native byte order: what a packed-weights file holds. */
     static Gemm.PackedSegment segment(Gemm.PackedB p) {
         MemorySegment seg = Arena.ofAuto().allocate(p.bytes(), 4);
-        MemorySegment.copy(p.data(), 0, seg, Mat.FLOAT, 0, p.data().length);
+        MemorySegment.copy(p.data(), 0, seg, 0, p.bytes());
         return new Gemm.PackedSegment(seg, p.rows(), p.cols());
     }
 
@@ -127,7 +127,7 @@ class GemmPackedTest {
     void packColumnsInBlocksGivesPacksPanels() {
         int k = Gemm.KC + 5, n = 3 * Gemm.NR + 7, block = 2 * Gemm.NR;
         Mat b = Mat.of(Check.gaussian(5, k * n, 1f), k, n);
-        float[] want = Gemm.pack(b).data(), got = new float[want.length], buf = new float[(int) Gemm.packedFloats(k, block)];
+        float[] want = Gemm.pack(b).data().toArray(Mat.FLOAT), got = new float[want.length], buf = new float[(int) Gemm.packedFloats(k, block)];
         int at = 0;
         for (int jc = 0; jc < n; jc += block) {
             int nc = Math.min(block, n - jc), len = (int) Gemm.packedFloats(k, nc);
@@ -171,8 +171,8 @@ class GemmPackedTest {
     @Test
     void badInputIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(null, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(new float[5], 2, 3));
-        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(new float[0], -1, 3));
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(MemorySegment.ofArray(new float[5]), 2, 3));
+        assertThrows(IllegalArgumentException.class, () -> new Gemm.PackedB(MemorySegment.ofArray(new float[0]), -1, 3));
         Gemm.PackedB packed = Gemm.pack(Mat.of(new float[12], 4, 3));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Gemm.matmul(new float[10], 0, 2, 5, packed, null, new float[6], 0));
