@@ -84,7 +84,7 @@ public final class Gpt2Model implements AutoCloseable {
 
     /**
      * Gives the plain {@link #forward} a mapped packed copy of the layers' matrices ({@link PackedWeights}): its
-     * products then read ready panels in place instead of packing B on every call, with the same bits. The model
+     * products then copy ready panels instead of packing B on every call, with the same bits. The model
      * takes ownership: it closes {@code p} when closed or when another copy replaces it. {@code p} must hold this
      * model's layer count and shapes ({@link PackedWeights#map} checks its values too). Call it between forwards: a
      * forward running meanwhile would read a copy this closes (and fail, not compute wrong values).

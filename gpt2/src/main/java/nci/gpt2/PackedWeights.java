@@ -30,7 +30,7 @@ import nci.tensor.Parallel;
  * A model's layer matrices (c_attn, attn c_proj, c_fc, mlp c_proj of every layer) in {@link Gemm#pack}'s panel
  * layout, in a file written once and then mapped read-only. The plain forward packs B on every product because its
  * weights stay mapped (a packed copy in memory of GPT-2 small costs 340 MB over its 1.5x memory bound); a mapped
- * packed copy gives it the packed products' speed (panels read in place instead of B's rows gathered) at the
+ * packed copy gives it the packed products' speed (a plain copy of each panel instead of a gather of B's rows) at the
  * same memory, since the forward then reads the packed file's pages instead of the same bytes of the weight file.
  * Same bits: the micro-kernels and their order of operations do not change.
  *

@@ -20,8 +20,8 @@ import java.nio.ByteOrder;
  * k slice) the block of B is copied into a per-thread buffer in native memory (the weights themselves stay
  * memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of
  * the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in
- * groups of {@code MC}. B already packed ({@link PackedB}, {@link PackedSegment}) is read in place instead, one
- * whole panel, all of k deep, at a time ({@link #panelMajor}). The micro-kernel keeps an {@code MR x NR} tile of C
+ * groups of {@code MC}. B already packed ({@link PackedB}, {@link PackedSegment}) is instead copied one whole
+ * panel, all of k deep, at a time ({@link #panelMajor}). The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}).
@@ -96,12 +96,24 @@ public final class Gemm {
     static final long PARALLEL_MIN_FLOPS = WIDE ? 1L << 24 : 1L << 22;
 
     /**
-     * Per-thread buffers, reused across calls: a packed B block (either layout) and an edge tile [MR][NR]. The block
-     * is native memory: the micro-kernels read B from native segments only (see the note above them).
+     * Per-thread buffers, reused across calls. B's are native memory: the micro-kernels read B from native segments
+     * only (see the note above them).
      */
-    private record Scratch(MemorySegment block, float[] tile) {}
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(
-            Arena.ofAuto().allocate((long) KC * Math.max(NC, ROWLD) * Float.BYTES, 64), new float[MR * NR]));
+    private static final class Scratch {
+        /** A KC x NC block of B packed per call (either layout). */
+        final MemorySegment block = Arena.ofAuto().allocate((long) KC * Math.max(NC, ROWLD) * Float.BYTES, 64);
+        /** An edge tile [MR][NR]. */
+        final float[] tile = new float[MR * NR];
+        /** One packed panel [k][NR], grown to the deepest k seen (576 KB at k = 3072). */
+        private MemorySegment panel = MemorySegment.NULL;
+
+        MemorySegment panel(int k) {
+            long need = (long) k * NR * Float.BYTES;
+            if (panel.byteSize() < need) panel = Arena.ofAuto().allocate(need, 64);
+            return panel;
+        }
+    }
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
      * c[m, n] = a[m, k] · b[k, n] + bias[n]  (c overwritten; bias may be null).
@@ -201,8 +213,10 @@ public final class Gemm {
     /**
      * {@link PackedB}'s layout in any memory segment: typically a slice of a file mapped
      * read-only, written once from {@link PackedB#data()} (native byte order), so packed weights cost page cache
-     * rather than heap and stay mapped like the weights they came from. A product with it reads the panels in
-     * place, with the same micro-kernels: the same bits as the {@link Mat} and {@link PackedB} overloads.
+     * rather than heap and stay mapped like the weights they came from. A product with it copies one panel at a
+     * time (a contiguous run of k · NR floats) into the per-thread buffer, a plain memory copy where per-call packing
+     * gathers B's rows, then runs the same micro-kernels: the same bits as the {@link Mat} and {@link PackedB}
+     * overloads.
      */
     public record PackedSegment(MemorySegment data, int rows, int cols) {
         public PackedSegment {
@@ -326,7 +340,7 @@ public final class Gemm {
 
     /**
      * B is either a Mat (b, packed per call into the thread's buffer) or packed panels (seg: a {@link PackedB}'s or a
-     * {@link PackedSegment}'s, read in place); the other is null.
+     * {@link PackedSegment}'s, copied a panel at a time); the other is null.
      */
     private static void run(float[] a, int aOff, int m, int k, int n, Mat b, MemorySegment seg, float[] bias, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
@@ -450,17 +464,17 @@ public final class Gemm {
     /** C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k. */
     /**
      * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B packed per call (b)
-     * a KC x NC block at a time, or packed panels (seg) read in place by {@link #panelMajor}.
+     * a KC x NC block at a time, or packed panels (seg), one at a time by {@link #panelMajor}.
      */
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
-        float[] tile = scratch.tile();
+        float[] tile = scratch.tile;
         if (seg != null) {
-            panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, tile);
+            panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
         }
-        MemorySegment bp = scratch.block();
+        MemorySegment bp = scratch.block;
         boolean rowPack = tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -497,29 +511,37 @@ public final class Gemm {
     }
 
     /**
-     * C[rows of tiles t0..t1, j0..j1) over packed panels (seg) read in place: one panel at a time, all of k deep,
-     * every row tile in turn, so each tile's accumulators stay in registers from the first k to the last and C is
-     * written once. The panel ([k][NR], 144 KB at k = 768, 576 KB at 3072) is read from memory by the first tile and
-     * from the L2 cache by the others. The same operations per element as {@link #blocked}: k slices never change
-     * the bits. Against KC x NC blocks of the same panels (Zen 5, scratch builds, fresh JVMs alternating, GPT-2-small
-     * layer shapes): 1.0-1.15x at T = 16-128 on one thread, 1.0-1.1x at T = 256 and 512 on one and two (bench/README).
+     * C[rows of tiles t0..t1, j0..j1) over packed panels (seg): one panel at a time, all of k deep, copied into the
+     * thread's panel buffer ([k][NR], 144 KB at k = 768, 576 KB at 3072: L2), then every row tile in turn over it, so
+     * each tile's accumulators stay in registers from the first k to the last and C is written once. The same
+     * operations per element as {@link #blocked}: k slices never change the bits.
+     * <p>Why copy: a forward reads its packed weights from memory (340 MB for GPT-2 small, far more than the
+     * caches), and one contiguous copy per panel streams them at memory-copy speed, where the kernels' own loads
+     * (3 vectors between 21 FMAs) leave the memory system idle. Two threads, 20 forwards each, fresh JVMs alternating
+     * (Zen 5, bench/README): 1x128 118-148 ms with the copy against 209-210 reading the mapped panels in place,
+     * 16x32 546-557 against 642-721, and 146-195 / 543-650 for the former KC x NC blocks. For a B the L3 cache keeps
+     * between calls (one [8, 768] x [768, 2304] in a loop) reading in place was faster (165-185 GFLOP/s on one
+     * thread against 60-100), but a model's weights are not such a B.
      */
     private static void panelMajor(float[] ap, int[] tiles, int k, int n, MemorySegment seg, float[] bias,
-                                   float[] c, int cOff, int t0, int t1, int j0, int j1, float[] tile) {
+                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
+        MemorySegment bp = scratch.panel(k);
+        float[] tile = scratch.tile;
+        long panelBytes = (long) k * NR * Float.BYTES;
         for (int col = j0; col < j1; col += NR) {
             int w = Math.min(NR, j1 - col);
-            long bo = (long) (col / NR) * k * NR * Float.BYTES;
+            MemorySegment.copy(seg, col / NR * panelBytes, bp, 0, panelBytes);
             for (int t = t0; t < t1; t++) {
                 int h = tiles[t + 1] - tiles[t];
                 int ao = tiles[t] * k;
                 int co = cOff + tiles[t] * n + col;
                 if (w == NR) {
                     startRows(c, co, n, h, bias, col);
-                    micro(h, ap, ao, seg, bo, false, k, c, co, n);
+                    micro(h, ap, ao, bp, 0, false, k, c, co, n);
                 } else { // column edge: the bias row zero-padded in the tile, as in blocked
                     for (int r = 0; r < h; r++)
                         for (int q = 0; q < NR; q++) tile[r * NR + q] = q >= w ? 0f : bias != null ? bias[col + q] : 0f;
-                    micro(h, ap, ao, seg, bo, false, k, tile, 0, NR);
+                    micro(h, ap, ao, bp, 0, false, k, tile, 0, NR);
                     for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                 }
             }
@@ -1008,12 +1030,10 @@ public final class Gemm {
     // exactly the same operations per element, and which kernel a row lands in, or where the k slices are cut, never
     // changes its bits.
     //
-    // B is read from native memory: the per-thread buffer, a PackedB, or a mapped PackedSegment read in place. The
-    // kernels once read B from a float[] buffer, which made the mapped packed weights pass through a copy
-    // (copyPanels): at T = 8 the copy halved the product's speed (Zen 5, one thread, 72-96 GFLOP/s with it, 165-185
-    // reading the mapped panels in place with these kernels; bench/README). Over heap segments
-    // (MemorySegment.ofArray) the same kernels ran 1.5-2.5x slower than over native ones, so nothing here reads B
-    // from the heap.
+    // B is read from a native segment: the thread's block or panel buffer (any segment would do: reading a packed
+    // panel in place was measured too, see panelMajor). Native because over heap segments (MemorySegment.ofArray)
+    // the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer native, per-call packing
+    // is a native-to-native copy, and products at T = 8 ran 1.1-1.3x faster than with the former float[] buffer.
     //
     // B is read at a compile-time-constant stride (NR for micro-panels, ROWLD for row copies; C2 unswitches the
     // loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index is linear in
