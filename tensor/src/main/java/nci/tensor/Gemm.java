@@ -78,6 +78,16 @@ public final class Gemm {
     /** Rows that sweep one B micro-panel before the next (MC / MR whole tiles): their packed A (72 KB) stays in L2. */
     static final int MC = 72;
     /**
+     * Up to this many rows (a chunk's, or a thread's share of one), the micro-kernels read B's rows where they are,
+     * unpacked, when B is in native memory (mapped weights): a 48-column strip of B, KC rows deep (36 KB on
+     * AVX-512), is read from memory by the first row tile and from the L1/L2 cache by the others, so copying it
+     * first costs more than it saves. Zen 5, one thread, [T, 768] x [768, 2304], [768, 768], [768, 3072],
+     * [3072, 768], scratch builds alternating (bench/README): at T = 8 1.3-2.2x faster than the row copies, at
+     * T = 16 1.3-1.6x, at T = 32 1.1-1.6x; at T = 64 about the same but for [768, 3072], whose 12 KB row stride maps
+     * every row of a strip onto the same L1 sets (0.8-1.0x).
+     */
+    static final int DIRECT_M = 32;
+    /**
      * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
      * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
      * On AVX-512 (Zen 5, 7 x 3 tiles, KC = 128 in scratch builds, one thread, separate JVMs alternating, GPT-2-small
@@ -461,10 +471,10 @@ public final class Gemm {
         }
     }
 
-    /** C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k. */
     /**
-     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B packed per call (b)
-     * a KC x NC block at a time, or packed panels (seg), one at a time by {@link #panelMajor}.
+     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B (b) a KC x NC block
+     * at a time, packed per call or, for at most DIRECT_M rows of a native B, read where it is; or packed panels
+     * (seg), one at a time by {@link #panelMajor}.
      */
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
@@ -475,32 +485,43 @@ public final class Gemm {
             return;
         }
         MemorySegment bp = scratch.block;
-        boolean rowPack = tiles[t1] - tiles[t0] <= ROWPACK_M;
+        boolean direct = b.data().isNative() && tiles[t1] - tiles[t0] <= DIRECT_M;
+        boolean rowPack = direct || tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
+                if (direct) { // only a block's narrow last panel is copied (the kernels read NR columns)
+                    if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
+                } else if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
                         // where this panel's k slice starts in the buffer, in bytes: row copy or this slice's panels
-                        long bo = Float.BYTES * (rowPack ? jr : (long) (jr / NR) * kc * NR);
+                        // where this panel's k slice starts, in bytes, and the stride of its rows: in B itself, or in
+                        // the buffer (row copy or this slice's panels; a direct block's edge panel at its start)
+                        MemorySegment src = bp;
+                        long bo = Float.BYTES * (direct ? 0 : rowPack ? jr : (long) (jr / NR) * kc * NR), ldb = ROWLD * Float.BYTES;
+                        if (direct && w == NR) {
+                            src = b.data();
+                            bo = b.byteOffset(pc, col);
+                            ldb = (long) b.cols() * Float.BYTES;
+                        }
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
                             int co = cOff + tiles[t] * n + col;
                             if (w == NR) {
                                 if (first) startRows(c, co, n, h, bias, col);
-                                micro(h, ap, ao, bp, bo, rowPack, kc, c, co, n);
+                                micro(h, ap, ao, src, bo, rowPack, ldb, kc, c, co, n);
                             } else { // column edge: run the same kernel on a zero-padded copy of the tile
                                 for (int r = 0; r < h; r++)
                                     for (int q = 0; q < NR; q++)
                                         tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                micro(h, ap, ao, bp, bo, rowPack, kc, tile, 0, NR);
+                                micro(h, ap, ao, src, bo, rowPack, ldb, kc, tile, 0, NR);
                                 for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                             }
                         }
@@ -537,11 +558,11 @@ public final class Gemm {
                 int co = cOff + tiles[t] * n + col;
                 if (w == NR) {
                     startRows(c, co, n, h, bias, col);
-                    micro(h, ap, ao, bp, 0, false, k, c, co, n);
+                    micro(h, ap, ao, bp, 0, false, 0, k, c, co, n);
                 } else { // column edge: the bias row zero-padded in the tile, as in blocked
                     for (int r = 0; r < h; r++)
                         for (int q = 0; q < NR; q++) tile[r * NR + q] = q >= w ? 0f : bias != null ? bias[col + q] : 0f;
-                    micro(h, ap, ao, bp, 0, false, k, tile, 0, NR);
+                    micro(h, ap, ao, bp, 0, false, 0, k, tile, 0, NR);
                     for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                 }
             }
@@ -560,27 +581,27 @@ public final class Gemm {
         }
     }
 
-    private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         if (WIDE) {
             switch (h) {
-                case 7 -> wide7(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                case 6 -> wide6(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                case 5 -> wide5(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                case 4 -> wide4(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                case 3 -> wide3(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                case 2 -> wide2(ap, ao, bp, bo, rows, kc, c, co, ldc);
-                default -> wide1(ap, ao, bp, bo, rows, kc, c, co, ldc);
+                case 7 -> wide7(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                case 6 -> wide6(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                case 5 -> wide5(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                case 4 -> wide4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                case 3 -> wide3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                case 2 -> wide2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+                default -> wide1(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
             }
             return;
         }
         switch (h) {
-            case 6 -> micro6(ap, ao, bp, bo, rows, kc, c, co, ldc);
-            case 5 -> micro5(ap, ao, bp, bo, rows, kc, c, co, ldc);
-            case 4 -> micro4(ap, ao, bp, bo, rows, kc, c, co, ldc);
-            case 3 -> micro3(ap, ao, bp, bo, rows, kc, c, co, ldc);
-            case 2 -> micro2(ap, ao, bp, bo, rows, kc, c, co, ldc);
-            default -> micro1(ap, ao, bp, bo, rows, kc, c, co);
+            case 6 -> micro6(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 5 -> micro5(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 4 -> micro4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 3 -> micro3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 2 -> micro2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            default -> micro1(ap, ao, bp, bo, rows, ldb, kc, c, co);
         }
     }
 
@@ -1035,11 +1056,11 @@ public final class Gemm {
     // the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer native, per-call packing
     // is a native-to-native copy, and products at T = 8 ran 1.1-1.3x faster than with the former float[] buffer.
     //
-    // B is read at a compile-time-constant stride (NR for micro-panels, ROWLD for row copies; C2 unswitches the
-    // loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index is linear in
-    // the loop counter p, so C2 hoists the range checks of all loads
-    // out of the loop. With a run-time stride (the former `bo += ldb`) every load kept its check: measured
-    // 35 -> 50-57 GFLOP/s at T = 128 on one thread.
+    // B's rows are read NR floats apart (micro-panels) or ldb bytes apart (`rows`: row copies at ROWLD, or B itself;
+    // C2 unswitches the loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index
+    // is linear in the loop counter p, so C2 hoists the range checks of the A loads out of the loop. (Over a float[]
+    // B, a run-time stride, the former `bo += ldb`, kept every B load's check: 35 -> 50-57 GFLOP/s at T = 128 on the
+    // Zen 3 VM; the segment loads with ldb measured no slower than at the constant ROWLD, Zen 5, T = 128 and 512.)
     //
     // Why 6 x 2 vectors: 8 accumulators (4 x 2) are just enough to cover the FMA latency (2 pipes x 4 cycles)
     // and lose throughput at every hiccup; 12 leave slack (BLIS's Haswell/Zen tile; in C on this machine 6 x 2
@@ -1052,7 +1073,7 @@ public final class Gemm {
     // instruction; it only constrains C2's scheduling (checked in the disassembly). It orders nothing this
     // thread could observe differently: the kernels only read their inputs and write their own tile of C.
 
-    private static void micro6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1062,7 +1083,7 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 6;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 6;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1090,7 +1111,7 @@ public final class Gemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
     }
 
-    private static void micro5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1099,7 +1120,7 @@ public final class Gemm {
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 5;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 5;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1123,7 +1144,7 @@ public final class Gemm {
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void micro4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1131,7 +1152,7 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 4;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 4;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1148,14 +1169,14 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    private static void micro3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 3;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 3;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1169,13 +1190,13 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
     }
 
-    private static void micro2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 2;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 2;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1186,12 +1207,12 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
     }
 
-    private static void micro1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void micro1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                float[] c, int co) {
         FloatVector c00, c01;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L);
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
             FloatVector av = FloatVector.broadcast(S, ap[ao + p]);
             c00 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE).fma(av, c00);
             c01 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE).fma(av, c01);
@@ -1209,7 +1230,7 @@ public final class Gemm {
     // 140-145 and 159-184, 6 x 3 119-145 and 156-181. (8 x 2 is faster at T = 8: one tile where 7 x 3 takes 4 + 4.)
     // The FMA peak of that machine (GemmBench.fmaPeak) is 213-222 GFLOP/s on one thread.
 
-    private static void wide7(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide7(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
@@ -1220,7 +1241,7 @@ public final class Gemm {
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
         c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L); c62 = FloatVector.fromArray(S, c, co + 6 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 7;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 7;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1246,7 +1267,7 @@ public final class Gemm {
         c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L); c62.intoArray(c, co + 6 * ldc + 2 * L);
     }
 
-    private static void wide6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
@@ -1256,7 +1277,7 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 6;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 6;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1279,7 +1300,7 @@ public final class Gemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L); c52.intoArray(c, co + 5 * ldc + 2 * L);
     }
 
-    private static void wide5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
@@ -1288,7 +1309,7 @@ public final class Gemm {
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 5;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 5;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1308,7 +1329,7 @@ public final class Gemm {
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L); c42.intoArray(c, co + 4 * ldc + 2 * L);
     }
 
-    private static void wide4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
@@ -1316,7 +1337,7 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 4;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 4;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1333,14 +1354,14 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
     }
 
-    private static void wide3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 3;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 3;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1354,13 +1375,13 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
     }
 
-    private static void wide2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02, c10, c11, c12;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 2;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 2;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1371,12 +1392,12 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
     }
 
-    private static void wide1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, int kc,
+    private static void wide1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
         FloatVector c00, c01, c02;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * (ROWLD * 4L) : bo + p * (NR * 4L); int aq = ao + p * 1;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 1;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Gemm#pack} and the product over a {@link Gemm.PackedB}: the same bits as the product over the {@link Mat} it
- * was packed from, for every shape of {@link GemmTest#shapes} (edges, both per-call packings, several A chunks),
+ * was packed from (in native memory, and on the heap), for every shape of {@link GemmTest#shapes} (edges, both per-call packings, several A chunks),
  * with one and two threads; and the packed layout itself.
  */
 class GemmPackedTest {
@@ -45,6 +45,11 @@ class GemmPackedTest {
             Gemm.matmul(a, aOff, m, k, packed, bias, got, cOff);
             Gemm.matmul(a, aOff, m, k, mapped, bias, seg, cOff);
             Check.sameBits("packed vs Mat product, threads=" + threads, ref, got);
+            // a heap B is always copied before the kernels read it; a native one can be read unpacked (DIRECT_M)
+            float[] heap = new float[cOff + m * n + 1];
+            Arrays.fill(heap, 42f);
+            Gemm.matmul(a, aOff, m, k, Mat.of(bv, k, n), bias, heap, cOff);
+            Check.sameBits("heap Mat vs native Mat product, threads=" + threads, ref, heap);
             Check.sameBits("packed segment vs Mat product, threads=" + threads, ref, seg);
             for (int v = 0; v < 2; v++) {             // b with a copy beside it (a single row streams b)
                 float[] both = new float[cOff + m * n + 1];

@@ -36,6 +36,8 @@ class GemmTest {
                 {0, 17, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {1, L - 1, L + 1}, {4, L + 1, L - 1},
                 {2, 15, 3}, {3, 17, 1}, {5, Gemm.NR + 1, Gemm.KC + 1}, {7, 767, 64}, {5, 767, 767},
                 {9, 3073, 40}, {70, 300, 300}, {1, 1, 3073}, {130, 2 * Gemm.NC + 5, 33},
+                // B read unpacked (up to DIRECT_M rows of a native B) or row-copied, edge panels included
+                {Gemm.DIRECT_M, 3 * Gemm.NR + 5, Gemm.KC + 3}, {Gemm.DIRECT_M + 1, 3 * Gemm.NR + 5, Gemm.KC + 3},
                 // both B packings (up to ROWPACK_M rows: row copies; above: micro-panels), several A chunks
                 {Gemm.ROWPACK_M, Gemm.NR * 5 + 3, Gemm.KC + 9}, {Gemm.ROWPACK_M + 1, Gemm.NR * 5 + 3, Gemm.KC + 9},
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
