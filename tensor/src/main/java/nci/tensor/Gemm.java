@@ -79,7 +79,7 @@ public final class Gemm {
     static final int MC = 72;
     /**
      * Up to this many rows (a chunk's, or a thread's share of one), the micro-kernels read B's rows where they are,
-     * unpacked, when B is in native memory (mapped weights): a 48-column strip of B, KC rows deep (36 KB on
+     * unpacked, when B is in native memory (mapped weights): a 48-column strip of B, KC rows deep (48 KB on
      * AVX-512), is read from memory by the first row tile and from the L1/L2 cache by the others, so copying it
      * first costs more than it saves. Zen 5, one thread, [T, 768] x [768, 2304], [768, 768], [768, 3072],
      * [3072, 768], scratch builds alternating (bench/README): at T = 8 1.3-2.2x faster than the row copies, at
@@ -95,7 +95,7 @@ public final class Gemm {
      * where they ran 149-165. So there it is a whole chunk.
      */
     static final int ROWPACK_M = WIDE ? Gemm.MCHUNK : 32;
-    /** Row stride of a row-packed B block: a compile-time constant, so the micro-kernels' loads are range-check free. */
+    /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
      * Below this many flops the pool hand-off costs more than it saves. About the same time either way: AVX-512
@@ -500,7 +500,6 @@ public final class Gemm {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
-                        // where this panel's k slice starts in the buffer, in bytes: row copy or this slice's panels
                         // where this panel's k slice starts, in bytes, and the stride of its rows: in B itself, or in
                         // the buffer (row copy or this slice's panels; a direct block's edge panel at its start)
                         MemorySegment src = bp;
@@ -540,7 +539,8 @@ public final class Gemm {
      * caches), and one contiguous copy per panel streams them at memory-copy speed, where the kernels' own loads
      * (3 vectors between 21 FMAs) leave the memory system idle. Two threads, 20 forwards each, fresh JVMs alternating
      * (Zen 5, bench/README): 1x128 118-148 ms with the copy against 209-210 reading the mapped panels in place,
-     * 16x32 546-557 against 642-721, and 146-195 / 543-650 for the former KC x NC blocks. For a B the L3 cache keeps
+     * 16x32 546-557 against 642-721; against the former copies of KC x NC blocks no difference beyond the noise
+     * (more rounds: 124-165 against 120-195 ms at 1x128). For a B the L3 cache keeps
      * between calls (one [8, 768] x [768, 2304] in a loop) reading in place was faster (165-185 GFLOP/s on one
      * thread against 60-100), but a model's weights are not such a B.
      */
@@ -1051,10 +1051,11 @@ public final class Gemm {
     // exactly the same operations per element, and which kernel a row lands in, or where the k slices are cut, never
     // changes its bits.
     //
-    // B is read from a native segment: the thread's block or panel buffer (any segment would do: reading a packed
-    // panel in place was measured too, see panelMajor). Native because over heap segments (MemorySegment.ofArray)
-    // the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer native, per-call packing
-    // is a native-to-native copy, and products at T = 8 ran 1.1-1.3x faster than with the former float[] buffer.
+    // B is read from a native segment: the thread's block or panel buffer, or a native B itself (up to DIRECT_M
+    // rows; reading packed panels in place was measured too, see panelMajor). Native because over heap segments
+    // (MemorySegment.ofArray) the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer
+    // native, per-call packing is a native-to-native copy, and products at T = 8 ran 1.03-1.45x faster than with the
+    // former float[] buffer (three rounds, before B was read unpacked).
     //
     // B's rows are read NR floats apart (micro-panels) or ldb bytes apart (`rows`: row copies at ROWLD, or B itself;
     // C2 unswitches the loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index
@@ -1083,7 +1084,8 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 6;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 6;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1120,7 +1122,8 @@ public final class Gemm {
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 5;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 5;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1152,7 +1155,8 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 4;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 4;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1176,7 +1180,8 @@ public final class Gemm {
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 3;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 3;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1196,7 +1201,8 @@ public final class Gemm {
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 2;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 2;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1241,7 +1247,8 @@ public final class Gemm {
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
         c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L); c62 = FloatVector.fromArray(S, c, co + 6 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 7;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 7;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1277,7 +1284,8 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 6;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 6;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1309,7 +1317,8 @@ public final class Gemm {
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 5;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 5;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1337,7 +1346,8 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 4;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 4;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1361,7 +1371,8 @@ public final class Gemm {
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 3;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 3;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1381,7 +1392,8 @@ public final class Gemm {
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 2;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 2;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
@@ -1397,7 +1409,8 @@ public final class Gemm {
         FloatVector c00, c01, c02;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L); int aq = ao + p * 1;
+            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int aq = ao + p * 1;
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE), b2 = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02);
