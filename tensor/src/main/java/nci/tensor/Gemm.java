@@ -35,9 +35,9 @@ import java.nio.ByteOrder;
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
  * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in
- * the same row tiles as above ({@link #tiles(int)}, up to {@code MR} rows), each block of bt rows is copied to a heap buffer with its rows interleaved
- * in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows of bt (12 accumulators; AVX2) or 7 x 3
- * (21; AVX-512) read both as one stream each.
+ * the same row tiles as above ({@link #tiles(int)}, up to {@code MR} rows), each block of bt rows is copied to a
+ * heap buffer with its rows interleaved in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows
+ * of bt (12 accumulators; AVX2) or 7 x 3 (21; AVX-512) read both as one stream each.
  *
  * <h2>Determinism</h2>
  * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
@@ -154,13 +154,6 @@ public final class Gemm {
 
         /** Bytes held (native memory, freed with the record). */
         public long bytes() { return data.byteSize(); }
-
-        /** b[p, j], read from its panel. */
-        public float get(int p, int j) {
-            if (p < 0 || p >= rows || j < 0 || j >= cols)
-                throw new IndexOutOfBoundsException("[" + p + ", " + j + "] outside packed B [" + rows + ", " + cols + "]");
-            return data.getAtIndex(Mat.FLOAT, ((long) (j / NR) * rows + p) * NR + j % NR);
-        }
     }
 
     /** Floats of a packed [k, n]: n rounded up to NR, times k. */
@@ -479,7 +472,6 @@ public final class Gemm {
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
-        float[] tile = scratch.tile;
         if (seg != null) {
             panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
@@ -516,12 +508,8 @@ public final class Gemm {
                             if (w == NR) {
                                 if (first) startRows(c, co, n, h, bias, col);
                                 micro(h, ap, ao, src, bo, rowPack, ldb, kc, c, co, n);
-                            } else { // column edge: run the same kernel on a zero-padded copy of the tile
-                                for (int r = 0; r < h; r++)
-                                    for (int q = 0; q < NR; q++)
-                                        tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                micro(h, ap, ao, src, bo, rowPack, ldb, kc, tile, 0, NR);
-                                for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
+                            } else {
+                                microEdge(h, ap, ao, src, bo, rowPack, ldb, kc, c, co, n, w, first, bias, col, scratch.tile);
                             }
                         }
                     }
@@ -547,7 +535,6 @@ public final class Gemm {
     private static void panelMajor(float[] ap, int[] tiles, int k, int n, MemorySegment seg, float[] bias,
                                    float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.panel(k);
-        float[] tile = scratch.tile;
         long panelBytes = (long) k * NR * Float.BYTES;
         for (int col = j0; col < j1; col += NR) {
             int w = Math.min(NR, j1 - col);
@@ -559,11 +546,8 @@ public final class Gemm {
                 if (w == NR) {
                     startRows(c, co, n, h, bias, col);
                     micro(h, ap, ao, bp, 0, false, 0, k, c, co, n);
-                } else { // column edge: the bias row zero-padded in the tile, as in blocked
-                    for (int r = 0; r < h; r++)
-                        for (int q = 0; q < NR; q++) tile[r * NR + q] = q >= w ? 0f : bias != null ? bias[col + q] : 0f;
-                    micro(h, ap, ao, bp, 0, false, 0, k, tile, 0, NR);
-                    for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
+                } else {
+                    microEdge(h, ap, ao, bp, 0, false, 0, k, c, co, n, w, true, bias, col, scratch.tile);
                 }
             }
         }
@@ -579,6 +563,20 @@ public final class Gemm {
             FloatVector row = bias != null ? FloatVector.fromArray(S, bias, col + v) : FloatVector.zero(S);
             for (int r = 0; r < h; r++) row.intoArray(c, co + r * ldc + v);
         }
+    }
+
+    /**
+     * The column edge of C's tile at co (w &lt; NR valid columns): the same kernel over a zero-padded copy of the tile
+     * (in {@code tile}), starting from the bias row, or zeros, on the first k slice and from C on later ones; then
+     * the w valid columns go back to C.
+     */
+    private static void microEdge(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+                                  float[] c, int co, int ldc, int w, boolean first, float[] bias, int col, float[] tile) {
+        for (int r = 0; r < h; r++)
+            for (int q = 0; q < NR; q++)
+                tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * ldc + q] : bias != null ? bias[col + q] : 0f;
+        micro(h, ap, ao, bp, bo, rows, ldb, kc, tile, 0, NR);
+        for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * ldc, w);
     }
 
     private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Gemm#pack} and the product over a {@link Gemm.PackedB}: the same bits as the product over the {@link Mat} it
- * was packed from (in native memory, and on the heap), for every shape of {@link GemmTest#shapes} (edges, both per-call packings, several A chunks),
- * with one and two threads; and the packed layout itself.
+ * was packed from (in native memory, and on the heap), for every shape of {@link GemmTest#shapes} (edges, both
+ * per-call packings, several A chunks), with one and two threads; and the packed layout itself.
  */
 class GemmPackedTest {
     private static final int INITIAL_THREADS = Parallel.threads();
@@ -113,7 +113,7 @@ class GemmPackedTest {
         }
     }
 
-    /** A packed B's panels copied off the heap, in native byte order: what a packed-weights file holds. */
+    /** A packed B's panels copied into a segment of their own, in native byte order: what a packed-weights file holds. */
     static Gemm.PackedSegment segment(Gemm.PackedB p) {
         MemorySegment seg = Arena.ofAuto().allocate(p.bytes(), 4);
         MemorySegment.copy(p.data(), 0, seg, 0, p.bytes());
