@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One GPT-2-small forward (seeded random weights, see {@link RandomGpt2}) up to the final hidden states,
  * plus the logits of the last position of each sequence: what a next-token or patching metric needs.
  * Inputs: batch 1 at T = 8, 32, 128, and batch 16 × 32. Average time per forward, in ms.
- * The layer matrices are read from a mapped packed copy ({@link PackedWeights}, written to a temporary file in
- * {@code @Setup}): how {@code nci forward} runs from a model's second run on. {@code @Setup} checks that the
+ * The layer matrices are read from a packed copy ({@link PackedWeights}, written to a temporary file in
+ * {@code @Setup} and read back into memory by {@link PackedWeights#load}): how {@code nci forward} runs from a model's
+ * second run on. {@code @Setup} checks that the
  * logits are bit for bit those of the forward that packs B per product (what a first run does).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -63,13 +64,13 @@ public class ForwardBench {
                 String stamp = "ForwardBench RandomGpt2.SMALL seed " + SEED;
                 packedFile = Files.createTempFile("nci-forwardbench-", ".packed");
                 PackedWeights.write(model, stamp, packedFile);
-                model.usePackedWeights(PackedWeights.map(model, stamp, packedFile));
+                model.usePackedWeights(PackedWeights.load(model, stamp, packedFile));
             } catch (IOException e) {
                 throw new UncheckedIOException("ForwardBench: writing the packed weights to a temporary file failed", e);
             }
             float[] packed = lastLogits(model, batch);
             if (!Arrays.equals(perCall, packed))
-                throw new IllegalStateException("ForwardBench " + input + ": logits over the mapped packed weights differ from the per-call packing's");
+                throw new IllegalStateException("ForwardBench " + input + ": logits over the packed weights read from the file differ from the per-call packing's");
             check();
         }
 

@@ -27,8 +27,8 @@ public final class Gpt2Model implements AutoCloseable {
     private final AutoCloseable resources;
     /** Layers' matrices packed for repeated products, built on first use ({@link #packedLayer}). */
     private final AtomicReferenceArray<PackedLayer> packed;
-    /** The layers' matrices packed in a mapped file, for the plain forward ({@link #usePackedWeights}); null if none. */
-    private volatile PackedWeights mapped;
+    /** The layers' matrices packed, from a file ({@link PackedWeights}), for the plain forward ({@link #usePackedWeights}); null if none. */
+    private volatile PackedWeights packedFile;
     /** Requests per layer through {@link #packedLayerOnReuse}. */
     private final AtomicIntegerArray packRequests;
     /** What packing every layer would hold ({@link #packedBytes}). */
@@ -69,7 +69,7 @@ public final class Gpt2Model implements AutoCloseable {
      * a copy about the size of the layer's weights, in native memory (GPT-2 small: 28 MB a layer, 340 MB for all twelve). For
      * callers that multiply the same weights many times, the patching engine's stages: a product over packed
      * weights skips packing B on every call and gives the same bits. The plain {@link #forward} does not use them:
-     * it reads the mapped weights, or a mapped packed copy of them ({@link #usePackedWeights}). Thread-safe (two racing first calls may both
+     * it reads the mapped weights, or a packed copy of them read from a file ({@link #usePackedWeights}). Thread-safe (two racing first calls may both
      * pack; one result is kept).
      */
     public PackedLayer packedLayer(int layer) {
@@ -83,10 +83,10 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /**
-     * Gives the plain {@link #forward} a mapped packed copy of the layers' matrices ({@link PackedWeights}): its
+     * Gives the plain {@link #forward} a packed copy of the layers' matrices from a file ({@link PackedWeights}): its
      * products then copy ready panels instead of packing B on every call, with the same bits. The model
      * takes ownership: it closes {@code p} when closed or when another copy replaces it. {@code p} must hold this
-     * model's layer count and shapes ({@link PackedWeights#map} checks its values too). Call it between forwards: a
+     * model's layer count and shapes ({@link PackedWeights#load} and {@link PackedWeights#map} check its values too). Call it between forwards: a
      * forward running meanwhile would read a copy this closes (and fail, not compute wrong values).
      */
     public void usePackedWeights(PackedWeights p) {
@@ -102,13 +102,13 @@ public final class Gpt2Model implements AutoCloseable {
                                 + ", " + got.get(i).cols() + "], the model's is [" + want.get(i).rows() + ", " + want.get(i).cols() + "]");
             }
         }
-        PackedWeights old = mapped;
-        mapped = p;
+        PackedWeights old = packedFile;
+        packedFile = p;
         if (old != null && old != p) old.close();
     }
 
-    /** The mapped packed copy the plain forward uses, or null. */
-    public PackedWeights packedWeights() { return mapped; }
+    /** The packed copy from a file the plain forward uses, or null. */
+    public PackedWeights packedWeights() { return packedFile; }
 
     /** Requests a layer gets through {@link #packedLayerOnReuse} before it is packed. */
     public static final int PACK_AFTER_REQUESTS = 3;
@@ -304,7 +304,7 @@ public final class Gpt2Model implements AutoCloseable {
         float[] proj = new float[rows * e];           // c_proj output (attention or MLP) [B, T, E]
         float[] fc = new float[rows * inner];         // MLP hidden           [B, T, I]
         float[] last = new float[rows * e];           // ln_f output          [B, T, E]
-        PackedWeights packedCopy = mapped;
+        PackedWeights packedCopy = packedFile;
 
         for (int i = 0; i < b; i++)
             Embedding.lookup(weights.wte(), weights.wpe(), batch[i], 0, T, 0, x, i * T * e);
@@ -387,8 +387,8 @@ public final class Gpt2Model implements AutoCloseable {
 
     @Override
     public void close() {
-        PackedWeights p = mapped;
-        mapped = null;
+        PackedWeights p = packedFile;
+        packedFile = null;
         if (p != null) p.close();
         if (resources == null) return;
         try {

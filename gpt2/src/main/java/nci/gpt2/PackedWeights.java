@@ -28,17 +28,18 @@ import nci.tensor.Parallel;
 
 /**
  * A model's layer matrices (c_attn, attn c_proj, c_fc, mlp c_proj of every layer) in {@link Gemm#pack}'s panel
- * layout, in a file written once and then mapped read-only. The plain forward packs B on every product because its
- * weights stay mapped (a packed copy in memory of GPT-2 small costs 340 MB over its 1.5x memory bound); a mapped
- * packed copy gives it the packed products' speed (a plain copy of each panel instead of a gather of B's rows) at the
- * same memory, since the forward then reads the packed file's pages instead of the same bytes of the weight file.
+ * layout, in a file written once and then read back ({@link #load}) or mapped read-only ({@link #map}). The plain
+ * forward packs B on every product because its weights stay mapped (a packed copy made in every process of GPT-2 small
+ * costs 340 MB over its 1.5x memory bound, and the packing time); a packed copy from this file gives it the packed
+ * products' speed (a plain copy of each panel instead of a gather of B's rows) at the same memory, since the forward
+ * then reads the packed copy instead of the same bytes of the weight file, whose layer matrices it no longer touches.
  * Same bits: the micro-kernels and their order of operations do not change.
  *
  * <p>File layout (little-endian): the magic {@code NCIPACK1}, then int32 version (3), Gemm.panelWidth(), layer count,
  * stamp length in bytes, the stamp (UTF-8: what the weights came from, see {@link #stamp}), then per matrix int32 rows,
  * int32 cols and int64 byte offset, per matrix its last value {@code b[k-1, n-1]}, and per matrix the CRC32C of its
  * panels' bytes (int32); the panels start at a 4096-byte boundary, one matrix after another, little-endian floats.
- * {@link #map} checks all of it against the model it is for and refuses a file that differs in anything. Against the
+ * {@link #load} and {@link #map} check all of it against the model it is for and refuses a file that differs in anything. Against the
  * model's weights it checks one value per matrix, not more: each read brings a page of the weight file into memory,
  * which the forward over the packed copy would otherwise never touch (GPT-2 small: 697 MiB peak RSS at T = 128 with
  * one sample, 700-702 with three, 692-695 packing per call). Against damage (bytes changed in place, which keeps the
@@ -57,7 +58,7 @@ public final class PackedWeights implements AutoCloseable {
 
     private static final byte[] MAGIC = "NCIPACK1".getBytes(StandardCharsets.US_ASCII);
     /**
-     * 3: {@link #write} refuses NaN and infinite values, so a copy {@link #map} accepts holds finite values only (and
+     * 3: {@link #write} refuses NaN and infinite values, so a copy {@link #load} accepts holds finite values only (and
      * {@link Gpt2Loader#load(Path, java.util.function.Consumer)} leaves out the layer matrices' own check when it has
      * one). 2 added the per-matrix CRC32C of the panels (version 1 had none, so a file damaged in place was used).
      */
@@ -82,22 +83,22 @@ public final class PackedWeights implements AutoCloseable {
         this.bytes = bytes;
     }
 
-    /** The mapped file. */
+    /** The file read or mapped. */
     public Path file() { return file; }
 
     /** Number of layers. */
     public int layerCount() { return layers.size(); }
 
-    /** Layer l's matrices, mapped. */
+    /** Layer l's matrices. */
     public Layer layer(int l) {
         if (l < 0 || l >= layers.size()) throw new IllegalArgumentException("layer " + l + " outside [0, " + layers.size() + ")");
         return layers.get(l);
     }
 
-    /** Bytes of the file mapped. */
+    /** Bytes of the file (all held in memory, or mapped). */
     public long bytes() { return bytes; }
 
-    /** Unmaps the file. */
+    /** Frees the memory the file was read into, or unmaps it. */
     @Override
     public void close() { arena.close(); }
 
@@ -207,13 +208,50 @@ public final class PackedWeights implements AutoCloseable {
     }
 
     /**
-     * Maps {@code file} for {@code model}. Refuses (with a ModelFileException naming the file and what differs) a file
-     * that is not a packed-weights file, was written by another version or kernel width, for another stamp, layer
-     * count or matrix shape, is truncated, whose sample values differ from the model's weights, or whose panels do
-     * not match their checksums (the file was damaged after it was written). The checksums are computed in parallel
-     * over the matrices ({@link Parallel}).
+     * Reads {@code file} for {@code model} into this process's own memory (anonymous native memory, freed by
+     * {@link #close}), checked as {@link #map} checks it. What {@link #open} does for a copy that fits its budget: on the Zen 5 test
+     * machine, a virtual machine whose kernel runs a DAMON monitor over physical memory (kdamond, sampling every 0.5 s),
+     * reading the pages of a mapped file slowed in phases to 1.5-5 GB/s while the same bytes in anonymous memory read
+     * at 13-19 GB/s (bench/README, "The packed copy in the process's own memory"); a GPT-2-small 1x128 forward took
+     * 240-575 ms (median of 20 each, one thread) over the mapped copy and 153-188 ms over the read one. The memory is
+     * the same (the forward touches every packed page either way, and the file's page-cache pages are not this
+     * process's once read); the cost is one read of the file at load, which the checksums read anyway.
+     */
+    public static PackedWeights load(Gpt2Model model, String stamp, Path file) throws IOException {
+        return open(model, stamp, file, false);
+    }
+
+    /**
+     * {@link #load} when the file is at most a third of the maximum heap (the budget the patching engine holds its
+     * own packed copies to, {@code RowKernels.packed}; GPT-2 small's 340 MB fits under the default heap of an 8 GB
+     * machine), else {@link #map}: a larger copy (GPT-2 XL: 6 GB) stays in the page cache, where the system can
+     * evict it, rather than in this process's memory. What {@link #attachIfValid} and {@link #cached} use.
+     */
+    public static PackedWeights open(Gpt2Model model, String stamp, Path file) throws IOException {
+        return open(model, stamp, file, Runtime.getRuntime().maxMemory() / 3);
+    }
+
+    /** {@link #load} when the file is at most {@code budget} bytes, else {@link #map}. */
+    static PackedWeights open(Gpt2Model model, String stamp, Path file, long budget) throws IOException {
+        return open(model, stamp, file, Files.size(file) > budget);
+    }
+
+    /**
+     * Maps {@code file} for {@code model}, read-only. Refuses (with a ModelFileException naming the file and what
+     * differs) a file that is not a packed-weights file, was written by another version or kernel width, for another
+     * stamp, layer count or matrix shape, is truncated, whose sample values differ from the model's weights, or whose
+     * panels do not match their checksums (the file was damaged after it was written). The checksums are computed in
+     * parallel over the matrices ({@link Parallel}). Processes that map one file share its pages; {@link #load} reads
+     * it instead, which was faster on the test machine.
      */
     public static PackedWeights map(Gpt2Model model, String stamp, Path file) throws IOException {
+        return open(model, stamp, file, true);
+    }
+
+    /** Bytes read per call when a file is read into memory (a ByteBuffer's size is an int). */
+    private static final int READ_CHUNK = 1 << 26;
+
+    private static PackedWeights open(Gpt2Model model, String stamp, Path file, boolean mapped) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
             throw new ModelFileException(file, "packed weights need a little-endian platform");
         List<Mat> mats = matrices(model);
@@ -221,7 +259,19 @@ public final class PackedWeights implements AutoCloseable {
         try {
             MemorySegment seg;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                long length = ch.size();
+                if (mapped) {
+                    seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, length, arena);
+                } else {
+                    seg = arena.allocate(length, ALIGN);
+                    for (long at = 0; at < length; at += READ_CHUNK) {
+                        ByteBuffer b = seg.asSlice(at, Math.min(READ_CHUNK, length - at)).asByteBuffer();
+                        while (b.hasRemaining())
+                            if (ch.read(b, at + b.position()) < 0)
+                                throw new ModelFileException(file, "ended at byte " + (at + b.position()) + " while being read; it was "
+                                        + length + " bytes when opened");
+                    }
+                }
             }
             long size = seg.byteSize();
             byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
@@ -422,14 +472,15 @@ public final class PackedWeights implements AutoCloseable {
     }
 
     /**
-     * Maps {@code file} and attaches it to {@code model} ({@link Gpt2Model#usePackedWeights}) when it exists and
-     * {@link #map} accepts it for {@code stamp}; false when there is none, or when it is not the file for these weights
-     * (damaged, stale, or from another version): {@link #write} then replaces it.
+     * Opens {@code file} ({@link #open}: read into memory, or mapped if large) and attaches it to {@code model}
+     * ({@link Gpt2Model#usePackedWeights}) when it exists and is accepted for {@code stamp}; false when there is none,
+     * or when it is not the file for these weights (damaged, stale, or from another version): {@link #write} then
+     * replaces it.
      */
     public static boolean attachIfValid(Gpt2Model model, String stamp, Path file) throws IOException {
         if (!Files.isRegularFile(file)) return false;
         try {
-            model.usePackedWeights(map(model, stamp, file));
+            model.usePackedWeights(open(model, stamp, file));
             return true;
         } catch (ModelFileException e) {
             return false;
@@ -439,16 +490,16 @@ public final class PackedWeights implements AutoCloseable {
     /** What {@link #cached} did. */
     public enum Outcome {
         /** A valid file was there and is now attached to the model. */
-        MAPPED,
+        ATTACHED,
         /** There was none (or it did not match); it was written, and attached since {@code attachWhenWritten}. */
-        WRITTEN_AND_MAPPED,
+        WRITTEN_AND_ATTACHED,
         /** There was none (or it did not match); it was written for the next load, and the model packs per call for now. */
         WRITTEN
     }
 
     /**
      * The cache policy for a model loaded from {@code folder}: the packed file for its {@link #stamp} under
-     * {@code cacheDir} is mapped and attached ({@link Gpt2Model#usePackedWeights}) when it exists and matches; else it
+     * {@code cacheDir} is opened ({@link #open}) and attached ({@link Gpt2Model#usePackedWeights}) when it exists and matches; else it
      * is (re)written, the stale copies beside it are deleted ({@link #pruneStale}), and it is attached only if
      * {@code attachWhenWritten}. Writing reads every layer matrix, which brings
      * the weight file's pages into memory; mapping the packed copy in the same process would then hold both (GPT-2
@@ -457,11 +508,11 @@ public final class PackedWeights implements AutoCloseable {
     public static Outcome cached(Gpt2Model model, Path folder, Path cacheDir, boolean attachWhenWritten) throws IOException {
         String stamp = stamp(folder);
         Path file = cacheDir.resolve(fileName(stamp));
-        if (attachIfValid(model, stamp, file)) return Outcome.MAPPED;
+        if (attachIfValid(model, stamp, file)) return Outcome.ATTACHED;
         write(model, stamp, file);
         pruneStale(cacheDir, file);
         if (!attachWhenWritten) return Outcome.WRITTEN;
-        model.usePackedWeights(map(model, stamp, file));
-        return Outcome.WRITTEN_AND_MAPPED;
+        model.usePackedWeights(open(model, stamp, file));
+        return Outcome.WRITTEN_AND_ATTACHED;
     }
 }

@@ -24,6 +24,8 @@ import nci.tensor.Parallel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link PackedWeights}: the mapped packed copy of a model's layer matrices, its checks, and the cache policy. */
 class PackedWeightsTest {
@@ -32,15 +34,18 @@ class PackedWeightsTest {
     @AfterEach
     void restoreThreads() { Parallel.setThreads(INITIAL_THREADS); }
 
-    @Test
-    void forwardOverMappedPackedWeightsGivesTheSameBits(@TempDir Path tmp) throws IOException {
+    /** Read into memory ({@link PackedWeights#load}, what the forward uses) or mapped: the same bits either way. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void forwardOverPackedWeightsGivesTheSameBits(boolean mapped, @TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("p.bin");
         try (Gpt2Model plain = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3);
              Gpt2Model packed = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3)) {
             PackedWeights.write(packed, "random 3", file);
-            packed.usePackedWeights(PackedWeights.map(packed, "random 3", file));
+            packed.usePackedWeights(mapped ? PackedWeights.map(packed, "random 3", file) : PackedWeights.load(packed, "random 3", file));
             assertNotNull(packed.packedWeights());
             assertEquals(Files.size(file), packed.packedWeights().bytes());
+            assertEquals(mapped, packed.packedWeights().layer(0).attnW().data().isMapped(), "mapped or read into memory");
             for (int threads : new int[] {1, 2}) {
                 Parallel.setThreads(threads);
                 for (int[] bt : new int[][] {{1, 1}, {1, 7}, {3, 13}}) {
@@ -120,7 +125,7 @@ class PackedWeightsTest {
     }
 
     @Test
-    void mapRefusesAFileForOtherWeights(@TempDir Path tmp) throws IOException {
+    void loadAndMapRefuseAFileForOtherWeights(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("p.bin");
         try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 5);
              Gpt2Model other = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 6)) {
@@ -132,7 +137,7 @@ class PackedWeightsTest {
     }
 
     @Test
-    void mapRefusesDamagedFiles(@TempDir Path tmp) throws IOException {
+    void loadAndMapRefuseDamagedFiles(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("p.bin");
         try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 7)) {
             PackedWeights.write(model, "s", file);
@@ -180,6 +185,9 @@ class PackedWeightsTest {
             try (PackedWeights ok = PackedWeights.map(model, "s", file)) {
                 assertEquals(size, ok.bytes());
             }
+            try (PackedWeights ok = PackedWeights.load(model, "s", file)) {
+                assertEquals(size, ok.bytes());
+            }
         }
     }
 
@@ -189,7 +197,7 @@ class PackedWeightsTest {
      * The file is then not attached, and the model computes what it computes without it.
      */
     @Test
-    void mapRefusesAFileWithAnyPanelByteChanged(@TempDir Path tmp) throws IOException {
+    void loadAndMapRefuseAFileWithAnyPanelByteChanged(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("p.bin");
         try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 10)) {
             int[][] batch = Gpt2ForwardTest.tokens(2, 5, model.config().vocabSize(), 3);
@@ -245,7 +253,7 @@ class PackedWeightsTest {
     }
 
     @Test
-    void cachedWritesOnceThenMaps(@TempDir Path tmp) throws IOException {
+    void cachedWritesOnceThenAttaches(@TempDir Path tmp) throws IOException {
         Path folder = tmp.resolve("model"), cache = tmp.resolve("cache");
         Files.createDirectories(folder);
         for (String f : new String[] {"config.json", "model.safetensors"})
@@ -255,19 +263,20 @@ class PackedWeightsTest {
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
             want = m.forward(batch, false, true).logits();
             assertEquals(PackedWeights.Outcome.WRITTEN, PackedWeights.cached(m, folder, cache, false));
-            assertNull(m.packedWeights(), "a one-forward process does not map the file it just wrote");
+            assertNull(m.packedWeights(), "a one-forward process does not attach the file it just wrote");
         }
         Path file = cache.resolve(PackedWeights.fileName(PackedWeights.stamp(folder)));
         assertTrue(Files.isRegularFile(file), "written to " + file);
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
-            assertEquals(PackedWeights.Outcome.MAPPED, PackedWeights.cached(m, folder, cache, false));
+            assertEquals(PackedWeights.Outcome.ATTACHED, PackedWeights.cached(m, folder, cache, false));
             assertEquals(file, m.packedWeights().file());
-            assertArrayEquals(want, m.forward(batch, false, true).logits(), "logits over the mapped packed copy");
+            assertTrue(!m.packedWeights().layer(0).attnW().data().isMapped(), "read into memory, not mapped");
+            assertArrayEquals(want, m.forward(batch, false, true).logits(), "logits over the packed copy");
         }
         // a damaged file is replaced, not trusted
         Files.write(file, new byte[100]);
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
-            assertEquals(PackedWeights.Outcome.WRITTEN_AND_MAPPED, PackedWeights.cached(m, folder, cache, true));
+            assertEquals(PackedWeights.Outcome.WRITTEN_AND_ATTACHED, PackedWeights.cached(m, folder, cache, true));
             assertArrayEquals(want, m.forward(batch, false, true).logits());
         }
         // a byte changed in place, the size and modification time kept: the stamp matches, the checksum does not
@@ -277,11 +286,11 @@ class PackedWeightsTest {
         Files.write(file, whole);
         Files.setLastModifiedTime(file, written);
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
-            assertEquals(PackedWeights.Outcome.WRITTEN_AND_MAPPED, PackedWeights.cached(m, folder, cache, true));
+            assertEquals(PackedWeights.Outcome.WRITTEN_AND_ATTACHED, PackedWeights.cached(m, folder, cache, true));
             assertArrayEquals(want, m.forward(batch, false, true).logits());
         }
         try (Gpt2Model m = Gpt2Loader.load(folder)) {
-            assertEquals(PackedWeights.Outcome.MAPPED, PackedWeights.cached(m, folder, cache, false), "the rewritten file is whole");
+            assertEquals(PackedWeights.Outcome.ATTACHED, PackedWeights.cached(m, folder, cache, false), "the rewritten file is whole");
         }
         // a changed weight file has another stamp, so another file
         String before = PackedWeights.stamp(folder);
@@ -378,8 +387,33 @@ class PackedWeightsTest {
         }
     }
 
+    /** {@link PackedWeights#open} reads a file within its budget into memory and maps a larger one. */
+    @Test
+    void openReadsAFileWithinTheBudgetAndMapsALargerOne(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("p.bin");
+        try (Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 5)) {
+            PackedWeights.write(model, "s", file);
+            long size = Files.size(file);
+            try (PackedWeights read = PackedWeights.open(model, "s", file, size);
+                 PackedWeights mapped = PackedWeights.open(model, "s", file, size - 1)) {
+                assertTrue(!read.layer(0).attnW().data().isMapped() && read.layer(0).attnW().data().isNative(), "read into native memory");
+                assertTrue(mapped.layer(0).attnW().data().isMapped(), "mapped");
+                for (int l = 0; l < read.layerCount(); l++)
+                    for (int i = 0; i < 4; i++)
+                        assertEquals(-1L, read.layer(l).matrices().get(i).data().mismatch(mapped.layer(l).matrices().get(i).data()),
+                                "layer " + l + " matrix " + i);
+            }
+            try (PackedWeights byDefault = PackedWeights.open(model, "s", file)) {
+                assertTrue(!byDefault.layer(0).attnW().data().isMapped(), "a small copy is read into memory under the default heap");
+            }
+        }
+    }
+
+    /** Both ways of opening a file refuse it, with the same message. */
     private static void assertRefused(Gpt2Model model, String stamp, Path file, String why) {
-        ModelFileException e = assertThrows(ModelFileException.class, () -> PackedWeights.map(model, stamp, file));
-        assertTrue(e.getMessage().contains(why) && e.getMessage().contains(file.toString()), e.getMessage());
+        ModelFileException read = assertThrows(ModelFileException.class, () -> PackedWeights.load(model, stamp, file));
+        assertTrue(read.getMessage().contains(why) && read.getMessage().contains(file.toString()), read.getMessage());
+        ModelFileException mapped = assertThrows(ModelFileException.class, () -> PackedWeights.map(model, stamp, file));
+        assertEquals(read.getMessage(), mapped.getMessage());
     }
 }
