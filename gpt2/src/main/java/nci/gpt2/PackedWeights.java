@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import nci.gpt2.io.ModelFileException;
 import nci.tensor.Gemm;
+import nci.tensor.LargeMemory;
 import nci.tensor.Mat;
 import nci.tensor.Parallel;
 
@@ -228,8 +229,11 @@ public final class PackedWeights implements AutoCloseable {
      * evict it, rather than in this process's memory. What {@link #attachIfValid} and {@link #cached} use.
      */
     public static PackedWeights open(Gpt2Model model, String stamp, Path file) throws IOException {
-        return open(model, stamp, file, Runtime.getRuntime().maxMemory() / 3);
+        return open(model, stamp, file, MAP_ALWAYS ? -1 : Runtime.getRuntime().maxMemory() / 3);
     }
+
+    /** {@code -Dnci.mapPackedWeights=true}: {@link #open} always maps (processes that map one file share its pages). */
+    private static final boolean MAP_ALWAYS = Boolean.getBoolean("nci.mapPackedWeights");
 
     /** {@link #load} when the file is at most {@code budget} bytes, else {@link #map}. */
     static PackedWeights open(Gpt2Model model, String stamp, Path file, long budget) throws IOException {
@@ -263,7 +267,7 @@ public final class PackedWeights implements AutoCloseable {
                 if (mapped) {
                     seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, length, arena);
                 } else {
-                    seg = arena.allocate(length, ALIGN);
+                    seg = LargeMemory.allocate(arena, length);
                     for (long at = 0; at < length; at += READ_CHUNK) {
                         ByteBuffer b = seg.asSlice(at, Math.min(READ_CHUNK, length - at)).asByteBuffer();
                         while (b.hasRemaining())

@@ -167,7 +167,7 @@ public final class Gemm {
         long floats = packedFloats(k, n);
         if (floats > Integer.MAX_VALUE - 16)
             throw new IllegalArgumentException("matrix [" + k + ", " + n + "] is too large to pack into one float array");
-        MemorySegment data = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+        MemorySegment data = LargeMemory.allocate(Arena.ofAuto(), floats * Float.BYTES);
         if (k > 0 && n > 0) packPanelsAt(b, 0, k, 0, n, data, k);
         return new PackedB(data, k, n);
     }

@@ -46,7 +46,7 @@ public final class ModelSession implements AutoCloseable {
 
     /**
      * Loads the model folder {@code dir} (weights mapped, tokenizer read if present) and, with {@code packedCache}, its
-     * packed layer weights from the cache ({@link PackedCache}: mapped when there, else written while the command runs).
+     * packed layer weights from the cache ({@link PackedCache}: read when there, else written while the command runs).
      */
     public static ModelSession open(Path dir, boolean packedCache) throws IOException {
         return open(dir, DEFAULT_CACHE_BYTES, packedCache);

@@ -10,11 +10,11 @@ import nci.tools.hub.HubSettings;
 
 /**
  * The commands' use of {@link PackedWeights}: a model's layer matrices packed for the GEMM, in a file under the cache
- * folder, written once per model and mapped by every later command. When the file is there and matches the weights,
+ * folder, written once per model and read by every later command. When the file is there and matches the weights,
  * {@link #open} attaches it to the model (the plain forward and the patching engine then multiply over it: the same
  * bits, no packing on every product). When it is not, {@link #open} starts writing it on a background thread while
  * the command computes as before; {@link #close} waits for that write, so the file is whole when the command ends.
- * After writing, it deletes the copies in the folder that no model can map again ({@link PackedWeights#pruneStale}:
+ * After writing, it deletes the copies in the folder that no model can use again ({@link PackedWeights#pruneStale}:
  * their weight files have changed or gone). Writing and pruning are silent; a cache that cannot be used is reported
  * on stderr in one line, and the command goes on without it.
  */
