@@ -167,7 +167,9 @@ public final class Gemm {
         long floats = packedFloats(k, n);
         if (floats > Integer.MAX_VALUE - 16)
             throw new IllegalArgumentException("matrix [" + k + ", " + n + "] is too large to pack into one float array");
-        MemorySegment data = LargeMemory.allocate(Arena.ofAuto(), floats * Float.BYTES);
+        // not LargeMemory: with each matrix on its own huge pages the sweep's products over these ran slower
+        // (SweepBench, two threads, three rounds: 139-146 ms against 125-129 with -Dnci.hugePages=false)
+        MemorySegment data = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
         if (k > 0 && n > 0) packPanelsAt(b, 0, k, 0, n, data, k);
         return new PackedB(data, k, n);
     }

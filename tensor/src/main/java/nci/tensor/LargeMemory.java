@@ -12,15 +12,17 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Native buffers of many megabytes (a model's packed weights), zero-filled, on transparent huge pages where Linux
- * grants them: {@code mmap} of anonymous memory aligned to 2 MB, then {@code madvise(MADV_HUGEPAGE)} before the first
- * touch, through the foreign-function API. Elsewhere, or when this code may not call native functions (the JVM was
+ * Native buffers of many megabytes (a model's packed weights read from their file), zero-filled, on transparent huge
+ * pages where Linux grants them: {@code mmap} of anonymous memory aligned to 2 MB, then {@code madvise(MADV_HUGEPAGE)}
+ * before the first touch, through the foreign-function API. Elsewhere, or when this code may not call native functions (the JVM was
  * started without {@code --enable-native-access} for it), or when {@code -Dnci.hugePages=false}, or when a call
  * fails: {@link Arena#allocate}, on the ordinary pages.
  * <p>Why: every 4 KB page of a new buffer costs a page fault on its first touch, and on the Zen 5 test machine (a
  * virtual machine) a fault cost about 12 µs: 340 MB (GPT-2 small's packed layer weights) took 1.0 s to allocate
  * with {@link Arena#allocate}, which zeroes it, and about 1 s to read a file into; on huge pages the same read took
  * 43 ms (bench/README, "The packed copy in the process's own memory"). The contents are the same either way.
+ * Reading them was no faster or slower on huge pages in the forward; but {@link Gemm#pack}'s matrices, each on its
+ * own huge pages, made the sweep's products slower (see there), so they stay on ordinary pages.
  */
 public final class LargeMemory {
     private LargeMemory() {}
