@@ -380,13 +380,6 @@ class PackedWeightsTest {
         return folder;
     }
 
-    private static void patch(Path file, long at, ByteBuffer bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            bytes.rewind();
-            ch.write(bytes, at);
-        }
-    }
-
     /** {@link PackedWeights#open} reads a file within its budget into memory and maps a larger one. */
     @Test
     void openReadsAFileWithinTheBudgetAndMapsALargerOne(@TempDir Path tmp) throws IOException {
@@ -406,6 +399,13 @@ class PackedWeightsTest {
             try (PackedWeights byDefault = PackedWeights.open(model, "s", file)) {
                 assertTrue(!byDefault.layer(0).attnW().data().isMapped(), "a small copy is read into memory under the default heap");
             }
+        }
+    }
+
+    private static void patch(Path file, long at, ByteBuffer bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            bytes.rewind();
+            ch.write(bytes, at);
         }
     }
 
