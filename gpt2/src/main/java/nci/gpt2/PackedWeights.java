@@ -40,8 +40,8 @@ import nci.tensor.Parallel;
  * stamp length in bytes, the stamp (UTF-8: what the weights came from, see {@link #stamp}), then per matrix int32 rows,
  * int32 cols and int64 byte offset, per matrix its last value {@code b[k-1, n-1]}, and per matrix the CRC32C of its
  * panels' bytes (int32); the panels start at a 4096-byte boundary, one matrix after another, little-endian floats.
- * {@link #load} and {@link #map} check all of it against the model it is for and refuses a file that differs in anything. Against the
- * model's weights it checks one value per matrix, not more: each read brings a page of the weight file into memory,
+ * {@link #load} and {@link #map} check all of it against the model it is for and refuse a file that differs in
+ * anything. Against the model's weights it checks one value per matrix, not more: each read brings a page of the weight file into memory,
  * which the forward over the packed copy would otherwise never touch (GPT-2 small: 697 MiB peak RSS at T = 128 with
  * one sample, 700-702 with three, 692-695 packing per call). Against damage (bytes changed in place, which keeps the
  * stamp's size and modification time) it checks every panel's checksum: that reads the packed pages, which the
@@ -209,14 +209,16 @@ public final class PackedWeights implements AutoCloseable {
     }
 
     /**
-     * Reads {@code file} for {@code model} into this process's own memory (anonymous native memory, freed by
-     * {@link #close}), checked as {@link #map} checks it. What {@link #open} does for a copy that fits its budget: on the Zen 5 test
-     * machine, a virtual machine whose kernel runs a DAMON monitor over physical memory (kdamond, sampling every 0.5 s),
-     * reading the pages of a mapped file slowed in phases to 1.5-5 GB/s while the same bytes in anonymous memory read
-     * at 13-19 GB/s (bench/README, "The packed copy in the process's own memory"); a GPT-2-small 1x128 forward took
-     * 240-575 ms (median of 20 each, one thread) over the mapped copy and 153-188 ms over the read one. The memory is
-     * the same (the forward touches every packed page either way, and the file's page-cache pages are not this
-     * process's once read); the cost is one read of the file at load, which the checksums read anyway.
+     * Reads {@code file} for {@code model} into this process's own memory ({@link LargeMemory}, freed by
+     * {@link #close}), checked as {@link #map} checks it. What {@link #open} does for a copy that fits its budget: on
+     * the Zen 5 test machine, a virtual machine whose kernel runs a DAMON monitor over physical memory (kdamond,
+     * sampling every 0.5 s), reading the pages of a mapped file slowed in stretches to 1.5-5 GB/s while the same bytes
+     * in anonymous memory read at 13-19 GB/s (bench/README, "The packed copy in the process's own memory"); a
+     * GPT-2-small 1x128 forward took 591-593 ms (medians of 30, one thread) over the mapped copy and 156-202 ms over
+     * the read one, 110-132 and 99-100 ms on two threads. The memory is the same (the forward touches every packed page
+     * either way, and the file's page-cache pages are not this process's once read). The cost is at load: the new
+     * memory's first touch and the read took 0.5 s there for GPT-2 small (on huge pages; 1.5 s on 4 KB pages), where
+     * mapping took 0.1 s.
      */
     public static PackedWeights load(Gpt2Model model, String stamp, Path file) throws IOException {
         return open(model, stamp, file, false);

@@ -38,12 +38,12 @@ final class RowKernels {
     }
 
     /**
-     * The layer's matrices in the model's mapped packed copy ({@link Gpt2Model#usePackedWeights}), or null when it has
-     * none. When it has one, the engine multiplies over it from the first product on and never builds the copies
-     * of {@link #packed}: the same bits, no packing pass and no memory beyond the page cache (GPT-2 XL's 6 GB of
-     * packed weights, beyond that budget, are then packed once, in the file).
+     * The layer's matrices in the model's packed copy from a file ({@link Gpt2Model#usePackedWeights}), or null when
+     * it has none. When it has one, the engine multiplies over it from the first product on and never builds the
+     * copies of {@link #packed}: the same bits, no packing pass and no second copy (GPT-2 XL's 6 GB of packed weights,
+     * beyond that budget, are then packed once, in the file, which is mapped rather than read).
      */
-    static PackedWeights.Layer mapped(Gpt2Model m, int layer) {
+    static PackedWeights.Layer fromFile(Gpt2Model m, int layer) {
         PackedWeights p = m.packedWeights();
         return p == null ? null : p.layer(layer);
     }
@@ -61,7 +61,7 @@ final class RowKernels {
         int e = c.nEmbd();
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln1Gamma(), w.ln1Beta(), c.layerNormEpsilon());
-        PackedWeights.Layer f = mapped(m, layer);
+        PackedWeights.Layer f = fromFile(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
         Gemm.matmul(ln, 0, M, e, w.attnW(), p == null ? null : p.attnW(), f == null ? null : f.attnW(), w.attnB(), out, 0);
     }
@@ -82,7 +82,7 @@ final class RowKernels {
     /** out [M, E] = merged [M, E] · c_proj + b (attention's output projection). */
     static void attnProj(Gpt2Model m, int layer, float[] merged, int M, float[] out) {
         LayerWeights w = m.weights().layers().get(layer);
-        PackedWeights.Layer f = mapped(m, layer);
+        PackedWeights.Layer f = fromFile(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
         Gemm.matmul(merged, 0, M, m.config().nEmbd(), w.attnProjW(), p == null ? null : p.attnProjW(),
                 f == null ? null : f.attnProjW(), w.attnProjB(), out, 0);
@@ -96,7 +96,7 @@ final class RowKernels {
         float[] ln = new float[M * e];                                        // [M, E]
         LayerNorm.apply(x, 0, ln, 0, M, e, w.ln2Gamma(), w.ln2Beta(), c.layerNormEpsilon());
         float[] hidden = new float[M * inner];                                // [M, I]
-        PackedWeights.Layer f = mapped(m, layer);
+        PackedWeights.Layer f = fromFile(m, layer);
         Gpt2Model.PackedLayer p = f != null ? null : packed(m, layer);
         Gemm.matmul(ln, 0, M, e, w.fcW(), p == null ? null : p.fcW(), f == null ? null : f.fcW(), w.fcB(), hidden, 0);
         // element-wise, so any row split gives the same bits; in chunks of rows over the pool, as the flat forward does

@@ -71,7 +71,7 @@
  * experiment over the model), the stages multiply by its weights packed once into the GEMM's micro-panel layout
  * ({@code Gpt2Model.packedLayerOnReuse}: a copy of the layer matrices in native memory, 340 MB for GPT-2 small, kept for the
  * model's life) rather than packing B in every product; same bits, and off with {@code -Dnci.packWeights=false} or
- * when the copies would come to more than a third of the maximum heap. A model with a mapped packed copy attached
+ * when the copies would come to more than a third of the maximum heap. A model with a packed copy from a file attached
  * ({@code Gpt2Model.usePackedWeights}, {@code PackedWeights}: the commands keep one per model in a cache folder)
  * multiplies over that from its first product on instead, and builds no copy of its own.
  *

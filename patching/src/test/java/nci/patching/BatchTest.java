@@ -118,11 +118,11 @@ class BatchTest {
     }
 
     /**
-     * With a mapped packed copy attached (PackedWeights), every stage multiplies over it from the first product on:
-     * the same bits as the mapped matrices, and no heap copy is ever requested.
+     * With a packed copy from a file attached (PackedWeights), every stage multiplies over it from the first product
+     * on: the same bits as the mapped matrices, and no copy of the engine's own is ever requested.
      */
     @Test
-    void mappedPackedWeightsGiveTheSameBitsWithoutHeapCopies(@TempDir Path tmp) throws Exception {
+    void packedWeightsFromAFileGiveTheSameBitsWithoutCopiesOfTheirOwn(@TempDir Path tmp) throws Exception {
         Gpt2Model model = Fixtures.random(13, 3, 4, 64, 500, Activation.GELU_NEW);
         ModelDigest digest = ModelDigest.of(model);
         int[] clean = {17, 230, 5, 99, 412, 7}, cf = clean.clone();
@@ -134,11 +134,11 @@ class BatchTest {
             Reference unpacked = sequential(model, digest, List.of(clean, cf), nodeAndPosition(3, clean.length), targets);
             RowKernels.packWeights = true;
             PackedWeights.write(model, "BatchTest", tmp.resolve("p.bin"));
-            model.usePackedWeights(PackedWeights.map(model, "BatchTest", tmp.resolve("p.bin")));
-            assertTrue(RowKernels.mapped(model, 2) != null);
+            model.usePackedWeights(PackedWeights.open(model, "BatchTest", tmp.resolve("p.bin")));
+            assertTrue(RowKernels.fromFile(model, 2) != null);
             PatchEngine engine = new PatchEngine(model, digest, new ActivationCache(64L << 20));
-            assertSweepEquals("mapped packed weights vs matrices", unpacked, Sweeps.nodeAndPosition(engine, clean, cf, targets, true));
-            assertSweepEquals("mapped packed weights, second sweep (cache warm)", unpacked,
+            assertSweepEquals("packed weights from a file vs matrices", unpacked, Sweeps.nodeAndPosition(engine, clean, cf, targets, true));
+            assertSweepEquals("packed weights from a file, second sweep (cache warm)", unpacked,
                     Sweeps.nodeAndPosition(new PatchEngine(model, digest, new ActivationCache(64L << 20)), clean, cf, targets, true));
             for (int l = 0; l < 3; l++)   // had the stages asked for heap copies (3 per pass), this fourth request would pack
                 assertTrue(model.packedLayerOnReuse(l) == null, "layer " + l + ": no heap copy requested");
