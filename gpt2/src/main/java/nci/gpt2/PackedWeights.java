@@ -221,7 +221,7 @@ public final class PackedWeights implements AutoCloseable {
      * mapping took 0.1 s.
      */
     public static PackedWeights load(Gpt2Model model, String stamp, Path file) throws IOException {
-        return open(model, stamp, file, false);
+        return openChecked(model, stamp, file, false);
     }
 
     /**
@@ -239,7 +239,7 @@ public final class PackedWeights implements AutoCloseable {
 
     /** {@link #load} when the file is at most {@code budget} bytes, else {@link #map}. */
     static PackedWeights open(Gpt2Model model, String stamp, Path file, long budget) throws IOException {
-        return open(model, stamp, file, Files.size(file) > budget);
+        return openChecked(model, stamp, file, Files.size(file) > budget);
     }
 
     /**
@@ -251,13 +251,14 @@ public final class PackedWeights implements AutoCloseable {
      * it instead, which was faster on the test machine.
      */
     public static PackedWeights map(Gpt2Model model, String stamp, Path file) throws IOException {
-        return open(model, stamp, file, true);
+        return openChecked(model, stamp, file, true);
     }
 
     /** Bytes read per call when a file is read into memory (a ByteBuffer's size is an int). */
     private static final int READ_CHUNK = 1 << 26;
 
-    private static PackedWeights open(Gpt2Model model, String stamp, Path file, boolean mapped) throws IOException {
+    /** {@link #map} ({@code mapped}) or {@link #load}: the file opened either way, then checked the same way. */
+    private static PackedWeights openChecked(Gpt2Model model, String stamp, Path file, boolean mapped) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
             throw new ModelFileException(file, "packed weights need a little-endian platform");
         List<Mat> mats = matrices(model);
