@@ -15,13 +15,13 @@ import java.nio.ByteOrder;
  *
  * <h2>The vector path</h2>
  * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
- * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. The output is cut
- * into {@code NC}-column blocks and the inner dimension into {@code KC}-deep slices; for each (column block,
- * k slice) the block of B is copied into a per-thread buffer in native memory (the weights themselves stay
- * memory-mapped): as plain row copies when few rows will use it ({@code <= ROWPACK_M}, where packing is most of
- * the work), as contiguous {@code [NC/NR][KC][NR]} micro-panels otherwise. Rows then sweep each B micro-panel in
- * groups of {@code MC}. B already packed ({@link PackedB}, {@link PackedSegment}) is instead copied one whole
- * panel, all of k deep, at a time ({@link #panelMajor}). The micro-kernel keeps an {@code MR x NR} tile of C
+ * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. B is then taken one
+ * {@code NC}-column block at a time, packed per call into a per-thread buffer in native memory (the weights
+ * themselves stay memory-mapped) as contiguous {@code [NC/NR][k][NR]} panels, all of k deep; every row tile then
+ * runs over one panel, from the first k to the last, before the next panel ({@link #panelTiles}). Up to
+ * {@code DIRECT_M} rows of a B in native memory skip that copy: the kernels read B's rows where they are, in
+ * {@code KC}-deep slices. B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
+ * time ({@link #panelMajor}) and swept the same way. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}).
@@ -87,14 +87,6 @@ public final class Gemm {
      * every row of a strip onto the same L1 sets (0.8-1.0x).
      */
     static final int DIRECT_M = 32;
-    /**
-     * Up to this many rows, B blocks are packed as plain row copies (the cheapest copy: for few rows packing is
-     * most of the work); above it, as contiguous micro-panels (the kernel's fastest reads: many rows amortise it).
-     * On AVX-512 (Zen 5, 7 x 3 tiles, KC = 128 in scratch builds, one thread, separate JVMs alternating, GPT-2-small
-     * shapes) row copies were faster: 160-172 GFLOP/s at T = 128 where micro-panels ran 114-153, 159-183 at T = 512
-     * where they ran 149-165. So there it is a whole chunk.
-     */
-    static final int ROWPACK_M = WIDE ? Gemm.MCHUNK : 32;
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
@@ -110,17 +102,26 @@ public final class Gemm {
      * only (see the note above them).
      */
     private static final class Scratch {
-        /** A KC x NC block of B packed per call (either layout). */
-        final MemorySegment block = Arena.ofAuto().allocate((long) KC * Math.max(NC, ROWLD) * Float.BYTES, 64);
+        /** The narrow last panel of a KC x NC block read in place, row-copied (KC rows at ROWLD). */
+        final MemorySegment block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64);
         /** An edge tile [MR][NR]. */
         final float[] tile = new float[MR * NR];
         /** One packed panel [k][NR], grown to the deepest k seen (576 KB at k = 3072). */
         private MemorySegment panel = MemorySegment.NULL;
 
+        /** An NC-column block of B packed per call as panels, all of k deep ([NC/NR][k][NR], 3.5 MB at k = 3072). */
+        private MemorySegment panels = MemorySegment.NULL;
+
         MemorySegment panel(int k) {
             long need = (long) k * NR * Float.BYTES;
             if (panel.byteSize() < need) panel = Arena.ofAuto().allocate(need, 64);
             return panel;
+        }
+
+        MemorySegment panels(int k) {
+            long need = (long) k * NC * Float.BYTES;
+            if (panels.byteSize() < need) panels = Arena.ofAuto().allocate(need, 64);
+            return panels;
         }
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -170,7 +171,7 @@ public final class Gemm {
         // not LargeMemory: with each matrix on its own huge pages the sweep's products over these ran slower
         // (SweepBench, two threads, three rounds: 139-146 ms against 125-129 with -Dnci.hugePages=false)
         MemorySegment data = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-        if (k > 0 && n > 0) packPanelsAt(b, 0, k, 0, n, data, k);
+        if (k > 0 && n > 0) packPanels(b, 0, n, data);
         return new PackedB(data, k, n);
     }
 
@@ -187,7 +188,7 @@ public final class Gemm {
         if (dst.length < packedFloats(k, nc))
             throw new IllegalArgumentException("packing " + nc + " columns of " + k + " rows needs " + packedFloats(k, nc)
                     + " floats, dst has " + dst.length);
-        if (k > 0 && nc > 0) packPanelsAt(b, 0, k, jc, nc, MemorySegment.ofArray(dst), k);
+        if (k > 0 && nc > 0) packPanels(b, jc, nc, MemorySegment.ofArray(dst));
     }
 
     /** c[m, n] = a[m, k] · b[k, n] + bias[n] over a {@link #pack packed} b: the same bits as the {@link Mat} overload. */
@@ -467,9 +468,15 @@ public final class Gemm {
     }
 
     /**
-     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B (b) a KC x NC block
-     * at a time, packed per call or, for at most DIRECT_M rows of a native B, read where it is; or packed panels
-     * (seg), one at a time by {@link #panelMajor}.
+     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B (b) packed per call an
+     * NC-column block at a time as panels all of k deep, each swept by every row tile ({@link #panelTiles}); or, for
+     * at most DIRECT_M rows of a native B, read where it is ({@link #direct}); or packed panels (seg), one at a time
+     * ({@link #panelMajor}).
+     * <p>Why whole panels: a tile's accumulators stay in registers for all of k and C is written once, and the
+     * panel (144 KB at k = 768) stays in L2 while the row tiles pass. Against the former KC x NC blocks of row copies,
+     * the same products alternating in one JVM (Zen 5, bench/README): 1.03-1.07x on one thread at T = 64-512 but
+     * 0.96-0.98x where k = 3072 and T <= 128, and 1.07-1.21x on two threads (most where n = 768, whose 96-column
+     * chunks made KC-deep row copies short and many).
      */
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
@@ -478,40 +485,52 @@ public final class Gemm {
             panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
         }
+        if (b.data().isNative() && tiles[t1] - tiles[t0] <= DIRECT_M) {
+            direct(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
+            return;
+        }
+        MemorySegment bp = scratch.panels(k);
+        long panelBytes = (long) k * NR * Float.BYTES;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            packPanels(b, jc, nc, bp);
+            for (int jr = 0; jr < nc; jr += NR)
+                panelTiles(ap, tiles, k, n, bp, jr / NR * panelBytes, Math.min(NR, nc - jr), bias, c, cOff, t0, t1, jc + jr, scratch);
+        }
+    }
+
+    /**
+     * {@link #blocked} for at most DIRECT_M rows of a native B: the kernels read B's rows where they are, a KC x NC
+     * block at a time, row tiles in groups of MC rows; only a block's narrow last panel is copied (the kernels read
+     * NR columns).
+     */
+    private static void direct(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
+                               float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.block;
-        boolean direct = b.data().isNative() && tiles[t1] - tiles[t0] <= DIRECT_M;
-        boolean rowPack = direct || tiles[t1] - tiles[t0] <= ROWPACK_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (direct) { // only a block's narrow last panel is copied (the kernels read NR columns)
-                    if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
-                } else if (rowPack) packRows(b, pc, kc, jc, nc, bp); else packPanels(b, pc, kc, jc, nc, bp);
+                if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
-                        // where this panel's k slice starts, in bytes, and the stride of its rows: in B itself, or in
-                        // the buffer (row copy or this slice's panels; a direct block's edge panel at its start)
-                        MemorySegment src = bp;
-                        long bo = Float.BYTES * (direct ? 0 : rowPack ? jr : (long) (jr / NR) * kc * NR), ldb = ROWLD * Float.BYTES;
-                        if (direct && w == NR) {
-                            src = b.data();
-                            bo = b.byteOffset(pc, col);
-                            ldb = (long) b.cols() * Float.BYTES;
-                        }
+                        // this panel's k slice: in B itself, or (the narrow last panel) at the start of the buffer
+                        MemorySegment src = w == NR ? b.data() : bp;
+                        long bo = w == NR ? b.byteOffset(pc, col) : 0;
+                        long ldb = w == NR ? (long) b.cols() * Float.BYTES : ROWLD * Float.BYTES;
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
                             int co = cOff + tiles[t] * n + col;
                             if (w == NR) {
                                 if (first) startRows(c, co, n, h, bias, col);
-                                micro(h, ap, ao, src, bo, rowPack, ldb, kc, c, co, n);
+                                micro(h, ap, ao, src, bo, true, ldb, kc, c, co, n);
                             } else {
-                                microEdge(h, ap, ao, src, bo, rowPack, ldb, kc, c, co, n, w, first, bias, col, scratch.tile);
+                                microEdge(h, ap, ao, src, bo, true, ldb, kc, c, co, n, w, first, bias, col, scratch.tile);
                             }
                         }
                     }
@@ -539,18 +558,26 @@ public final class Gemm {
         MemorySegment bp = scratch.panel(k);
         long panelBytes = (long) k * NR * Float.BYTES;
         for (int col = j0; col < j1; col += NR) {
-            int w = Math.min(NR, j1 - col);
             MemorySegment.copy(seg, col / NR * panelBytes, bp, 0, panelBytes);
-            for (int t = t0; t < t1; t++) {
-                int h = tiles[t + 1] - tiles[t];
-                int ao = tiles[t] * k;
-                int co = cOff + tiles[t] * n + col;
-                if (w == NR) {
-                    startRows(c, co, n, h, bias, col);
-                    micro(h, ap, ao, bp, 0, false, 0, k, c, co, n);
-                } else {
-                    microEdge(h, ap, ao, bp, 0, false, 0, k, c, co, n, w, true, bias, col, scratch.tile);
-                }
+            panelTiles(ap, tiles, k, n, bp, 0, Math.min(NR, j1 - col), bias, c, cOff, t0, t1, col, scratch);
+        }
+    }
+
+    /**
+     * Columns [col, col + w) of C (w <= NR valid columns) for the rows of tiles t0..t1, over one packed panel ([k][NR]
+     * at byte bo of bp): every row tile in turn, each over all of k, starting from the bias row (or zeros).
+     */
+    private static void panelTiles(float[] ap, int[] tiles, int k, int n, MemorySegment bp, long bo, int w, float[] bias,
+                                   float[] c, int cOff, int t0, int t1, int col, Scratch scratch) {
+        for (int t = t0; t < t1; t++) {
+            int h = tiles[t + 1] - tiles[t];
+            int ao = tiles[t] * k;
+            int co = cOff + tiles[t] * n + col;
+            if (w == NR) {
+                startRows(c, co, n, h, bias, col);
+                micro(h, ap, ao, bp, bo, false, 0, k, c, co, n);
+            } else {
+                microEdge(h, ap, ao, bp, bo, false, 0, k, c, co, n, w, true, bias, col, scratch.tile);
             }
         }
     }
@@ -951,28 +978,32 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Packing
 
-    /** bp[jp][p][q] = b[pc + p, jc + jp*NR + q], zero past nc: each micro-panel contiguous. Reads B row by row. */
-    private static void packPanels(Mat b, int pc, int kc, int jc, int nc, MemorySegment bp) {
-        packPanelsAt(b, pc, kc, jc, nc, bp, kc);
-    }
-
-    /** packPanels with panels {@code depth} rows apart in bp: kc for one k slice, k for a whole {@link PackedB}. */
-    private static void packPanelsAt(Mat b, int pc, int kc, int jc, int nc, MemorySegment bp, int depth) {
+    /**
+     * bp[jp][p][q] = b[p, jc + jp*NR + q] for all k rows of b, zero past nc: columns [jc, jc + nc) of b as panels
+     * [k][NR], each contiguous ({@link PackedB}'s layout). Reads B row by row.
+     * <p>The panel pieces are copied with {@code MemorySegment.copy}, not with vector loads and stores (as fast:
+     * bench/README), so that no vector load ever reads a heap segment: b may be a heap matrix ({@link Mat#of}), and
+     * once {@code FloatVector.fromMemorySegment} has seen heap and native segments, C2 compiles the micro-kernels'
+     * B loads with a type check and a liveness check per load, kept inside the loop. A [128, 768] x [768, 2304]
+     * product over pre-packed B ran at 130-139 GFLOP/s in a JVM that had packed heap matrices with vector loads,
+     * 179-182 in one that had copied them (Zen 5, one thread, two rounds).
+     */
+    private static void packPanels(Mat b, int jc, int nc, MemorySegment bp) {
+        int k = b.rows();
         MemorySegment seg = b.data();
-        int panels = (nc + NR - 1) / NR, ahead = touchRows(b, pc, nc);
+        int panels = (nc + NR - 1) / NR, ahead = touchRows(b, 0, nc);
         float touched = 0f;
-        for (int p = 0; p < kc; p++) {
-            long row = b.byteOffset(pc + p, jc);
-            if (p < ahead) touched += touch(seg, b.byteOffset(pc + p + TOUCH_AHEAD, jc), nc);
+        for (int p = 0; p < k; p++) {
+            long row = b.byteOffset(p, jc);
+            if (p < ahead) touched += touch(seg, b.byteOffset(p + TOUCH_AHEAD, jc), nc);
             for (int jp = 0; jp < panels; jp++) {
-                long dst = ((long) jp * depth + p) * NR * Float.BYTES;
+                long dst = ((long) jp * k + p) * NR * Float.BYTES;
                 int jr = jp * NR;
                 int w = Math.min(NR, nc - jr);
                 long src = row + (long) jr * Float.BYTES;
                 if (w == NR) {
-                    for (int v = 0; v < NR; v += L)
-                        FloatVector.fromMemorySegment(S, seg, src + (long) v * Float.BYTES, NATIVE)
-                                .intoMemorySegment(bp, dst + (long) v * Float.BYTES, NATIVE);
+                    // a copy, not vector loads and stores: see above
+                    MemorySegment.copy(seg, src, bp, dst, NR * Float.BYTES);
                 } else {
                     for (int q = 0; q < NR; q++)
                         bp.set(Mat.FLOAT, dst + (long) q * Float.BYTES, q < w ? seg.get(Mat.FLOAT, src + (long) q * Float.BYTES) : 0f);

@@ -36,10 +36,10 @@ class GemmTest {
                 {0, 17, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {1, L - 1, L + 1}, {4, L + 1, L - 1},
                 {2, 15, 3}, {3, 17, 1}, {5, Gemm.NR + 1, Gemm.KC + 1}, {7, 767, 64}, {5, 767, 767},
                 {9, 3073, 40}, {70, 300, 300}, {1, 1, 3073}, {130, 2 * Gemm.NC + 5, 33},
-                // B read unpacked (up to DIRECT_M rows of a native B) or row-copied, edge panels included
+                // B read unpacked (up to DIRECT_M rows of a native B) or packed as whole-k panels, edge panels
+                // included; a B wider than one NC block; several A chunks
                 {Gemm.DIRECT_M, 3 * Gemm.NR + 5, Gemm.KC + 3}, {Gemm.DIRECT_M + 1, 3 * Gemm.NR + 5, Gemm.KC + 3},
-                // both B packings (up to ROWPACK_M rows: row copies; above: micro-panels), several A chunks
-                {Gemm.ROWPACK_M, Gemm.NR * 5 + 3, Gemm.KC + 9}, {Gemm.ROWPACK_M + 1, Gemm.NR * 5 + 3, Gemm.KC + 9},
+                {Gemm.DIRECT_M + 1, Gemm.NC + Gemm.NR + 3, 2 * Gemm.KC + 9},
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
         };
         for (int[] x : mnk) {
@@ -220,8 +220,8 @@ class GemmTest {
     }
 
     /**
-     * The same across the driver's internal boundaries: rows alone, in a batch small enough for row-copy packing
-     * of B, in one that uses micro-panels, and in one of several A chunks all give the same bits for a row.
+     * The same across the driver's internal boundaries: rows alone, in a batch small enough to read B unpacked, in
+     * one that packs B per call, and in one of several A chunks all give the same bits for a row.
      */
     @Test
     void rowsAreIndependentOfPackingAndChunks() {
@@ -231,7 +231,7 @@ class GemmTest {
         float[] bias = Check.gaussian(23, n, 1f);
         float[] full = new float[m * n];
         Gemm.matmulVector(a, 0, m, k, b, bias, full, 0);
-        for (int[] r : new int[][] {{0, 1}, {0, 2}, {3, 3 + Gemm.ROWPACK_M}, {3, 4 + Gemm.ROWPACK_M}, {m - 51, m}, {m - 2, m}}) {
+        for (int[] r : new int[][] {{0, 1}, {0, 2}, {3, 3 + Gemm.DIRECT_M}, {3, 4 + Gemm.DIRECT_M}, {5, 300}, {m - 51, m}, {m - 2, m}}) {
             int rows = r[1] - r[0];
             float[] part = new float[rows * n];
             Gemm.matmulVector(a, r[0] * k, rows, k, b, bias, part, 0);
