@@ -248,7 +248,13 @@ public final class SafeTensors implements WeightSource {
             // Zero-copy: a view of the mapping. Mat reads native order, which open() checked is little-endian.
             return new Mat(mapping.asSlice(dataStart + t.begin(), t.byteLength()), 0, (int) rows, (int) cols);
         }
-        return Mat.of(floats(name), (int) rows, (int) cols);
+        // F16 / BF16: converted, into native memory rather than a heap array. The GEMM's vector loads read native
+        // segments fastest when they never see a heap one (nci.tensor.Gemm, packPanels), and a half-precision
+        // model's m = 1 products and LM head read these matrices with such loads.
+        float[] v = floats(name);
+        MemorySegment seg = Arena.ofAuto().allocate((long) v.length * Float.BYTES, 64);
+        MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT, 0, v.length);
+        return new Mat(seg, 0, (int) rows, (int) cols);
     }
 
     @Override

@@ -84,7 +84,8 @@ class SafeTensorsTest {
                         throw new AssertionError(n + "[" + i + "]: f16 read " + b[i] + ", expected f16(" + a[i] + ")");
             }
             Mat m = f16.mat("h.0.attn.c_attn.weight");
-            assertFalse(m.data().isMapped(), "F16 is converted to a heap array");
+            assertFalse(m.data().isMapped(), "F16 is converted, not a view of the file");
+            assertTrue(m.data().isNative(), "F16 is converted into native memory");
             assertArrayEquals(f16.floats("h.0.attn.c_attn.weight"), m.toArray());
         }
     }
