@@ -1,13 +1,11 @@
 package nci.tensor;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one place parallelism lives: a fixed pool whose size the user sets
@@ -27,7 +25,7 @@ public final class Parallel {
     }
 
     private static volatile int threads = Integer.getInteger("nci.threads", Runtime.getRuntime().availableProcessors());
-    private static ExecutorService pool;
+    private static Pool pool;
     private static final ThreadLocal<Boolean> IN_POOL = ThreadLocal.withInitial(() -> false);
 
     private Parallel() {}
@@ -40,14 +38,8 @@ public final class Parallel {
         threads = n;
     }
 
-    private static synchronized ExecutorService pool() {
-        if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(() -> { IN_POOL.set(true); r.run(); }, "nci-worker");
-                t.setDaemon(true);
-                return t;
-            });
-        }
+    private static synchronized Pool pool() {
+        if (pool == null) pool = new Pool(Math.max(1, threads - 1));  // the caller is the other thread
         return pool;
     }
 
@@ -59,8 +51,8 @@ public final class Parallel {
         if (n <= 0) return;
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, minChunk)));
         if (parts <= 1 || IN_POOL.get()) { body.run(0, n); return; }
-        ExecutorService p = pool();
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        Pool p = pool();
+        List<Task> futures = new ArrayList<>(parts - 1);
         int base = n / parts, extra = n % parts;
         int start = base + (extra > 0 ? 1 : 0);
         for (int i = 1; i < parts; i++) {
@@ -75,7 +67,7 @@ public final class Parallel {
         } finally {
             IN_POOL.set(was);
         }
-        for (Future<?> f : futures) await(f);
+        for (Task f : futures) f.await();
     }
 
     /**
@@ -97,8 +89,8 @@ public final class Parallel {
         };
         // Each pool task first takes its ticket; a ticket the caller takes back means the task never ran body.
         // (Future.cancel cannot tell: it also succeeds on a task that is already running.)
-        ExecutorService p = pool();
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        Pool p = pool();
+        List<Task> futures = new ArrayList<>(parts - 1);
         List<AtomicBoolean> tickets = new ArrayList<>(parts - 1);
         for (int i = 1; i < parts; i++) {
             AtomicBoolean ticket = new AtomicBoolean();
@@ -113,20 +105,112 @@ public final class Parallel {
         }
         for (int i = 0; i < futures.size(); i++) {
             if (tickets.get(i).compareAndSet(false, true)) continue;  // not started: nothing left for it to do
-            await(futures.get(i));
+            futures.get(i).await();
         }
     }
 
-    private static void await(Future<?> f) {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
+    /**
+     * How long an idle thread spins before it sleeps: a pool thread waiting for its next task, or a caller waiting
+     * for a pool task to finish. Waking a sleeping thread costs this VM 10-70 µs typically and milliseconds at worst
+     * (a parked thread's CPU goes idle and the host must run it again), against products of 0.1-3 ms, and a forward
+     * hands work to the pool about 70 times at T = 128; while a thread spins, a hand-off costs well under a
+     * microsecond. {@code -Dnci.spinMicros=0} always sleeps at once.
+     */
+    static final long SPIN_NANOS = Long.getLong("nci.spinMicros", 1000) * 1000;
+
+    /** A task handed to the pool: runs once; {@link #await} returns when it has (and rethrows what it threw). */
+    private static final class Task implements Runnable {
+        private final Runnable body;
+        private volatile boolean done;
+        private volatile Thread waiter;
+        private Throwable failure;
+
+        Task(Runnable body) { this.body = body; }
+
+        @Override
+        public void run() {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done = true;                    // then read waiter: one of the two sides sees the other's write
+                Thread w = waiter;
+                if (w != null) LockSupport.unpark(w);
+            }
+        }
+
+        void await() {
+            for (long start = System.nanoTime(); !done && System.nanoTime() - start < SPIN_NANOS; ) Thread.onSpinWait();
+            if (!done) {
+                waiter = Thread.currentThread();
+                boolean interrupted = false;
+                while (!done) {
+                    LockSupport.park(this);
+                    if (Thread.interrupted()) interrupted = true;
+                }
+                if (interrupted) Thread.currentThread().interrupt();
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error err) throw err;
+            if (t != null) throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * The worker threads: they take tasks from one queue, spin for {@link #SPIN_NANOS} when it is empty, then park
+     * until a submit wakes them. (A JDK thread pool parks its idle threads at once.)
+     */
+    private static final class Pool {
+        private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
+        private final Worker[] workers;
+        private volatile boolean stopped;
+
+        Pool(int size) {
+            workers = new Worker[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = new Worker();
+                workers[i].thread.start();
+            }
+        }
+
+        Task submit(Runnable body) {
+            Task t = new Task(body);
+            queue.offer(t);                     // then read each worker's parked flag (see Worker.loop)
+            for (Worker w : workers) if (w.parked) LockSupport.unpark(w.thread);
+            return t;
+        }
+
+        void shutdown() {
+            stopped = true;
+            for (Worker w : workers) LockSupport.unpark(w.thread);
+        }
+
+        private final class Worker {
+            final Thread thread = new Thread(this::loop, "nci-worker");
+            volatile boolean parked;
+
+            Worker() { thread.setDaemon(true); }
+
+            private void loop() {
+                IN_POOL.set(true);
+                long idleSince = System.nanoTime();
+                while (!stopped) {
+                    Task t = queue.poll();
+                    if (t != null) {
+                        t.run();
+                        idleSince = System.nanoTime();
+                    } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;          // then look once more: a submit either sees this or is seen here
+                        if (queue.isEmpty() && !stopped) LockSupport.park(this);
+                        parked = false;
+                        idleSince = System.nanoTime();
+                    }
+                }
+            }
         }
     }
 }

@@ -99,6 +99,43 @@ class ParallelTest {
         assertThrows(IllegalArgumentException.class, () -> Parallel.forChunks(4, 0, (s, e) -> { }));
     }
 
+    /**
+     * The pool's threads spin for a while after their last task, then sleep: work handed over after they have gone
+     * to sleep still runs on a pool thread, and what a pool task throws reaches the caller.
+     */
+    @Test
+    void poolThreadsWakeFromSleepAndRethrow() throws InterruptedException {
+        Parallel.setThreads(2);
+        for (int rep = 0; rep < 3; rep++) {
+            Thread.sleep(Parallel.SPIN_NANOS / 1_000_000 + 20);   // past the spin: the pool thread is parked
+            String[] ranOn = new String[2];
+            Parallel.forRange(2, 1, (s, e) -> ranOn[s] = Thread.currentThread().getName());
+            assertEquals(Thread.currentThread().getName(), ranOn[0], "rep " + rep + ": the caller takes the first part");
+            assertEquals("nci-worker", ranOn[1], "rep " + rep + ": the second part runs on the pool");
+        }
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> Parallel.forRange(2, 1, (s, e) -> {
+            if (s == 1) throw new IllegalStateException("part 1 failed on " + Thread.currentThread().getName());
+        }));
+        assertEquals("part 1 failed on nci-worker", thrown.getMessage());
+    }
+
+    /** Changing the thread count retires the old pool: its threads end, and the new pool has threads - 1 of them. */
+    @Test
+    void changingTheThreadCountRetiresTheOldPool() throws InterruptedException {
+        Parallel.setThreads(4);
+        Parallel.forRange(4, 1, (s, e) -> { });
+        Parallel.setThreads(2);
+        Parallel.forRange(2, 1, (s, e) -> { });
+        long workers = 0;
+        for (int wait = 0; wait < 200; wait++) {   // the retired threads notice within a spin or a wake-up
+            workers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("nci-worker") && t.isAlive()).count();
+            if (workers == 1) break;
+            Thread.sleep(10);
+        }
+        assertEquals(1, workers, "live pool threads after setThreads(2)");
+    }
+
     @Test
     void rejectsZeroThreads() {
         assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
