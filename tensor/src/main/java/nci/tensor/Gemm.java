@@ -16,12 +16,13 @@ import java.nio.ByteOrder;
  * <h2>The vector path</h2>
  * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
  * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. B is then taken one
- * {@code NC}-column block at a time, packed per call into a per-thread buffer in native memory (the weights
- * themselves stay memory-mapped) as contiguous {@code [NC/NR][k][NR]} panels, all of k deep; every row tile then
- * runs over one panel, from the first k to the last, before the next panel ({@link #panelTiles}). Up to
- * {@code DIRECT_M} rows of a B in native memory skip that copy: the kernels read B's rows where they are, in
+ * {@code NC}-column block at a time and packed per call into a per-thread buffer in native memory (the weights
+ * themselves stay memory-mapped): as contiguous {@code [NC/NR][k][NR]} panels all of k deep, every row tile then
+ * running over one panel from the first k to the last ({@link #wholePanels}), or in {@code KC}-deep slices copied
+ * row by row and swept by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
+ * {@code DIRECT_M} rows of a B in native memory skip the copy: the kernels read B's rows where they are, in
  * {@code KC}-deep slices. B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
- * time ({@link #panelMajor}) and swept the same way. The micro-kernel keeps an {@code MR x NR} tile of C
+ * time ({@link #panelMajor}) and swept like whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}).
@@ -102,7 +103,7 @@ public final class Gemm {
      * only (see the note above them).
      */
     private static final class Scratch {
-        /** The narrow last panel of a KC x NC block read in place, row-copied (KC rows at ROWLD). */
+        /** A KC x NC block of B copied row by row (KC rows at ROWLD), or a direct block's narrow last panel. */
         final MemorySegment block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64);
         /** An edge tile [MR][NR]. */
         final float[] tile = new float[MR * NR];
@@ -468,15 +469,9 @@ public final class Gemm {
     }
 
     /**
-     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: B (b) packed per call an
-     * NC-column block at a time as panels all of k deep, each swept by every row tile ({@link #panelTiles}); or, for
-     * at most DIRECT_M rows of a native B, read where it is ({@link #direct}); or packed panels (seg), one at a time
+     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k, with B (b) packed per
+     * call or read in place ({@link #wholePanels} or {@link #rowBlocks}); or over packed panels (seg), one at a time
      * ({@link #panelMajor}).
-     * <p>Why whole panels: a tile's accumulators stay in registers for all of k and C is written once, and the
-     * panel (144 KB at k = 768) stays in L2 while the row tiles pass. Against the former KC x NC blocks of row copies,
-     * the same products alternating in one JVM (Zen 5, bench/README): 1.03-1.07x on one thread at T = 64-512 but
-     * 0.96-0.98x where k = 3072 and T <= 128, and 1.07-1.21x on two threads (most where n = 768, whose 96-column
-     * chunks made KC-deep row copies short and many).
      */
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
@@ -485,10 +480,33 @@ public final class Gemm {
             panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
         }
-        if (b.data().isNative() && tiles[t1] - tiles[t0] <= DIRECT_M) {
-            direct(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
-            return;
-        }
+        int rows = tiles[t1] - tiles[t0];
+        boolean direct = b.data().isNative() && rows <= DIRECT_M;
+        if (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M))))
+            wholePanels(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
+        else
+            rowBlocks(ap, tiles, k, n, b, direct, bias, c, cOff, t0, t1, j0, j1, scratch);
+    }
+
+    /**
+     * On AVX-512, B is packed as whole-k panels ({@link #wholePanels}) for a column range narrower than one NC block
+     * (two threads splitting n = 768 into 96-column chunks) or from this many rows on, and only for B rows of at
+     * most WHOLE_MAX_N floats; else as KC x NC row copies ({@link #rowBlocks}). Same-JVM A/B, Zen 5, whole panels
+     * against row copies: two threads at n = 768 1.09-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
+     * 1.07-1.12x on two; but at T = 128 over a B that comes from memory 0.93-0.96x for full-width ranges, and for
+     * the LM-head shape (n = 50257, 201 KB rows) 0.89x at T = 128 and 0.99x at T = 256 on one thread, 0.53x, 0.74x
+     * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 (6 x 2 tiles) always takes whole panels: with
+     * 256-bit vectors on the Zen 5 VM they ran 1.00-1.08x against the KC-deep micro-panels it used before.
+     */
+    static final int WHOLE_MIN_M = 256, WHOLE_MAX_N = 4096;
+
+    /**
+     * C over B packed per call an NC-column block at a time as panels all of k deep ([NC/NR][k][NR]), each swept by
+     * every row tile in turn ({@link #panelTiles}): a tile's accumulators stay in registers for all of k and C is
+     * written once, and the panel (144 KB at k = 768) stays in L2 while the row tiles pass.
+     */
+    private static void wholePanels(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
+                                    float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.panels(k);
         long panelBytes = (long) k * NR * Float.BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -500,28 +518,30 @@ public final class Gemm {
     }
 
     /**
-     * {@link #blocked} for at most DIRECT_M rows of a native B: the kernels read B's rows where they are, a KC x NC
-     * block at a time, row tiles in groups of MC rows; only a block's narrow last panel is copied (the kernels read
-     * NR columns).
+     * C over B a KC x NC block at a time, row tiles in groups of MC rows: B's rows read where they are ({@code direct}:
+     * at most DIRECT_M rows of a native B; only a block's narrow last panel is copied, the kernels read NR columns),
+     * or the block copied row by row into the thread's buffer at the stride ROWLD.
      */
-    private static void direct(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
-                               float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
+    private static void rowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, boolean direct, float[] bias,
+                                  float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.block;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
+                if (!direct) packRows(b, pc, kc, jc, nc, bp);
+                else if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);       // valid columns of this panel
                         int col = jc + jr;
-                        // this panel's k slice: in B itself, or (the narrow last panel) at the start of the buffer
-                        MemorySegment src = w == NR ? b.data() : bp;
-                        long bo = w == NR ? b.byteOffset(pc, col) : 0;
-                        long ldb = w == NR ? (long) b.cols() * Float.BYTES : ROWLD * Float.BYTES;
+                        // this panel's k slice: in B itself, or in the buffer (a direct block's edge panel at its start)
+                        boolean inB = direct && w == NR;
+                        MemorySegment src = inB ? b.data() : bp;
+                        long bo = inB ? b.byteOffset(pc, col) : Float.BYTES * (direct ? 0L : jr);
+                        long ldb = inB ? (long) b.cols() * Float.BYTES : ROWLD * Float.BYTES;
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc

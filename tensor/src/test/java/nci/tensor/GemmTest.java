@@ -36,10 +36,11 @@ class GemmTest {
                 {0, 17, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {1, L - 1, L + 1}, {4, L + 1, L - 1},
                 {2, 15, 3}, {3, 17, 1}, {5, Gemm.NR + 1, Gemm.KC + 1}, {7, 767, 64}, {5, 767, 767},
                 {9, 3073, 40}, {70, 300, 300}, {1, 1, 3073}, {130, 2 * Gemm.NC + 5, 33},
-                // B read unpacked (up to DIRECT_M rows of a native B) or packed as whole-k panels, edge panels
-                // included; a B wider than one NC block; several A chunks
+                // B read unpacked (up to DIRECT_M rows of a native B), packed as KC-deep row copies or as whole-k
+                // panels (from WHOLE_MIN_M rows, up to WHOLE_MAX_N columns), edge panels included; several A chunks
                 {Gemm.DIRECT_M, 3 * Gemm.NR + 5, Gemm.KC + 3}, {Gemm.DIRECT_M + 1, 3 * Gemm.NR + 5, Gemm.KC + 3},
-                {Gemm.DIRECT_M + 1, Gemm.NC + Gemm.NR + 3, 2 * Gemm.KC + 9},
+                {Gemm.WHOLE_MIN_M - 1, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9}, {Gemm.WHOLE_MIN_M, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9},
+                {Gemm.WHOLE_MIN_M, Gemm.WHOLE_MAX_N + 5, 20},
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
         };
         for (int[] x : mnk) {
@@ -231,7 +232,7 @@ class GemmTest {
         float[] bias = Check.gaussian(23, n, 1f);
         float[] full = new float[m * n];
         Gemm.matmulVector(a, 0, m, k, b, bias, full, 0);
-        for (int[] r : new int[][] {{0, 1}, {0, 2}, {3, 3 + Gemm.DIRECT_M}, {3, 4 + Gemm.DIRECT_M}, {5, 300}, {m - 51, m}, {m - 2, m}}) {
+        for (int[] r : new int[][] {{0, 1}, {0, 2}, {3, 3 + Gemm.DIRECT_M}, {3, 4 + Gemm.DIRECT_M}, {5, 300}, {0, Gemm.WHOLE_MIN_M}, {m - 51, m}, {m - 2, m}}) {
             int rows = r[1] - r[0];
             float[] part = new float[rows * n];
             Gemm.matmulVector(a, r[0] * k, rows, k, b, bias, part, 0);
