@@ -91,12 +91,13 @@ public final class Gemm {
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
-     * Below this many flops the pool hand-off costs more than it saves. About the same time either way: AVX-512
-     * products run twice as fast, and at 1 << 22 [8, 768] x [768, 768] ran slower on two threads than on one
-     * (70-71 against 76-81 GFLOP/s in two compare-numpy runs). Asked for two threads, it ran at 74 GFLOP/s with
-     * 1 << 24 (one thread, then) against 62.5 with 1 << 22 (fresh JVMs alternating, bench/README).
+     * Below this many flops the pool hand-off costs more than it saves. With the pool's threads parking at once,
+     * AVX-512 needed 1 << 24 ([8, 768] x [768, 768] ran slower on two threads than on one at 1 << 22); now that they
+     * spin between tasks ({@link Parallel}), 1 << 22 pays: one JVM alternating, two threads, best of 150 ms rounds,
+     * [8, 768] x [768, 768] 231 against 160 GFLOP/s (one thread: 160), [4, 768] x [768, 768] 195 against 135,
+     * [2, 768] x [768, 2304] 127 against 76, [3, 768] x [768, 3072] 142 against 85; 1 << 21 no better.
      */
-    static final long PARALLEL_MIN_FLOPS = WIDE ? 1L << 24 : 1L << 22;
+    static final long PARALLEL_MIN_FLOPS = 1L << 22;
 
     /**
      * Per-thread buffers, reused across calls. B's are native memory: the micro-kernels read B from native segments
