@@ -110,20 +110,16 @@ public final class Gemm {
         final float[] tile = new float[MR * NR];
         /** One packed panel [k][NR], grown to the deepest k seen (576 KB at k = 3072). */
         private MemorySegment panel = MemorySegment.NULL;
-
         /** An NC-column block of B packed per call as panels, all of k deep ([NC/NR][k][NR], 3.5 MB at k = 3072). */
         private MemorySegment panels = MemorySegment.NULL;
 
-        MemorySegment panel(int k) {
-            long need = (long) k * NR * Float.BYTES;
-            if (panel.byteSize() < need) panel = Arena.ofAuto().allocate(need, 64);
-            return panel;
-        }
+        MemorySegment panel(int k) { return panel = atLeast(panel, (long) k * NR * Float.BYTES); }
 
-        MemorySegment panels(int k) {
-            long need = (long) k * NC * Float.BYTES;
-            if (panels.byteSize() < need) panels = Arena.ofAuto().allocate(need, 64);
-            return panels;
+        MemorySegment panels(int k) { return panels = atLeast(panels, (long) k * NC * Float.BYTES); }
+
+        /** buf when it holds at least {@code bytes}, else a new buffer of that size. */
+        private static MemorySegment atLeast(MemorySegment buf, long bytes) {
+            return buf.byteSize() >= bytes ? buf : Arena.ofAuto().allocate(bytes, 64);
         }
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -493,7 +489,7 @@ public final class Gemm {
      * On AVX-512, B is packed as whole-k panels ({@link #wholePanels}) for a column range narrower than one NC block
      * (two threads splitting n = 768 into 96-column chunks) or from this many rows on, and only for B rows of at
      * most WHOLE_MAX_N floats; else as KC x NC row copies ({@link #rowBlocks}). Same-JVM A/B, Zen 5, whole panels
-     * against row copies: two threads at n = 768 1.09-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
+     * against row copies: two threads at n = 768 1.07-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
      * 1.07-1.12x on two; but at T = 128 over a B that comes from memory 0.93-0.96x for full-width ranges, and for
      * the LM-head shape (n = 50257, 201 KB rows) 0.89x at T = 128 and 0.99x at T = 256 on one thread, 0.53x, 0.74x
      * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 (6 x 2 tiles) always takes whole panels: with

@@ -52,12 +52,12 @@ public final class Parallel {
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, minChunk)));
         if (parts <= 1 || IN_POOL.get()) { body.run(0, n); return; }
         Pool p = pool();
-        List<Task> futures = new ArrayList<>(parts - 1);
+        List<Task> tasks = new ArrayList<>(parts - 1);
         int base = n / parts, extra = n % parts;
         int start = base + (extra > 0 ? 1 : 0);
         for (int i = 1; i < parts; i++) {
             int s = start, e = s + base + (i < extra ? 1 : 0);
-            futures.add(p.submit(() -> body.run(s, e)));
+            tasks.add(p.submit(() -> body.run(s, e)));
             start = e;
         }
         boolean was = IN_POOL.get();
@@ -67,7 +67,7 @@ public final class Parallel {
         } finally {
             IN_POOL.set(was);
         }
-        for (Task f : futures) f.await();
+        for (Task t : tasks) t.await();
     }
 
     /**
@@ -90,12 +90,12 @@ public final class Parallel {
         // Each pool task first takes its ticket; a ticket the caller takes back means the task never ran body.
         // (Future.cancel cannot tell: it also succeeds on a task that is already running.)
         Pool p = pool();
-        List<Task> futures = new ArrayList<>(parts - 1);
+        List<Task> tasks = new ArrayList<>(parts - 1);
         List<AtomicBoolean> tickets = new ArrayList<>(parts - 1);
         for (int i = 1; i < parts; i++) {
             AtomicBoolean ticket = new AtomicBoolean();
             tickets.add(ticket);
-            futures.add(p.submit(() -> { if (ticket.compareAndSet(false, true)) claim.run(); }));
+            tasks.add(p.submit(() -> { if (ticket.compareAndSet(false, true)) claim.run(); }));
         }
         IN_POOL.set(true);
         try {
@@ -103,9 +103,9 @@ public final class Parallel {
         } finally {
             IN_POOL.set(false);
         }
-        for (int i = 0; i < futures.size(); i++) {
+        for (int i = 0; i < tasks.size(); i++) {
             if (tickets.get(i).compareAndSet(false, true)) continue;  // not started: nothing left for it to do
-            futures.get(i).await();
+            tasks.get(i).await();
         }
     }
 
