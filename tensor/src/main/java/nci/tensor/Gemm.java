@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Matrix multiply with bias: the one kernel that carries most of GPT-2's FLOPs.
@@ -28,7 +29,8 @@ import java.nio.ByteOrder;
  * AVX-512, which has 32 ({@code WIDE}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
- * Threads split the columns (each packs only its own part of B), or the rows when there are few columns.
+ * Threads first pack A's row tiles between them, then split the columns (each packs only its own part of B), or the
+ * rows when there are few columns ({@link #shareProduct}).
  * Weights multiplied many times can be packed once ({@link #pack} into a {@link PackedB}, all of B as micro-panels
  * [n/NR][k][NR] in native memory); a product over it skips the per-call packing (and the GEMV) and runs the same
  * kernels.
@@ -367,26 +369,62 @@ public final class Gemm {
         float[] ap = aBuffer(Math.min(m, MCHUNK), k);
         int nPanels = (n + NR - 1) / NR, nBlocks = (n + NC - 1) / NC;
         for (int r0 = 0; r0 < m; r0 += MCHUNK) {
-            int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n;
+            int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n, aBase = aOff + r0 * k;
             int[] tiles = tiles(rows);
             int mPanels = tiles.length - 1;
-            packA(a, aOff + r0 * k, tiles, k, ap);
             if (!parallel) {
+                packA(a, aBase, tiles, k, ap, 0, mPanels);
                 blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, 0, n);
-            } else if (nBlocks >= 2 * threads) {
-                // each chunk packs and streams only its own columns of B (B is what costs memory traffic), in whole
-                // NC blocks: a chunk cut inside a block would pack and sweep a narrow remainder block
-                shared(nBlocks, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * NC, Math.min(n, e * NC)));
-            } else if (nPanels >= 2 * threads) {
-                shared(nPanels, threads, (s, e) ->
-                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * NR, Math.min(n, e * NR)));
-            } else {
-                shared(mPanels, threads, (s, e) ->
+            } else if (seg != null || nPanels >= 2 * threads) {
+                // threads take columns: packed panels two or more at a time (nothing to pack per piece); B packed
+                // per call in whole NC blocks where there are enough of them (a piece cut inside a block would pack
+                // and sweep a narrow remainder block), else in panels, two or more at a time (narrower pieces packed
+                // B's rows in 192-byte bits and ran 0.95x at [128, 3072] x [3072, 768])
+                boolean blocks = seg == null && nBlocks >= 2 * threads;
+                int units = blocks ? nBlocks : nPanels, width = blocks ? NC : NR;
+                shareProduct(a, aBase, tiles, k, ap, threads, units, blocks ? 1 : 2, (s, e) ->
+                        blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * width, Math.min(n, e * width)));
+            } else {                                                    // fewer than 2 panels a thread: rows
+                shareProduct(a, aBase, tiles, k, ap, threads, mPanels, 1, (s, e) ->
                         blocked(ap, tiles, k, n, b, seg, bias, c, cBase, s, e, 0, n));
             }
         }
     }
+
+    /**
+     * One parallel product on the pool. The threads first pack A's row tiles between them (into ap, in
+     * {@link #PACKS_PER_THREAD} pieces a thread, claimed one at a time), each waits until every piece is packed, then
+     * they claim [0, units) of the product in shrinking pieces: a {@code 1 / (2 * threads)} share of what is left, at
+     * least {@code minPiece} units, so the threads finish to within about one piece of each other. Which thread packs
+     * a tile or computes a unit never changes a bit.
+     * <p>Against A packed by the caller before the hand-off and fixed pieces of a quarter-thread's share (same JVM
+     * alternating, two threads, Zen 5, bench/README): the 12 layers' products over the packed copy at T = 128
+     * 1.07-1.10x, at T = 32 1.04x; the forward at 1x128 1.06x, at 1x32 1.05x; per-call products 1.02-1.17x
+     * at T = 8-512 (T = 512 most: A is largest there), [32, 768] x [768, 50257] 1.00x.
+     */
+    private static void shareProduct(float[] a, int aOff, int[] tiles, int k, float[] ap, int threads, int units,
+                                     int minPiece, Parallel.RangeBody body) {
+        int mTiles = tiles.length - 1, packs = Math.min(mTiles, PACKS_PER_THREAD * threads);
+        AtomicInteger nextPack = new AtomicInteger(), packed = new AtomicInteger(), next = new AtomicInteger();
+        Parallel.forChunks(threads, 1, (x, y) -> {
+            for (int u = nextPack.getAndIncrement(); u < packs; u = nextPack.getAndIncrement()) {
+                try {
+                    packA(a, aOff, tiles, k, ap, u * mTiles / packs, (u + 1) * mTiles / packs);
+                } finally {
+                    packed.incrementAndGet();   // even if it threw (the caller gets the exception): no thread hangs
+                }
+            }
+            // a piece not yet packed belongs to a thread that is running: it finishes it
+            while (packed.get() < packs) Thread.onSpinWait();
+            for (int s = next.get(); s < units; s = next.get()) {
+                int e = Math.min(units, s + Math.max(minPiece, (units - s) / (2 * threads)));
+                if (next.compareAndSet(s, e)) body.run(s, e);
+            }
+        });
+    }
+
+    /** Pieces per thread that A's packing is cut into inside a parallel product ({@link #shareProduct}). */
+    private static final int PACKS_PER_THREAD = 2;
 
     /** Chunks per thread when work is shared out: small enough that a thread that starts late costs little. */
     private static final int CHUNKS_PER_THREAD = 4;
@@ -440,12 +478,12 @@ public final class Gemm {
     }
 
     /**
-     * Each row tile t (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]:
+     * Each row tile t in [t0, t1) (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]:
      * ap[start[t]*k + p*h + r] = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height, a
      * compile-time-constant stride.
      */
-    private static void packA(float[] a, int aOff, int[] start, int k, float[] ap) {
-        for (int t = 0; t + 1 < start.length; t++) {
+    private static void packA(float[] a, int aOff, int[] start, int k, float[] ap, int t0, int t1) {
+        for (int t = t0; t < t1; t++) {
             int base = start[t] * k, h = start[t + 1] - start[t];
             if (h == 6) {
                 // a full tile: written in order, its six rows read side by side. The whole packA measured 1.1-2.1x

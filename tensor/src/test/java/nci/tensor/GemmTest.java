@@ -153,8 +153,9 @@ class GemmTest {
     }
 
     /**
-     * Bit-identical results for thread counts 1 and 2: row-split (also with an odd last bt row), column-split and
-     * single-row (GEMV) shapes. At n = 768 two threads split B into chunks narrower than a block, whose packing reads
+     * Bit-identical results for thread counts 1 and 2, per-call and over packed panels: row-split (also with an odd
+     * last bt row), column-split and single-row (GEMV) shapes; with two threads A's row tiles are packed between them
+     * ({@code Gemm.shareProduct}: one piece at m = 6, four at m = 64 and 1200). At n = 768 two threads split B into chunks narrower than a block, whose packing reads
      * rows ahead ({@code Gemm.touch}, both packing layouts: m = 64 and m = 8), and one thread does not.
      */
     @Test
@@ -166,16 +167,22 @@ class GemmTest {
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
             Mat bt = unalignedMat(Check.gaussian(3, k * n, 1f), n, k);
             float[] bias = Check.gaussian(4, n, 1f);
+            Gemm.PackedB packed = Gemm.pack(b);
             float[] c1 = new float[m * n], c2 = new float[m * n], t1 = new float[m * n], t2 = new float[m * n];
+            float[] p1 = new float[m * n], p2 = new float[m * n];
             Parallel.setThreads(1);
             Gemm.matmulVector(a, 0, m, k, b, bias, c1, 0);
             Gemm.matmulTransposedVector(a, 0, m, k, bt, t1, 0);
+            Gemm.matmul(a, 0, m, k, packed, bias, p1, 0);
             Parallel.setThreads(2);
             Gemm.matmulVector(a, 0, m, k, b, bias, c2, 0);
             Gemm.matmulTransposedVector(a, 0, m, k, bt, t2, 0);
+            Gemm.matmul(a, 0, m, k, packed, bias, p2, 0);
             if (m > 1) assertTrue(2L * m * n * k >= Gemm.PARALLEL_MIN_FLOPS, m + "x" + n + "x" + k + " would not use two threads");
             Check.sameBits("matmul threads 1 vs 2, " + m + "x" + n + "x" + k, c1, c2);
             Check.sameBits("matmulTransposed threads 1 vs 2, " + m + "x" + n + "x" + k, t1, t2);
+            Check.sameBits("packed matmul threads 1 vs 2, " + m + "x" + n + "x" + k, p1, p2);
+            Check.sameBits("packed vs per-call matmul, " + m + "x" + n + "x" + k, c1, p1);
         }
     }
 
