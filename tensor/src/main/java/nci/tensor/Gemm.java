@@ -535,7 +535,7 @@ public final class Gemm {
 
     /**
      * On AVX-512, B is packed as whole-k panels ({@link #wholePanels}) for a column range narrower than one NC block
-     * (two threads splitting n = 768 into 96-column chunks) or from this many rows on, and only for B rows of at
+     * (two threads splitting n = 768 into pieces of 48-192 columns) or from this many rows on, and only for B rows of at
      * most WHOLE_MAX_N floats; else as KC x NC row copies ({@link #rowBlocks}). Same-JVM A/B, Zen 5, whole panels
      * against row copies: two threads at n = 768 1.07-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
      * 1.07-1.12x on two; but at T = 128 over a B that comes from memory 0.93-0.96x for full-width ranges, and for
@@ -1127,8 +1127,8 @@ public final class Gemm {
      * Reads one float of every 64-byte line of the row piece at {@code at}, {@code floats} long, and returns their
      * sum (which nothing uses): a software prefetch, since the Vector API has none. Packing calls it, TOUCH_AHEAD rows
      * ahead of the row it copies, only for a column chunk narrower than a block and than B (nc &lt; NC, nc &lt; n:
-     * B with fewer than two NC blocks per thread, e.g. n = 768 on two threads, where the chunks are 96 columns
-     * wide). There every row piece is a separate 384-byte stream that the hardware prefetchers pick up too late
+     * B with fewer than two NC blocks per thread, e.g. n = 768 on two threads, where the pieces are 48-192 columns
+     * wide). There every row piece is a separate 192-768-byte stream that the hardware prefetchers pick up too late
      * (a chunk as wide as B reads one contiguous stream). Same-JVM A/B on two
      * threads (2026-11-27): [T, 3072] x [3072, 768] 1.23-1.63x faster at T = 8, 32, 128; [T, 768] x [768, 768]
      * 0.83-1.14x, no clear change. On pieces of a whole block (1 KB) the same touches cost 13-21% (one thread,
