@@ -87,26 +87,16 @@ public final class Parallel {
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement())
                 body.run(c * grain, Math.min(n, (c + 1) * grain));
         };
-        // Each pool task first takes its ticket; a ticket the caller takes back means the task never ran body.
-        // (Future.cancel cannot tell: it also succeeds on a task that is already running.)
         Pool p = pool();
         List<Task> tasks = new ArrayList<>(parts - 1);
-        List<AtomicBoolean> tickets = new ArrayList<>(parts - 1);
-        for (int i = 1; i < parts; i++) {
-            AtomicBoolean ticket = new AtomicBoolean();
-            tickets.add(ticket);
-            tasks.add(p.submit(() -> { if (ticket.compareAndSet(false, true)) claim.run(); }));
-        }
+        for (int i = 1; i < parts; i++) tasks.add(p.submit(claim));
         IN_POOL.set(true);
         try {
             claim.run();
         } finally {
             IN_POOL.set(false);
         }
-        for (int i = 0; i < tasks.size(); i++) {
-            if (tickets.get(i).compareAndSet(false, true)) continue;  // not started: nothing left for it to do
-            tasks.get(i).await();
-        }
+        for (Task t : tasks) if (!t.withdraw()) t.await();   // one not yet started has nothing left to do
     }
 
     /**
@@ -118,9 +108,13 @@ public final class Parallel {
      */
     static final long SPIN_NANOS = Long.getLong("nci.spinMicros", 1000) * 1000;
 
-    /** A task handed to the pool: runs once; {@link #await} returns when it has (and rethrows what it threw). */
+    /**
+     * A task handed to the pool: runs once, unless {@link #withdraw withdrawn} before a thread starts it; {@link #await}
+     * returns when it has run (and rethrows what it threw).
+     */
     private static final class Task implements Runnable {
         private final Runnable body;
+        private final AtomicBoolean started = new AtomicBoolean();
         private volatile boolean done;
         private volatile Thread waiter;
         private Throwable failure;
@@ -129,6 +123,7 @@ public final class Parallel {
 
         @Override
         public void run() {
+            if (!started.compareAndSet(false, true)) return;     // withdrawn
             try {
                 body.run();
             } catch (Throwable t) {
@@ -139,6 +134,9 @@ public final class Parallel {
                 if (w != null) LockSupport.unpark(w);
             }
         }
+
+        /** True if no thread has started the task, which now never runs; false if one has (then {@link #await}). */
+        boolean withdraw() { return started.compareAndSet(false, true); }
 
         void await() {
             for (long start = System.nanoTime(); !done && System.nanoTime() - start < SPIN_NANOS; ) Thread.onSpinWait();

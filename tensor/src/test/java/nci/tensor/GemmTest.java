@@ -155,8 +155,9 @@ class GemmTest {
     /**
      * Bit-identical results for thread counts 1 and 2, per-call and over packed panels: row-split (also with an odd
      * last bt row), column-split and single-row (GEMV) shapes; with two threads A's row tiles are packed between them
-     * ({@code Gemm.shareProduct}: one piece at m = 6, four at m = 64 and 1200). At n = 768 two threads split B into chunks narrower than a block, whose packing reads
-     * rows ahead ({@code Gemm.touch}, both packing layouts: m = 64 and m = 8), and one thread does not.
+     * ({@code Gemm.shareProduct}: one piece at m = 6, four at m = 64 and 1200). At n = 768 two threads split B into
+     * pieces narrower than a block, whose packing reads rows ahead ({@code Gemm.touch}, both packing layouts: m = 64
+     * and m = 8), and one thread does not.
      */
     @Test
     void threadCountDoesNotChangeBits() {

@@ -3,10 +3,13 @@ package nci.tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ParallelTest {
@@ -117,6 +120,37 @@ class ParallelTest {
             if (s == 1) throw new IllegalStateException("part 1 failed on " + Thread.currentThread().getName());
         }));
         assertEquals("part 1 failed on nci-worker", thrown.getMessage());
+    }
+
+    /**
+     * A forChunks whose pool task has not started when the caller has done every chunk returns without waiting for
+     * it: here the one pool thread is held by another caller's task, so the caller runs all chunks and withdraws its
+     * own task (waiting for it would wait for the other caller).
+     */
+    @Test
+    void forChunksDoesNotWaitForAPoolTaskThatHasNotStarted() throws InterruptedException {
+        Parallel.setThreads(2);
+        CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+        Thread other = new Thread(() -> Parallel.forRange(2, 1, (s, e) -> {
+            if (s == 1) {                       // the pool thread's part: hold the pool thread
+                holding.countDown();
+                try { release.await(); } catch (InterruptedException ex) { Thread.currentThread().interrupt(); }
+            }
+        }));
+        other.setDaemon(true);                  // a failed run must not keep the test JVM alive
+        other.start();
+        holding.await();
+        String[] ranOn = new String[4], caller = new String[1];
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {  // runs the call on a thread of its own
+                caller[0] = Thread.currentThread().getName();
+                Parallel.forChunks(4, 1, (s, e) -> ranOn[s] = Thread.currentThread().getName());
+            });
+        } finally {
+            release.countDown();
+        }
+        other.join();
+        for (int i = 0; i < 4; i++) assertEquals(caller[0], ranOn[i], "chunk " + i + " ran on the caller");
     }
 
     /** Changing the thread count retires the old pool: its threads end, and the new pool has threads - 1 of them. */
