@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * themselves stay memory-mapped): as contiguous {@code [NC/NR][k][NR]} panels all of k deep, every row tile then
  * running over one panel from the first k to the last ({@link #wholePanels}), or in {@code KC}-deep slices copied
  * row by row and swept by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
- * {@code DIRECT_M} rows of a B in native memory skip the copy: the kernels read B's rows where they are, in
- * {@code KC}-deep slices. B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
+ * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
+ * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices, on AVX-512 in 8-row tiles
+ * where those make fewer tiles ({@code eightRows}). B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
  * time ({@link #panelMajor}) and swept like whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
@@ -90,6 +91,14 @@ public final class Gemm {
      * every row of a strip onto the same L1 sets (0.8-1.0x).
      */
     static final int DIRECT_M = 32;
+    /**
+     * For a B whose rows are longer than WHOLE_MAX_N floats (the LM head's 50257: every k step of a strip in another
+     * page, B far beyond L3), reading it in place stops here, at fewer rows than DIRECT_M: above it the row copies
+     * (KC x NC blocks) pay. Same JVM alternating, [T, 768] x [768, 50257], row copies against in place, one thread
+     * (two): T = 24 1.07-1.10x (1.00-1.01x), T = 32 1.07-1.08x (1.01-1.03x); but T = 20 0.98x (0.95x), T = 17 1.05x
+     * (0.96x), T = 16 1.02x (1.00x), T = 12 0.98x (0.96x).
+     */
+    static final int DIRECT_WIDE_M = 20;
     /**
      * Rows per tile where B is read in place on AVX-512, for the row counts {@link #eightRows} picks: 8 rows x two
      * vectors ({@link #wide8}: 16 accumulators), against 7 x 3 elsewhere. At T = 8 the 7-row tiles come out as 4 + 4,
@@ -492,7 +501,7 @@ public final class Gemm {
 
     /**
      * Whether a chunk of {@code rows} rows takes 8-row tiles ({@link #DIRECT_MR}, AVX-512): where B is read in place
-     * (a native B, at most DIRECT_M rows: see {@link #blocked}), B's rows at most WHOLE_MAX_N floats, at most
+     * ({@link #direct}), B's rows at most WHOLE_MAX_N floats, at most
      * EIGHT_MAX_M rows, and only when that makes fewer tiles than MR-row tiles (8, 15 and 16 rows), so that each
      * strip of B is read fewer times: the 8 x 2 kernel does 16 FMAs per 10 loads where 7 x 3 does 21, which wins
      * only while B's reads dominate. Same JVM alternating, one thread (two), 8-row tiles against MR-row tiles, the
@@ -502,7 +511,7 @@ public final class Gemm {
      * memory, whose narrower strips span more cache lines per byte) 0.84-0.94x at T = 8-16.
      */
     static boolean eightRows(int rows, int n, Mat b, MemorySegment seg) {
-        return WIDE && seg == null && rows <= EIGHT_MAX_M && n <= WHOLE_MAX_N && b.data().isNative()
+        return WIDE && seg == null && rows <= EIGHT_MAX_M && n <= WHOLE_MAX_N && direct(b, rows, n)
                 && tiles(rows, DIRECT_MR).length < tiles(rows).length;
     }
 
@@ -567,11 +576,16 @@ public final class Gemm {
             return;
         }
         int rows = tiles[t1] - tiles[t0];
-        boolean direct = b.data().isNative() && rows <= DIRECT_M;
+        boolean direct = direct(b, rows, n);
         if (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M))))
             wholePanels(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
         else
             rowBlocks(ap, tiles, k, n, b, direct, bias, c, cOff, t0, t1, j0, j1, scratch);
+    }
+
+    /** Whether the kernels read B's rows in place for a chunk of this many rows: a native B, DIRECT_M, DIRECT_WIDE_M. */
+    static boolean direct(Mat b, int rows, int n) {
+        return b.data().isNative() && rows <= (n <= WHOLE_MAX_N ? DIRECT_M : DIRECT_WIDE_M);
     }
 
     /**

@@ -40,6 +40,8 @@ class GemmTest {
                 // B read unpacked (up to DIRECT_M rows of a native B), packed as KC-deep row copies or as whole-k
                 // panels (from WHOLE_MIN_M rows, up to WHOLE_MAX_N columns), edge panels included; several A chunks
                 {Gemm.DIRECT_M, 3 * Gemm.NR + 5, Gemm.KC + 3}, {Gemm.DIRECT_M + 1, 3 * Gemm.NR + 5, Gemm.KC + 3},
+                // rows longer than WHOLE_MAX_N: read in place up to DIRECT_WIDE_M rows, copied above
+                {Gemm.DIRECT_WIDE_M, Gemm.WHOLE_MAX_N + 7, 9}, {Gemm.DIRECT_WIDE_M + 1, Gemm.WHOLE_MAX_N + 7, 9},
                 // 8-row tiles where B is read unpacked (AVX-512), alone and beside shorter tiles, over edge columns
                 {8, 2 * Gemm.NC + Gemm.NR8 + 7, Gemm.KC + 5}, {20, Gemm.NC + 2 * Gemm.NR + 19, 2 * Gemm.KC + 1},
                 {Gemm.WHOLE_MIN_M - 1, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9}, {Gemm.WHOLE_MIN_M, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9},
@@ -285,10 +287,11 @@ class GemmTest {
 
     /**
      * 8-row tiles only on AVX-512, where B is read in place (native, at most WHOLE_MAX_N columns), and only for the
-     * row counts up to EIGHT_MAX_M that they cut into fewer tiles than MR-row tiles do.
+     * row counts up to EIGHT_MAX_M that they cut into fewer tiles than MR-row tiles do. B is read in place up to
+     * DIRECT_M rows, or DIRECT_WIDE_M for rows longer than WHOLE_MAX_N.
      */
     @Test
-    void eightRowTilesOnlyWhereTheyMakeFewerTiles() {
+    void whereBIsReadInPlaceAndInEightRowTiles() {
         Mat nativeB = unalignedMat(new float[8 * 768], 8, 768), wideB = unalignedMat(new float[8 * (Gemm.WHOLE_MAX_N + 1)], 8, Gemm.WHOLE_MAX_N + 1);
         List<Integer> eight = new ArrayList<>();
         for (int rows = 1; rows <= Gemm.DIRECT_M; rows++) {
@@ -296,7 +299,10 @@ class GemmTest {
             assertFalse(Gemm.eightRows(rows, 768, Mat.of(new float[8 * 768], 8, 768), null), "heap B, " + rows + " rows");
             assertFalse(Gemm.eightRows(rows, Gemm.WHOLE_MAX_N + 1, wideB, null), "B wider than WHOLE_MAX_N, " + rows + " rows");
             assertFalse(Gemm.eightRows(rows, 768, nativeB, nativeB.data()), "packed B, " + rows + " rows");
+            assertEquals(rows <= Gemm.DIRECT_WIDE_M, Gemm.direct(wideB, rows, Gemm.WHOLE_MAX_N + 1), "B wider than WHOLE_MAX_N read in place, " + rows + " rows");
+            assertTrue(Gemm.direct(nativeB, rows, 768), "B read in place, " + rows + " rows");
         }
+        assertFalse(Gemm.direct(nativeB, Gemm.DIRECT_M + 1, 768), "B read in place, " + (Gemm.DIRECT_M + 1) + " rows");
         assertEquals(Gemm.WIDE ? List.of(8, 15, 16) : List.of(), eight);
     }
 
