@@ -22,8 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * running over one panel from the first k to the last ({@link #wholePanels}), or in {@code KC}-deep slices copied
  * row by row and swept by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
- * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices, on AVX-512 in 8-row tiles
- * where those make fewer tiles ({@code eightRows}). B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
+ * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
  * time ({@link #panelMajor}) and swept like whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
@@ -95,19 +94,11 @@ public final class Gemm {
      * For a B whose rows are longer than WHOLE_MAX_N floats (the LM head's 50257: every k step of a strip in another
      * page, B far beyond L3), reading it in place stops here, at fewer rows than DIRECT_M: above it the row copies
      * (KC x NC blocks) pay. Same JVM alternating, [T, 768] x [768, 50257], row copies against in place, one thread
-     * (two): T = 24 1.07-1.10x (1.00-1.01x), T = 32 1.07-1.08x (1.01-1.03x); but T = 20 0.98x (0.95x), T = 17 1.05x
-     * (0.96x), T = 16 1.02x (1.00x), T = 12 0.98x (0.96x).
+     * (two), best call per round: T = 24 1.07-1.10x (1.00-1.01x), T = 32 1.07-1.08x (1.01-1.03x), and by the mean
+     * time per round 1.07x (1.02x) and 1.05x (1.06x); but T = 20 0.98x (0.95x), T = 17 1.05x (0.96x), T = 16 1.02x
+     * (1.00x), T = 12 0.98x (0.96x).
      */
     static final int DIRECT_WIDE_M = 20;
-    /**
-     * Rows per tile where B is read in place on AVX-512, for the row counts {@link #eightRows} picks: 8 rows x two
-     * vectors ({@link #wide8}: 16 accumulators), against 7 x 3 elsewhere. At T = 8 the 7-row tiles come out as 4 + 4,
-     * so every 48-column strip of B came from memory or L3 for the first four rows and from L1/L2 for the next four;
-     * an 8-row tile reads it once. With 16 vector registers (AVX2) tiles stay at MR.
-     */
-    static final int DIRECT_MR = WIDE ? 8 : MR;
-    /** Columns of an 8-row tile ({@link #wide8}): two vectors. */
-    static final int NR8 = 2 * L;
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
@@ -126,10 +117,8 @@ public final class Gemm {
     private static final class Scratch {
         /** A KC x NC block of B copied row by row (KC rows at ROWLD), or a direct block's narrow last panel. */
         final MemorySegment block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64);
-        /** The block from column NR on: a direct block's narrow last NR8 columns, beside its narrow last panel. */
-        final MemorySegment block8 = block.asSlice((long) NR * Float.BYTES);
-        /** An edge tile [MR][NR], or [8][NR8]. */
-        final float[] tile = new float[Math.max(MR * NR, 8 * NR8)];
+        /** An edge tile [MR][NR]. */
+        final float[] tile = new float[MR * NR];
         /** One packed panel [k][NR], grown to the deepest k seen (576 KB at k = 3072). */
         private MemorySegment panel = MemorySegment.NULL;
         /** An NC-column block of B packed per call as panels, all of k deep ([NC/NR][k][NR], 3.5 MB at k = 3072). */
@@ -390,8 +379,7 @@ public final class Gemm {
         int nPanels = (n + NR - 1) / NR, nBlocks = (n + NC - 1) / NC;
         for (int r0 = 0; r0 < m; r0 += MCHUNK) {
             int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n, aBase = aOff + r0 * k;
-            boolean eight = eightRows(rows, n, b, seg);
-            int[] tiles = eight ? tiles(rows, DIRECT_MR) : tiles(rows);
+            int[] tiles = tiles(rows);
             int mPanels = tiles.length - 1;
             if (!parallel) {
                 packA(a, aBase, tiles, k, ap, 0, mPanels);
@@ -401,10 +389,9 @@ public final class Gemm {
                 // per call in whole NC blocks where there are enough of them (a piece cut inside a block would pack
                 // and sweep a narrow remainder block), else in panels, two or more at a time (narrower pieces packed
                 // B's rows in 192-byte bits and ran 0.95x at [128, 3072] x [3072, 768])
-                // (with 8-row tiles, read NR8 columns at a time, in pairs of panels: 2 * NR = 3 * NR8 columns)
                 boolean blocks = seg == null && nBlocks >= 2 * threads;
-                int width = blocks ? NC : eight ? 2 * NR : NR, units = (n + width - 1) / width;
-                shareProduct(a, aBase, tiles, k, ap, threads, units, blocks || eight ? 1 : 2, (s, e) ->
+                int units = blocks ? nBlocks : nPanels, width = blocks ? NC : NR;
+                shareProduct(a, aBase, tiles, k, ap, threads, units, blocks ? 1 : 2, (s, e) ->
                         blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * width, Math.min(n, e * width)));
             } else {                                                    // fewer than 2 panels a thread: rows
                 shareProduct(a, aBase, tiles, k, ap, threads, mPanels, 1, (s, e) ->
@@ -500,25 +487,6 @@ public final class Gemm {
     }
 
     /**
-     * Whether a chunk of {@code rows} rows takes 8-row tiles ({@link #DIRECT_MR}, AVX-512): where B is read in place
-     * ({@link #direct}), B's rows at most WHOLE_MAX_N floats, at most
-     * EIGHT_MAX_M rows, and only when that makes fewer tiles than MR-row tiles (8, 15 and 16 rows), so that each
-     * strip of B is read fewer times: the 8 x 2 kernel does 16 FMAs per 10 loads where 7 x 3 does 21, which wins
-     * only while B's reads dominate. Same JVM alternating, one thread (two), 8-row tiles against MR-row tiles, the
-     * four layer shapes (bench/README, "Eight-row tiles"): T = 8 1.02-1.40x (1.05-1.22x), T = 15 1.08-1.18x
-     * (1.02-1.15x), T = 16 1.06-1.13x (0.96-1.14x); at T = 24 0.99-1.05x (0.95-1.01x) and T = 32 0.91-1.06x, not
-     * taken; at T = 12 (8 + 4 against 7 + 5: as many tiles) 0.94-0.99x; for the LM-head shape (n = 50257, B from
-     * memory, whose narrower strips span more cache lines per byte) 0.84-0.94x at T = 8-16.
-     */
-    static boolean eightRows(int rows, int n, Mat b, MemorySegment seg) {
-        return WIDE && seg == null && rows <= EIGHT_MAX_M && n <= WHOLE_MAX_N && direct(b, rows, n)
-                && tiles(rows, DIRECT_MR).length < tiles(rows).length;
-    }
-
-    /** The most rows that take 8-row tiles ({@link #eightRows}); at most DIRECT_M. */
-    static final int EIGHT_MAX_M = 16;
-
-    /**
      * Each row tile t in [t0, t1) (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]:
      * ap[start[t]*k + p*h + r] = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height, a
      * compile-time-constant stride.
@@ -534,15 +502,6 @@ public final class Gemm {
                 for (int p = 0, d = base; p < k; p++, d += 6) {
                     ap[d] = a[s0 + p]; ap[d + 1] = a[s1 + p]; ap[d + 2] = a[s2 + p];
                     ap[d + 3] = a[s3 + p]; ap[d + 4] = a[s4 + p]; ap[d + 5] = a[s5 + p];
-                }
-                continue;
-            }
-            if (h == 8) {
-                // an 8-row tile (B read in place, AVX-512: DIRECT_MR), the same way
-                int s0 = aOff + start[t] * k, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k, s6 = s5 + k, s7 = s6 + k;
-                for (int p = 0, d = base; p < k; p++, d += 8) {
-                    ap[d] = a[s0 + p]; ap[d + 1] = a[s1 + p]; ap[d + 2] = a[s2 + p]; ap[d + 3] = a[s3 + p];
-                    ap[d + 4] = a[s4 + p]; ap[d + 5] = a[s5 + p]; ap[d + 6] = a[s6 + p]; ap[d + 7] = a[s7 + p];
                 }
                 continue;
             }
@@ -621,53 +580,36 @@ public final class Gemm {
      * C over B a KC x NC block at a time, row tiles in groups of MC rows: B's rows read where they are ({@code direct}:
      * at most DIRECT_M rows of a native B; only a block's narrow last panel is copied, the kernels read NR columns),
      * or the block copied row by row into the thread's buffer at the stride ROWLD.
-     * <p>Where B is read in place the tiles may be 8 rows high ({@link #DIRECT_MR}); those take NR8 columns at a
-     * time ({@link #wide8}), the others NR, so the block is swept in groups of 2 * NR = 3 * NR8 columns, every tile
-     * over a group before the next group: B's strip comes from memory for the first tile and from the caches for
-     * the rest, as with panels of one width.
      */
     private static void rowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, boolean direct, float[] bias,
                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.block;
-        boolean eight = false;
-        for (int t = t0; t < t1; t++) eight |= tiles[t + 1] - tiles[t] == 8;
-        int group = eight ? 2 * NR : NR;
-        long ldB = (long) b.cols() * Float.BYTES, ldBuf = ROWLD * Float.BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0;
-                // the buffer: the whole block's rows, or a direct block's narrow last panel at its start (and, with
-                // 8-row tiles, its narrow last NR8 columns after that)
                 if (!direct) packRows(b, pc, kc, jc, nc, bp);
-                else {
-                    if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
-                    if (eight && nc % NR8 != 0) packRows(b, pc, kc, jc + nc / NR8 * NR8, nc % NR8, scratch.block8);
-                }
+                else if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
-                    for (int jg = 0; jg < nc; jg += group) {
-                        int ge = Math.min(nc, jg + group);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int w = Math.min(NR, nc - jr);       // valid columns of this panel
+                        int col = jc + jr;
+                        // this panel's k slice: in B itself, or in the buffer (a direct block's edge panel at its start)
+                        boolean inB = direct && w == NR;
+                        MemorySegment src = inB ? b.data() : bp;
+                        long bo = inB ? b.byteOffset(pc, col) : Float.BYTES * (direct ? 0L : jr);
+                        long ldb = inB ? (long) b.cols() * Float.BYTES : ROWLD * Float.BYTES;
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
-                            int width = h == 8 ? NR8 : NR;
-                            for (int jr = jg; jr < ge; jr += width) {
-                                int w = Math.min(width, nc - jr);       // valid columns of this panel
-                                int col = jc + jr, co = cOff + tiles[t] * n + col;
-                                if (w == width && direct) {            // this panel's k slice in B itself
-                                    if (first) startRows(c, co, n, h, bias, col, width);
-                                    if (h == 8) wide8(ap, ao, b.data(), b.byteOffset(pc, col), ldB, kc, c, co, n);
-                                    else micro(h, ap, ao, b.data(), b.byteOffset(pc, col), true, ldB, kc, c, co, n);
-                                } else if (w == width) {                // in the block's row copy
-                                    if (first) startRows(c, co, n, h, bias, col, width);
-                                    micro(h, ap, ao, bp, Float.BYTES * (long) jr, true, ldBuf, kc, c, co, n);
-                                } else {                                // a narrow last panel, in the buffer
-                                    MemorySegment src = direct && h == 8 ? scratch.block8 : bp;
-                                    long bo = direct ? 0L : Float.BYTES * (long) jr;
-                                    microEdge(h, ap, ao, src, bo, true, ldBuf, kc, c, co, n, w, first, bias, col, scratch.tile);
-                                }
+                            int co = cOff + tiles[t] * n + col;
+                            if (w == NR) {
+                                if (first) startRows(c, co, n, h, bias, col);
+                                micro(h, ap, ao, src, bo, true, ldb, kc, c, co, n);
+                            } else {
+                                microEdge(h, ap, ao, src, bo, true, ldb, kc, c, co, n, w, first, bias, col, scratch.tile);
                             }
                         }
                     }
@@ -724,33 +666,25 @@ public final class Gemm {
      * where the accumulators of the first k slice start.
      */
     private static void startRows(float[] c, int co, int ldc, int h, float[] bias, int col) {
-        startRows(c, co, ldc, h, bias, col, NR);
-    }
-
-    /** {@link #startRows(float[], int, int, int, float[], int)} for a tile {@code width} columns wide (NR or NR8). */
-    private static void startRows(float[] c, int co, int ldc, int h, float[] bias, int col, int width) {
         // vector stores of the kernel's own width: its loads then take them straight from the store buffer
-        for (int v = 0; v < width; v += L) {
+        for (int v = 0; v < NR; v += L) {
             FloatVector row = bias != null ? FloatVector.fromArray(S, bias, col + v) : FloatVector.zero(S);
             for (int r = 0; r < h; r++) row.intoArray(c, co + r * ldc + v);
         }
     }
 
     /**
-     * The column edge of C's tile at co (w valid columns, fewer than the tile's width: NR, or NR8 for an 8-row tile):
-     * the same kernel over a zero-padded copy of the tile (in {@code tile}), starting from the bias row, or zeros, on
-     * the first k slice and from C on later ones; then the w valid columns go back to C.
+     * The column edge of C's tile at co (w &lt; NR valid columns): the same kernel over a zero-padded copy of the tile
+     * (in {@code tile}), starting from the bias row, or zeros, on the first k slice and from C on later ones; then
+     * the w valid columns go back to C.
      */
     private static void microEdge(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                                   float[] c, int co, int ldc, int w, boolean first, float[] bias, int col, float[] tile) {
-        int width = h == 8 ? NR8 : NR;
         for (int r = 0; r < h; r++)
-            for (int q = 0; q < width; q++)
-                tile[r * width + q] = q >= w ? 0f : !first ? c[co + r * ldc + q] : bias != null ? bias[col + q] : 0f;
-        if (h != 8) micro(h, ap, ao, bp, bo, rows, ldb, kc, tile, 0, NR);
-        else if (rows) wide8(ap, ao, bp, bo, ldb, kc, tile, 0, NR8);
-        else throw new IllegalStateException("8-row tiles read B by rows, not from packed panels");
-        for (int r = 0; r < h; r++) System.arraycopy(tile, r * width, c, co + r * ldc, w);
+            for (int q = 0; q < NR; q++)
+                tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * ldc + q] : bias != null ? bias[col + q] : 0f;
+        micro(h, ap, ao, bp, bo, rows, ldb, kc, tile, 0, NR);
+        for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * ldc, w);
     }
 
     private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
@@ -763,8 +697,7 @@ public final class Gemm {
                 case 4 -> wide4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
                 case 3 -> wide3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
                 case 2 -> wide2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 1 -> wide1(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                default -> throw new IllegalStateException("no micro-kernel for a tile of " + h + " rows");
+                default -> wide1(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
             }
             return;
         }
@@ -774,8 +707,7 @@ public final class Gemm {
             case 4 -> micro4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
             case 3 -> micro3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
             case 2 -> micro2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            case 1 -> micro1(ap, ao, bp, bo, rows, ldb, kc, c, co);
-            default -> throw new IllegalStateException("no micro-kernel for a tile of " + h + " rows");
+            default -> micro1(ap, ao, bp, bo, rows, ldb, kc, c, co);
         }
     }
 
@@ -1413,52 +1345,6 @@ public final class Gemm {
     // 7 x 3 ran 137-143 GFLOP/s at T = 32 and 168-186 at T = 512, the 6 x 2 fenced tile 126-129 and 147-163, 8 x 2
     // 140-145 and 159-184, 6 x 3 119-145 and 156-181. (8 x 2 is faster at T = 8: one tile where 7 x 3 takes 4 + 4.)
     // The FMA peak of that machine (GemmBench.fmaPeak) is 213-222 GFLOP/s on one thread.
-
-    /**
-     * The 8 x 2 tile ({@link #DIRECT_MR}: AVX-512, B read by rows at ldb bytes, from B itself or a row copy), NR8
-     * columns: 16 accumulators, two B vectors and one broadcast live (19 of 32 registers). The same operations per
-     * element as the other kernels (one fma per p, in increasing p), so which tile a row lands in changes no bit.
-     */
-    private static void wide8(float[] ap, int ao, MemorySegment bp, long bo, long ldb, int kc, float[] c, int co, int ldc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-        c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
-        c60 = FloatVector.fromArray(S, c, co + 6 * ldc); c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L);
-        c70 = FloatVector.fromArray(S, c, co + 7 * ldc); c71 = FloatVector.fromArray(S, c, co + 7 * ldc + L);
-        for (int p = 0; p < kc; p++) {
-            long bq = bo + p * ldb;
-            int aq = ao + p * 8;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
-            FloatVector av = FloatVector.broadcast(S, ap[aq]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
-            av = FloatVector.broadcast(S, ap[aq + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
-            av = FloatVector.broadcast(S, ap[aq + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
-            av = FloatVector.broadcast(S, ap[aq + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
-            av = FloatVector.broadcast(S, ap[aq + 4]);
-            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
-            av = FloatVector.broadcast(S, ap[aq + 5]);
-            c50 = b0.fma(av, c50); c51 = b1.fma(av, c51);
-            av = FloatVector.broadcast(S, ap[aq + 6]);
-            c60 = b0.fma(av, c60); c61 = b1.fma(av, c61);
-            av = FloatVector.broadcast(S, ap[aq + 7]);
-            c70 = b0.fma(av, c70); c71 = b1.fma(av, c71);
-        }
-        c00.intoArray(c, co); c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
-    }
 
     private static void wide7(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {

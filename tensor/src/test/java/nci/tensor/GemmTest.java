@@ -42,8 +42,6 @@ class GemmTest {
                 {Gemm.DIRECT_M, 3 * Gemm.NR + 5, Gemm.KC + 3}, {Gemm.DIRECT_M + 1, 3 * Gemm.NR + 5, Gemm.KC + 3},
                 // rows longer than WHOLE_MAX_N: read in place up to DIRECT_WIDE_M rows, copied above
                 {Gemm.DIRECT_WIDE_M, Gemm.WHOLE_MAX_N + 7, 9}, {Gemm.DIRECT_WIDE_M + 1, Gemm.WHOLE_MAX_N + 7, 9},
-                // 8-row tiles where B is read unpacked (AVX-512), alone and beside shorter tiles, over edge columns
-                {8, 2 * Gemm.NC + Gemm.NR8 + 7, Gemm.KC + 5}, {20, Gemm.NC + 2 * Gemm.NR + 19, 2 * Gemm.KC + 1},
                 {Gemm.WHOLE_MIN_M - 1, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9}, {Gemm.WHOLE_MIN_M, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9},
                 {Gemm.WHOLE_MIN_M, Gemm.WHOLE_MAX_N + 5, 20},
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
@@ -162,13 +160,12 @@ class GemmTest {
      * last bt row), column-split and single-row (GEMV) shapes; with two threads A's row tiles are packed between them
      * ({@code Gemm.shareProduct}: one piece at m = 6, four at m = 64 and 1200). At n = 768 two threads split B into
      * pieces narrower than a block, whose packing reads rows ahead ({@code Gemm.touch}, both packing layouts: m = 64
-     * and m = 8), and one thread does not. On AVX-512, m = 8 and 16 take 8-row tiles ({@code Gemm.eightRows}): split
-     * in pairs of panels (n = 768) and in blocks with an edge (n = 2309).
+     * and m = 8), and one thread does not.
      */
     @Test
     void threadCountDoesNotChangeBits() {
         // the first three are large enough for two threads under either threshold (Gemm.PARALLEL_MIN_FLOPS)
-        for (int[] mnk : new int[][] {{1200, 40, 300}, {1200, 41, 300}, {6, 3073, 1200}, {64, 768, 768}, {8, 768, 3072}, {16, 2309, 300}, {1, 3073, 300}}) {
+        for (int[] mnk : new int[][] {{1200, 40, 300}, {1200, 41, 300}, {6, 3073, 1200}, {64, 768, 768}, {8, 768, 3072}, {1, 3073, 300}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(1, m * k, 1f);
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
@@ -285,38 +282,26 @@ class GemmTest {
         assertArrayEquals(new int[] {0, 7, 14, 19, 24}, Gemm.tiles(24, 7));
     }
 
-    /**
-     * 8-row tiles only on AVX-512, where B is read in place (native, at most WHOLE_MAX_N columns), and only for the
-     * row counts up to EIGHT_MAX_M that they cut into fewer tiles than MR-row tiles do. B is read in place up to
-     * DIRECT_M rows, or DIRECT_WIDE_M for rows longer than WHOLE_MAX_N.
-     */
+    /** B is read in place only when native: up to DIRECT_M rows, or DIRECT_WIDE_M for rows longer than WHOLE_MAX_N. */
     @Test
-    void whereBIsReadInPlaceAndInEightRowTiles() {
-        Mat nativeB = unalignedMat(new float[8 * 768], 8, 768), wideB = unalignedMat(new float[8 * (Gemm.WHOLE_MAX_N + 1)], 8, Gemm.WHOLE_MAX_N + 1);
-        List<Integer> eight = new ArrayList<>();
-        for (int rows = 1; rows <= Gemm.DIRECT_M; rows++) {
-            if (Gemm.eightRows(rows, 768, nativeB, null)) eight.add(rows);
-            assertFalse(Gemm.eightRows(rows, 768, Mat.of(new float[8 * 768], 8, 768), null), "heap B, " + rows + " rows");
-            assertFalse(Gemm.eightRows(rows, Gemm.WHOLE_MAX_N + 1, wideB, null), "B wider than WHOLE_MAX_N, " + rows + " rows");
-            assertFalse(Gemm.eightRows(rows, 768, nativeB, nativeB.data()), "packed B, " + rows + " rows");
-            assertEquals(rows <= Gemm.DIRECT_WIDE_M, Gemm.direct(wideB, rows, Gemm.WHOLE_MAX_N + 1), "B wider than WHOLE_MAX_N read in place, " + rows + " rows");
-            assertTrue(Gemm.direct(nativeB, rows, 768), "B read in place, " + rows + " rows");
+    void whereBIsReadInPlace() {
+        Mat nativeB = unalignedMat(new float[8 * 768], 8, 768), heapB = Mat.of(new float[8 * 768], 8, 768);
+        Mat wideB = unalignedMat(new float[8 * (Gemm.WHOLE_MAX_N + 1)], 8, Gemm.WHOLE_MAX_N + 1);
+        for (int rows = 1; rows <= Gemm.DIRECT_M + 1; rows++) {
+            assertEquals(rows <= Gemm.DIRECT_M, Gemm.direct(nativeB, rows, 768), "native B, " + rows + " rows");
+            assertEquals(rows <= Gemm.DIRECT_WIDE_M, Gemm.direct(wideB, rows, Gemm.WHOLE_MAX_N + 1), "B wider than WHOLE_MAX_N, " + rows + " rows");
+            assertFalse(Gemm.direct(heapB, rows, 768), "heap B, " + rows + " rows");
         }
-        assertFalse(Gemm.direct(nativeB, Gemm.DIRECT_M + 1, 768), "B read in place, " + (Gemm.DIRECT_M + 1) + " rows");
-        assertEquals(Gemm.WIDE ? List.of(8, 15, 16) : List.of(), eight);
     }
 
-    /**
-     * Every tile height and tail shape (m = 1..2·MR+3, and up to EIGHT_MAX_M: the 8-row tiles, alone and beside
-     * shorter ones, over an edge of NR8 + 3 columns; per-call and packed-once B) gives the scalar bits.
-     */
+    /** Every tile height and tail shape (m = 1..2·MR+3; per-call and packed-once B) gives the scalar bits. */
     @Test
     void everyTileShapeMatchesScalar() {
         int n = 2 * Gemm.NR + 3, k = Gemm.KC + 5;
         Mat b = unalignedMat(Check.gaussian(41, k * n, 1f), k, n);
         Gemm.PackedB packed = Gemm.pack(b);
         float[] bias = Check.gaussian(42, n, 1f);
-        for (int m = 1; m <= Math.max(2 * Gemm.MR + 3, Gemm.EIGHT_MAX_M); m++) {
+        for (int m = 1; m <= 2 * Gemm.MR + 3; m++) {
             float[] a = Check.gaussian(43 + m, m * k, 1f);
             float[] ref = new float[m * n], got = new float[m * n], pre = new float[m * n];
             Gemm.matmulScalar(a, 0, m, k, b, bias, ref, 0);
