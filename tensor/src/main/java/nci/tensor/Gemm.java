@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * running over one panel from the first k to the last ({@link #wholePanels}), or in {@code KC}-deep slices copied
  * row by row and swept by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
- * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a
- * time ({@link #panelMajor}) and swept like whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
+ * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
+ * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time ({@link #panelMajor}) and swept like
+ * whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}).
