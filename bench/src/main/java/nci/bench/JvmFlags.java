@@ -6,8 +6,8 @@ import java.util.List;
  * The JVM flags of every forked benchmark JVM, in one place. The {@code @Fork} annotations of the
  * benchmark classes (used when the jar is run through JMH's own {@code org.openjdk.jmh.Main}) and
  * {@link BenchMain}'s {@code OptionsBuilder} both take them from here. They mirror the root pom's
- * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC; a larger young generation for the patching
- * commands), plus a fixed heap so runs are comparable.
+ * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC; a larger young generation and no profiled loop
+ * predicates for the patching commands), plus a fixed heap so runs are comparable.
  */
 public final class JvmFlags {
     private JvmFlags() {}
@@ -30,9 +30,15 @@ public final class JvmFlags {
      * Not for the forward, whose peak RSS it would raise (~690 -> ~1010 MiB at T=128: eden gets touched).
      */
     public static final String PATCHING_YOUNG = "-Xmn512m";
+    /**
+     * The launcher's other flag for the patching commands: no profiled loop predicates in C2, whose traps made it
+     * compile the GEMM kernels again during a cold sweep (see {@code ./nci}). Steady state unchanged for the sweep.
+     */
+    public static final String PATCHING_PREDICATES = "-XX:-UseProfiledLoopPredicate";
 
     /** Every forked JVM (GEMM and forward): the flags `./nci` runs with, plus the fixed heap. */
     public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, HEAP);
     /** The sweep's forked JVM: as `./nci sweep` runs. */
-    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, HEAP, PATCHING_YOUNG);
+    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, HEAP, PATCHING_YOUNG,
+            PATCHING_PREDICATES);
 }
