@@ -6,8 +6,8 @@ import java.util.List;
  * The JVM flags of every forked benchmark JVM, in one place. The {@code @Fork} annotations of the
  * benchmark classes (used when the jar is run through JMH's own {@code org.openjdk.jmh.Main}) and
  * {@link BenchMain}'s {@code OptionsBuilder} both take them from here. They mirror the root pom's
- * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC; a larger young generation and no profiled loop
- * predicates for the patching commands), plus a fixed heap so runs are comparable.
+ * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates; a larger young
+ * generation for the patching commands), plus a fixed heap so runs are comparable.
  */
 public final class JvmFlags {
     private JvmFlags() {}
@@ -24,21 +24,20 @@ public final class JvmFlags {
     /** The launcher's collector (`./nci`): a batch tool on few cores, heap and RSS kept close to what is live. */
     public static final String SERIAL_GC = "-XX:+UseSerialGC";
     /**
+     * The launcher's: no profiled loop predicates in C2, whose traps made it compile the GEMM kernels again in a cold
+     * JVM (see {@code ./nci}). The warm sweep, forward and products measured no different with it (bench/README).
+     */
+    public static final String PREDICATES = "-XX:-UseProfiledLoopPredicate";
+    /**
      * The launcher's young generation for the patching commands (patch, sweep, run, demo): a sweep allocates
      * ~200 MB of per-experiment values and keeps ~60 MB of them in the cache, and with the default (small) young
      * generation each sweep paid two young collections copying them (~80 ms of a ~500 ms sweep, `-Xlog:gc`).
      * Not for the forward, whose peak RSS it would raise (~690 -> ~1010 MiB at T=128: eden gets touched).
      */
     public static final String PATCHING_YOUNG = "-Xmn512m";
-    /**
-     * The launcher's other flag for the patching commands: no profiled loop predicates in C2, whose traps made it
-     * compile the GEMM kernels again during a cold sweep (see {@code ./nci}). Steady state unchanged for the sweep.
-     */
-    public static final String PATCHING_PREDICATES = "-XX:-UseProfiledLoopPredicate";
 
     /** Every forked JVM (GEMM and forward): the flags `./nci` runs with, plus the fixed heap. */
-    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, HEAP);
+    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, HEAP);
     /** The sweep's forked JVM: as `./nci sweep` runs. */
-    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, HEAP, PATCHING_YOUNG,
-            PATCHING_PREDICATES);
+    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, HEAP, PATCHING_YOUNG);
 }
