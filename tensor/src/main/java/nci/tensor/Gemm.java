@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
- * AVX-512, which has 32 ({@code WIDE}).
+ * AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x
+ * 6 vectors ({@link #wide4x6}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads first pack A's row tiles between them, then split the columns (each packs only its own part of B), or the
@@ -580,7 +581,9 @@ public final class Gemm {
     /**
      * C over B a KC x NC block at a time, row tiles in groups of MC rows: B's rows read where they are ({@code direct}:
      * at most DIRECT_M rows of a native B; only a block's narrow last panel is copied, the kernels read NR columns),
-     * or the block copied row by row into the thread's buffer at the stride ROWLD.
+     * or the block copied row by row into the thread's buffer at the stride ROWLD. On AVX-512 the panels go two at a
+     * time where two whole ones remain: a 4-row tile takes both in one kernel ({@link #wide4x6}), other tiles one
+     * after the other (with the row copies, pairs against single panels: 1.00-1.02x at T = 8-128, no change).
      */
     private static void rowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, boolean direct, float[] bias,
                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
@@ -594,11 +597,12 @@ public final class Gemm {
                 else if (nc % NR != 0) packRows(b, pc, kc, jc + nc / NR * NR, nc % NR, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int w = Math.min(NR, nc - jr);       // valid columns of this panel
+                    for (int jr = 0; jr < nc; ) {
+                        // valid columns: two whole panels side by side where there are (AVX-512), else one panel
+                        int w = WIDE && jr + 2 * NR <= nc ? 2 * NR : Math.min(NR, nc - jr);
                         int col = jc + jr;
-                        // this panel's k slice: in B itself, or in the buffer (a direct block's edge panel at its start)
-                        boolean inB = direct && w == NR;
+                        // this k slice: in B itself, or in the buffer (a direct block's edge panel at its start)
+                        boolean inB = direct && w >= NR;
                         MemorySegment src = inB ? b.data() : bp;
                         long bo = inB ? b.byteOffset(pc, col) : Float.BYTES * (direct ? 0L : jr);
                         long ldb = inB ? (long) b.cols() * Float.BYTES : ROWLD * Float.BYTES;
@@ -606,13 +610,25 @@ public final class Gemm {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;      // tile t, row p = pc
                             int co = cOff + tiles[t] * n + col;
-                            if (w == NR) {
+                            if (w == 2 * NR) {
+                                if (first) {
+                                    startRows(c, co, n, h, bias, col);
+                                    startRows(c, co + NR, n, h, bias, col + NR);
+                                }
+                                if (h == 4) {
+                                    wide4x6(ap, ao, src, bo, ldb, kc, c, co, n);
+                                } else {
+                                    micro(h, ap, ao, src, bo, true, ldb, kc, c, co, n);
+                                    micro(h, ap, ao, src, bo + NR * Float.BYTES, true, ldb, kc, c, co + NR, n);
+                                }
+                            } else if (w == NR) {
                                 if (first) startRows(c, co, n, h, bias, col);
                                 micro(h, ap, ao, src, bo, true, ldb, kc, c, co, n);
                             } else {
                                 microEdge(h, ap, ao, src, bo, true, ldb, kc, c, co, n, w, first, bias, col, scratch.tile);
                             }
                         }
+                        jr += Math.max(w, NR);
                     }
                 }
             }
@@ -1473,6 +1489,58 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+    }
+
+    /**
+     * A 4-row tile of C two panels wide (4 x 6 vectors, 24 accumulators) over one k slice of B's rows ({@code ldb}
+     * bytes apart), for {@link #rowBlocks}' panel pairs: the same operations per element as the other kernels. At
+     * T = 8 (two 4-row tiles) it replaces two {@code wide4} calls, whose 12 accumulators wait on 3 B loads and 4
+     * broadcasts per 12 FMAs, and it reads B's rows in 384-byte pieces instead of 192: same JVM alternating (mean
+     * time per round, one thread; two), against the kernels one panel at a time: [8, 768] x [768, 2304] 1.19x
+     * (1.19x), [768, 768] 1.18x (1.09x), [768, 3072] 1.47x (1.29x), [3072, 768] 1.23x (1.09x), [768, 50257]
+     * 1.39x (1.40x); [8, 768] x [768, 2304] with B from memory (8 copies in turn) 1.34x.
+     * <p>Each step broadcasts the four A values first and then loads B one vector at a time, each followed by its
+     * four FMAs: 24 + 4 + 1 registers live. Loading the six B vectors first (24 + 6 + 1 = 31 of the 32) ran at
+     * 0.37-0.52x the speed of the one-panel kernels in some JVMs ([8, 768] x [768, 2304], B kept in L3) and at
+     * 0.78-0.81x of this order in others.
+     */
+    private static void wide4x6(float[] ap, int ao, MemorySegment bp, long bo, long ldb, int kc, float[] c, int co, int ldc) {
+        FloatVector c00, c01, c02, c03, c04, c05, c10, c11, c12, c13, c14, c15;
+        FloatVector c20, c21, c22, c23, c24, c25, c30, c31, c32, c33, c34, c35;
+        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L); c02 = FloatVector.fromArray(S, c, co + 2 * L);
+        c03 = FloatVector.fromArray(S, c, co + 3 * L); c04 = FloatVector.fromArray(S, c, co + 4 * L); c05 = FloatVector.fromArray(S, c, co + 5 * L);
+        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L); c12 = FloatVector.fromArray(S, c, co + ldc + 2 * L);
+        c13 = FloatVector.fromArray(S, c, co + ldc + 3 * L); c14 = FloatVector.fromArray(S, c, co + ldc + 4 * L); c15 = FloatVector.fromArray(S, c, co + ldc + 5 * L);
+        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+        c23 = FloatVector.fromArray(S, c, co + 2 * ldc + 3 * L); c24 = FloatVector.fromArray(S, c, co + 2 * ldc + 4 * L); c25 = FloatVector.fromArray(S, c, co + 2 * ldc + 5 * L);
+        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+        c33 = FloatVector.fromArray(S, c, co + 3 * ldc + 3 * L); c34 = FloatVector.fromArray(S, c, co + 3 * ldc + 4 * L); c35 = FloatVector.fromArray(S, c, co + 3 * ldc + 5 * L);
+        for (int p = 0; p < kc; p++) {
+            long bq = bo + p * ldb;
+            int aq = ao + p * 4;
+            FloatVector a0 = FloatVector.broadcast(S, ap[aq]), a1 = FloatVector.broadcast(S, ap[aq + 1]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[aq + 2]), a3 = FloatVector.broadcast(S, ap[aq + 3]);
+            FloatVector b = FloatVector.fromMemorySegment(S, bp, bq, NATIVE);
+            c00 = b.fma(a0, c00); c10 = b.fma(a1, c10); c20 = b.fma(a2, c20); c30 = b.fma(a3, c30);
+            b = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            c01 = b.fma(a0, c01); c11 = b.fma(a1, c11); c21 = b.fma(a2, c21); c31 = b.fma(a3, c31);
+            b = FloatVector.fromMemorySegment(S, bp, bq + 2 * L * 4L, NATIVE);
+            c02 = b.fma(a0, c02); c12 = b.fma(a1, c12); c22 = b.fma(a2, c22); c32 = b.fma(a3, c32);
+            b = FloatVector.fromMemorySegment(S, bp, bq + 3 * L * 4L, NATIVE);
+            c03 = b.fma(a0, c03); c13 = b.fma(a1, c13); c23 = b.fma(a2, c23); c33 = b.fma(a3, c33);
+            b = FloatVector.fromMemorySegment(S, bp, bq + 4 * L * 4L, NATIVE);
+            c04 = b.fma(a0, c04); c14 = b.fma(a1, c14); c24 = b.fma(a2, c24); c34 = b.fma(a3, c34);
+            b = FloatVector.fromMemorySegment(S, bp, bq + 5 * L * 4L, NATIVE);
+            c05 = b.fma(a0, c05); c15 = b.fma(a1, c15); c25 = b.fma(a2, c25); c35 = b.fma(a3, c35);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c03.intoArray(c, co + 3 * L); c04.intoArray(c, co + 4 * L); c05.intoArray(c, co + 5 * L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L); c12.intoArray(c, co + ldc + 2 * L);
+        c13.intoArray(c, co + ldc + 3 * L); c14.intoArray(c, co + ldc + 4 * L); c15.intoArray(c, co + ldc + 5 * L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L); c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c23.intoArray(c, co + 2 * ldc + 3 * L); c24.intoArray(c, co + 2 * ldc + 4 * L); c25.intoArray(c, co + 2 * ldc + 5 * L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L); c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c33.intoArray(c, co + 3 * ldc + 3 * L); c34.intoArray(c, co + 3 * ldc + 4 * L); c35.intoArray(c, co + 3 * ldc + 5 * L);
     }
 
     private static void wide3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
