@@ -84,20 +84,20 @@ public final class Gemm {
     static final int MC = 72;
     /**
      * Up to this many rows (a chunk's, or a thread's share of one), the micro-kernels read B's rows where they are,
-     * unpacked, when B is in native memory (mapped weights): a 48-column strip of B, KC rows deep (48 KB on
-     * AVX-512), is read from memory by the first row tile and from the L1/L2 cache by the others, so copying it
-     * first costs more than it saves. Zen 5, one thread, [T, 768] x [768, 2304], [768, 768], [768, 3072],
-     * [3072, 768], scratch builds alternating (bench/README): at T = 8 1.3-2.2x faster than the row copies, at
-     * T = 16 1.3-1.6x, at T = 32 1.1-1.6x; at T = 64 about the same but for [768, 3072], whose 12 KB row stride maps
-     * every row of a strip onto the same L1 sets (0.8-1.0x). That was 32 rows on both. With B's panels taken two
-     * at a time ({@link #rowBlocks}), AVX-512 reads in place up to 128 rows: same JVM alternating, mean time per
-     * round, in place against row copies, one thread (two), B from memory (4-16 copies in turn): T = 48
-     * [3072, 768] 1.16x (1.26x), T = 64 [768, 768] 1.20x (1.17-1.18x), [3072, 768] 1.13x (1.28x), [768, 3072]
-     * 1.06x (1.08x), T = 96 [768, 2304] 1.03x (1.06x), T = 100 [768, 768] 1.11x (1.10x), T = 128 [768, 768] 1.11x
-     * (1.05x), [3072, 768] 1.09x (1.04x), [768, 2304] 1.02x (1.04x), [768, 3072] 1.01x (1.02x); with one B kept in
-     * L3 at T = 128 1.01-1.14x. Above 128 it stops paying (T = 200 [768, 768] 1.07x (0.98x), T = 255 [768, 3072]
-     * 0.99x (1.01x); T = 512 0.89-1.09x against the whole panels used there). AVX2 (256-bit vectors on the same
-     * machine, one thread, T = 64-128) moved both ways, 0.96-1.33x: it keeps 32.
+     * unpacked, when B is in native memory (mapped weights): a 48-column strip of B, KC rows deep (48 KB on AVX-512),
+     * is read from memory by the first row tile and from the L1/L2 cache by the others, so copying it first costs more
+     * than it saves. Zen 5, one thread, [T, 768] x [768, 2304], [768, 768], [768, 3072], [3072, 768], scratch builds
+     * alternating (bench/README): at T = 8 1.3-2.2x faster than the row copies, at T = 16 1.3-1.6x, at T = 32 1.1-1.6x;
+     * at T = 64 about the same but for [768, 3072], whose 12 KB row stride maps every row of a strip onto the same L1
+     * sets (0.8-1.0x). That was 32 rows on both. With B's panels taken two at a time ({@link #rowBlocks}), AVX-512
+     * reads in place up to 128 rows: same JVM alternating, mean time per round, in place against row copies, one thread
+     * (two), B from memory (4-16 copies in turn): T = 48 [3072, 768] 1.16x (1.26x), T = 64 [768, 768] 1.20x (0.96x in a
+     * noisy JVM, then 1.17-1.18x), [3072, 768] 1.13x (1.28x), [768, 3072] 1.06x (1.08x), T = 96 [768, 2304] 1.03x
+     * (1.06x), T = 100 [768, 768] 1.11x (1.10x), T = 128 [768, 768] 1.11x (1.05x), [3072, 768] 1.09x (1.04x), [768,
+     * 2304] 1.02x (1.04x), [768, 3072] 1.01x (1.02x); with one B kept in L3 at T = 128 1.01-1.14x. Above 128 it stops
+     * paying (T = 200 [768, 768] 1.07x (0.98x), T = 255 [768, 3072] 0.99x (1.01x); T = 512 0.89-1.09x against the whole
+     * panels used there). AVX2 (256-bit vectors on the same machine, one thread, T = 64-128) moved both ways,
+     * 0.96-1.33x: it keeps 32.
      */
     static final int DIRECT_M = WIDE ? 128 : 32;
     /**
