@@ -592,7 +592,7 @@ public final class Gemm {
      * at most DIRECT_M rows of a native B; only a block's narrow last panel is copied, the kernels read NR columns),
      * or the block copied row by row into the thread's buffer at the stride ROWLD. On AVX-512 the panels go two at a
      * time where two whole ones remain: a 4-row tile takes both in one kernel ({@link #wide4x6}), other tiles one
-     * after the other (with the row copies, pairs against single panels: 1.00-1.02x at T = 8-128, no change).
+     * after the other (with the row copies, pairs against single panels: 1.00-1.02x at T = 24-128, no change).
      */
     private static void rowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, boolean direct, float[] bias,
                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
