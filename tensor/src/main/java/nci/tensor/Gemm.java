@@ -16,15 +16,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>The vector path</h2>
  * GotoBLAS-style. A is packed once per chunk of up to {@code MCHUNK} rows, for all of k, in row tiles of
- * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. B is then taken one
- * {@code NC}-column block at a time and packed per call into a per-thread buffer in native memory (the weights
- * themselves stay memory-mapped): as contiguous {@code [NC/NR][k][NR]} panels all of k deep, every row tile then
- * running over one panel from the first k to the last ({@link #wholePanels}), or in {@code KC}-deep slices copied
- * row by row and swept by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
+ * {@code MR} rows (the last one or two shorter, see {@link #tiles}), each as {@code [k][h]}. B is then packed per
+ * call into a per-thread buffer in native memory (the weights themselves stay memory-mapped): one contiguous
+ * {@code [k][NR]} panel all of k deep at a time, every row tile then running over it from the first k to the last
+ * ({@link #panels}), or an {@code NC}-column block at a time in {@code KC}-deep slices copied row by row and swept
+ * by {@code MC} rows at a time ({@link #rowBlocks}; see {@code WHOLE_MIN_M} for which). Up to
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
- * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time ({@link #panelMajor}) and swept like
- * whole panels. The micro-kernel keeps an {@code MR x NR} tile of C
+ * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
+ * ({@link #panels}). The micro-kernel keeps an {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x
@@ -130,14 +130,10 @@ public final class Gemm {
         final MemorySegment block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64);
         /** An edge tile [MR][NR]. */
         final float[] tile = new float[MR * NR];
-        /** One packed panel [k][NR], grown to the deepest k seen (576 KB at k = 3072). */
+        /** One panel [k][NR], packed per call or copied from packed panels, grown to the deepest k seen (576 KB at k = 3072). */
         private MemorySegment panel = MemorySegment.NULL;
-        /** An NC-column block of B packed per call as panels, all of k deep ([NC/NR][k][NR], 3.5 MB at k = 3072). */
-        private MemorySegment panels = MemorySegment.NULL;
 
         MemorySegment panel(int k) { return panel = atLeast(panel, (long) k * NR * Float.BYTES); }
-
-        MemorySegment panels(int k) { return panels = atLeast(panels, (long) k * NC * Float.BYTES); }
 
         /** buf when it holds at least {@code bytes}, else a new buffer of that size. */
         private static MemorySegment atLeast(MemorySegment buf, long bytes) {
@@ -534,21 +530,17 @@ public final class Gemm {
     }
 
     /**
-     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k, with B (b) packed per
-     * call or read in place ({@link #wholePanels} or {@link #rowBlocks}); or over packed panels (seg), one at a time
-     * ({@link #panelMajor}).
+     * C[rows of tiles t0..t1, j0..j1) of a packed row chunk (j0 a multiple of NR), all of k: over B (b) packed per
+     * call a whole panel at a time or a block at a time, or read in place ({@link #panels} or {@link #rowBlocks}); or
+     * over packed panels (seg), copied a panel at a time ({@link #panels}).
      */
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
-        if (seg != null) {
-            panelMajor(ap, tiles, k, n, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
-            return;
-        }
         int rows = tiles[t1] - tiles[t0];
-        boolean direct = direct(b, rows, n);
-        if (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M))))
-            wholePanels(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
+        boolean direct = seg == null && direct(b, rows, n);
+        if (seg != null || (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M)))))
+            panels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
         else
             rowBlocks(ap, tiles, k, n, b, direct, bias, c, cOff, t0, t1, j0, j1, scratch);
     }
@@ -559,33 +551,17 @@ public final class Gemm {
     }
 
     /**
-     * On AVX-512, B is packed as whole-k panels ({@link #wholePanels}) for a column range narrower than one NC block
+     * On AVX-512, B is packed as whole-k panels ({@link #panels}) for a column range narrower than one NC block
      * (two threads splitting n = 768 into pieces of 48-192 columns) or from this many rows on, and only for B rows of at
      * most WHOLE_MAX_N floats; else as KC x NC row copies ({@link #rowBlocks}). Same-JVM A/B, Zen 5, whole panels
      * against row copies: two threads at n = 768 1.07-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
      * 1.07-1.12x on two; but at T = 128 over a B that comes from memory 0.93-0.96x for full-width ranges, and for
      * the LM-head shape (n = 50257, 201 KB rows) 0.89x at T = 128 and 0.99x at T = 256 on one thread, 0.53x, 0.74x
      * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 (6 x 2 tiles) always takes whole panels: with
-     * 256-bit vectors on the Zen 5 VM they ran 1.00-1.08x against the KC-deep micro-panels it used before.
+     * 256-bit vectors on the Zen 5 VM they ran 1.00-1.08x against the KC-deep micro-panels it used before. (Those
+     * whole panels were packed an NC block at a time; one at a time, as now, they run 1.00-1.09x faster.)
      */
     static final int WHOLE_MIN_M = 256, WHOLE_MAX_N = 4096;
-
-    /**
-     * C over B packed per call an NC-column block at a time as panels all of k deep ([NC/NR][k][NR]), each swept by
-     * every row tile in turn ({@link #panelTiles}): a tile's accumulators stay in registers for all of k and C is
-     * written once, and the panel (144 KB at k = 768) stays in L2 while the row tiles pass.
-     */
-    private static void wholePanels(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
-                                    float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
-        MemorySegment bp = scratch.panels(k);
-        long panelBytes = (long) k * NR * Float.BYTES;
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
-            packPanels(b, jc, nc, bp);
-            for (int jr = 0; jr < nc; jr += NR)
-                panelTiles(ap, tiles, k, n, bp, jr / NR * panelBytes, Math.min(NR, nc - jr), bias, c, cOff, t0, t1, jc + jr, scratch);
-        }
-    }
 
     /**
      * C over B a KC x NC block at a time, row tiles in groups of MC rows: B's rows read where they are ({@code direct}:
@@ -645,26 +621,34 @@ public final class Gemm {
     }
 
     /**
-     * C[rows of tiles t0..t1, j0..j1) over packed panels (seg): one panel at a time, all of k deep, copied into the
-     * thread's panel buffer ([k][NR], 144 KB at k = 768, 576 KB at 3072: L2), then every row tile in turn over it, so
-     * each tile's accumulators stay in registers from the first k to the last and C is written once. The same
-     * operations per element as {@link #blocked}: k slices never change the bits.
-     * <p>Why copy: a forward reads its packed weights from memory (340 MB for GPT-2 small, far more than the
-     * caches), and one contiguous copy per panel streams them at memory-copy speed, where the kernels' own loads
-     * (3 vectors between 21 FMAs) leave the memory system idle. Two threads, 20 forwards each, fresh JVMs alternating
-     * (Zen 5, bench/README): 1x128 118-148 ms with the copy against 209-210 reading the mapped panels in place,
-     * 16x32 546-557 against 642-721; against the former copies of KC x NC blocks no difference beyond the noise
-     * (more rounds: 124-165 against 120-195 ms at 1x128). For a B the L3 cache keeps
-     * between calls (one [8, 768] x [768, 2304] in a loop) reading in place was faster (165-185 GFLOP/s on one
-     * thread against 60-100), but a model's weights are not such a B.
+     * C[rows of tiles t0..t1, j0..j1) one panel at a time, all of k deep, in the thread's panel buffer ([k][NR],
+     * 144 KB at k = 768, 576 KB at 3072: L2): packed there from b, or copied there from packed panels (seg); then
+     * every row tile in turn over it ({@link #panelTiles}), so each tile's accumulators stay in registers from the
+     * first k to the last and C is written once. The same operations per element as {@link #rowBlocks}: k slices
+     * never change the bits.
+     * <p>One panel packed at a time, not a whole NC block of them (same-JVM A/B, Zen 5, 2026-11-28, bench/README):
+     * [512, 3072] x [3072, 768] 1.05-1.09x on one thread (B in L3 or from memory), 1.02-1.06x on two; the other
+     * shapes at T = 256-1024 1.00-1.04x; AVX2 0.98-1.01x. A block at k = 3072 is 3.5 MB, and even at k = 768
+     * (864 KB) its panels leave L2 as A streams through, before the row tiles come to them; each panel packed just
+     * before its sweep is still there. Packing two panels at a time at k = 768 ran 0.98-1.00x.
+     * <p>Why copy packed panels: a forward reads its packed weights from memory (340 MB for GPT-2 small, far more
+     * than the caches), and one contiguous copy per panel streams them at memory-copy speed, where the kernels' own
+     * loads (3 vectors between 21 FMAs) leave the memory system idle. Two threads, 20 forwards each, fresh JVMs
+     * alternating (Zen 5, bench/README): 1x128 118-148 ms with the copy against 209-210 reading the mapped panels in
+     * place, 16x32 546-557 against 642-721; against the former copies of KC x NC blocks no difference beyond the
+     * noise (more rounds: 124-165 against 120-195 ms at 1x128). For a B the L3 cache keeps between calls (one
+     * [8, 768] x [768, 2304] in a loop) reading in place was faster (165-185 GFLOP/s on one thread against 60-100),
+     * but a model's weights are not such a B.
      */
-    private static void panelMajor(float[] ap, int[] tiles, int k, int n, MemorySegment seg, float[] bias,
-                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
+    private static void panels(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
+                               float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         MemorySegment bp = scratch.panel(k);
         long panelBytes = (long) k * NR * Float.BYTES;
         for (int col = j0; col < j1; col += NR) {
-            MemorySegment.copy(seg, col / NR * panelBytes, bp, 0, panelBytes);
-            panelTiles(ap, tiles, k, n, bp, 0, Math.min(NR, j1 - col), bias, c, cOff, t0, t1, col, scratch);
+            int w = Math.min(NR, j1 - col);
+            if (seg != null) MemorySegment.copy(seg, col / NR * panelBytes, bp, 0, panelBytes);
+            else packPanels(b, col, w, bp);
+            panelTiles(ap, tiles, k, n, bp, 0, w, bias, c, cOff, t0, t1, col, scratch);
         }
     }
 
@@ -1096,11 +1080,9 @@ public final class Gemm {
     private static void packPanels(Mat b, int jc, int nc, MemorySegment bp) {
         int k = b.rows();
         MemorySegment seg = b.data();
-        int panels = (nc + NR - 1) / NR, ahead = touchRows(b, 0, nc);
-        float touched = 0f;
+        int panels = (nc + NR - 1) / NR;
         for (int p = 0; p < k; p++) {
             long row = b.byteOffset(p, jc);
-            if (p < ahead) touched += touch(seg, b.byteOffset(p + TOUCH_AHEAD, jc), nc);
             for (int jp = 0; jp < panels; jp++) {
                 long dst = ((long) jp * k + p) * NR * Float.BYTES;
                 int jr = jp * NR;
@@ -1115,7 +1097,6 @@ public final class Gemm {
                 }
             }
         }
-        touchedSum = touched;
     }
     /**
      * Row stride of a packed B block nc wide: nc rounded up to NR, plus one more 64-byte line when that is an even
@@ -1148,7 +1129,7 @@ public final class Gemm {
         touchedSum = touched;
     }
 
-    /** How many B rows ahead packing reads the row piece it will copy then: see {@link #touch}. */
+    /** How many B rows ahead row-copy packing reads the row piece it will copy then: see {@link #touch}. */
     static final int TOUCH_AHEAD = 8;
 
     /**
@@ -1165,14 +1146,16 @@ public final class Gemm {
 
     /**
      * Reads one float of every 64-byte line of the row piece at {@code at}, {@code floats} long, and returns their
-     * sum (which nothing uses): a software prefetch, since the Vector API has none. Packing calls it, TOUCH_AHEAD rows
-     * ahead of the row it copies, only for a column chunk narrower than a block and than B (nc &lt; NC, nc &lt; n:
-     * B with fewer than two NC blocks per thread, e.g. n = 768 on two threads, where the pieces are 48-192 columns
-     * wide). There every row piece is a separate 192-768-byte stream that the hardware prefetchers pick up too late
-     * (a chunk as wide as B reads one contiguous stream). Same-JVM A/B on two
-     * threads (2026-11-27): [T, 3072] x [3072, 768] 1.23-1.63x faster at T = 8, 32, 128; [T, 768] x [768, 768]
-     * 0.83-1.14x, no clear change. On pieces of a whole block (1 KB) the same touches cost 13-21% (one thread,
-     * T = 8 and 32), so wider chunks do not touch.
+     * sum (which nothing uses): a software prefetch, since the Vector API has none. Row-copy packing
+     * ({@link #packRows}) calls it, TOUCH_AHEAD rows ahead of the row it copies, only for a column chunk narrower than
+     * a block and than B (nc &lt; NC, nc &lt; n: B with fewer than two NC blocks per thread, e.g. n = 768 on two
+     * threads, where the pieces are 48-192 columns wide). There every row piece is a separate 192-768-byte stream
+     * that the hardware prefetchers pick up too late (a chunk as wide as B reads one contiguous stream). Same-JVM A/B
+     * on two threads (2026-11-27): [T, 3072] x [3072, 768] 1.23-1.63x faster at T = 8, 32, 128; [T, 768] x
+     * [768, 768] 0.83-1.14x, no clear change. On pieces of a whole block (1 KB) the same touches cost 13-21% (one
+     * thread, T = 8 and 32), so wider chunks do not touch. Packing whole panels one at a time ({@link #panels}) does
+     * not touch: with touches it ran 0.72-0.95x (two threads, T = 32-128, a heap B) and 0.94-1.00x (T = 512, a native
+     * B, one and two threads; 2026-11-28).
      */
     private static float touch(MemorySegment seg, long at, int floats) {
         float s = 0f;
@@ -1188,7 +1171,7 @@ public final class Gemm {
     // changes its bits.
     //
     // B is read from a native segment: the thread's block or panel buffer, or a native B itself (up to DIRECT_M
-    // rows; reading packed panels in place was measured too, see panelMajor). Native because over heap segments
+    // rows; reading packed panels in place was measured too, see panels). Native because over heap segments
     // (MemorySegment.ofArray) the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer
     // native, per-call packing is a native-to-native copy, and products at T = 8 ran 1.03-1.45x faster than with the
     // former float[] buffer (three rounds, before B was read unpacked).
