@@ -627,10 +627,11 @@ public final class Gemm {
      * first k to the last and C is written once. The same operations per element as {@link #rowBlocks}: k slices
      * never change the bits.
      * <p>One panel packed at a time, not a whole NC block of them (same-JVM A/B, Zen 5, 2026-11-28, bench/README):
-     * [512, 3072] x [3072, 768] 1.05-1.09x on one thread (B in L3 or from memory), 1.02-1.06x on two; the other
-     * shapes at T = 256-1024 1.00-1.04x; AVX2 0.98-1.01x. A block at k = 3072 is 3.5 MB, and even at k = 768
-     * (864 KB) its panels leave L2 as A streams through, before the row tiles come to them; each panel packed just
-     * before its sweep is still there. Packing two panels at a time at k = 768 ran 0.98-1.00x.
+     * [T, 3072] x [3072, 768] at T = 256 and 512 1.00-1.11x on one thread (B in L3 or from memory), 1.02-1.08x on
+     * two; the other shapes at T = 256-1024 1.00-1.06x; AVX2 0.98-1.01x; a heap B 0.93-1.05x. A block at k = 3072 is
+     * 3.5 MB, and even at k = 768 (864 KB) its panels leave L2 as A streams through, before the row tiles come to
+     * them; each panel packed just before its sweep is still there. Packing two panels at a time at k = 768 ran
+     * 0.98-1.00x. Per call, products at T = 512 now run within 2-4% of those over B packed ahead (one thread).
      * <p>Why copy packed panels: a forward reads its packed weights from memory (340 MB for GPT-2 small, far more
      * than the caches), and one contiguous copy per panel streams them at memory-copy speed, where the kernels' own
      * loads (3 vectors between 21 FMAs) leave the memory system idle. Two threads, 20 forwards each, fresh JVMs
