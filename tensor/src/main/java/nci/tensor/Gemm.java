@@ -393,9 +393,11 @@ public final class Gemm {
                 blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, 0, n);
             } else if (seg != null || nPanels >= 2 * threads) {
                 // threads take columns: packed panels two or more at a time (nothing to pack per piece); B packed
-                // per call in whole NC blocks where there are enough of them (a piece cut inside a block would pack
-                // and sweep a narrow remainder block), else in panels, two or more at a time (narrower pieces packed
-                // B's rows in 192-byte bits and ran 0.95x at [128, 3072] x [3072, 768])
+                // per call in whole NC blocks where there are enough of them (a row-copy piece cut inside a block
+                // would pack and sweep a narrow remainder block), else in panels, two or more at a time (when the
+                // whole-panel path still packed six panels at once, single panels packed B's rows in 192-byte bits
+                // and ran 0.95x at [128, 3072] x [3072, 768]; now that it packs one at a time anyway, pieces of one
+                // panel ran 0.96-1.04x, no gain)
                 boolean blocks = seg == null && nBlocks >= 2 * threads;
                 int units = blocks ? nBlocks : nPanels, width = blocks ? NC : NR;
                 shareProduct(a, aBase, tiles, k, ap, threads, units, blocks ? 1 : 2, (s, e) ->
