@@ -93,8 +93,8 @@ public final class Gemm {
      * reads in place up to 128 rows: same JVM alternating, mean time per round, in place against row copies, one thread
      * (two), B from memory (4-16 copies in turn): T = 48 [3072, 768] 1.16x (1.26x), T = 64 [768, 768] 1.20x (0.96x in a
      * noisy JVM, then 1.17-1.18x), [3072, 768] 1.13x (1.28x), [768, 3072] 1.06x (1.08x), T = 96 [768, 2304] 1.03x
-     * (1.06x), T = 100 [768, 768] 1.11x (1.10x), T = 128 [768, 768] 1.11x (1.05x), [3072, 768] 1.09x (1.04x), [768,
-     * 2304] 1.02x (1.04x), [768, 3072] 1.01x (1.02x); with one B kept in L3 at T = 128 1.01-1.14x. Above 128 it stops
+     * (1.06x), T = 100 [768, 768] 1.11x (1.10x), T = 128 [768, 768] 1.11x (1.05x), [3072, 768] 1.09x (1.04x),
+     * [768, 2304] 1.02x (1.04x), [768, 3072] 1.01x (1.02x); with one B kept in L3 at T = 128 1.01-1.14x. Above 128 it stops
      * paying (T = 200 [768, 768] 1.07x (0.98x), T = 255 [768, 3072] 0.99x (1.01x); T = 512 0.89-1.09x against the whole
      * panels used there). AVX2 (256-bit vectors on the same machine, one thread, T = 64-128) moved both ways,
      * 0.96-1.33x: it keeps 32.
@@ -561,7 +561,7 @@ public final class Gemm {
      * the LM-head shape (n = 50257, 201 KB rows) 0.89x at T = 128 and 0.99x at T = 256 on one thread, 0.53x, 0.74x
      * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 (6 x 2 tiles) always takes whole panels: with
      * 256-bit vectors on the Zen 5 VM they ran 1.00-1.08x against the KC-deep micro-panels it used before. (Those
-     * whole panels were packed an NC block at a time; one at a time, as now, they run 1.00-1.09x faster.)
+     * whole panels were packed an NC block at a time; one at a time, as now, they run 1.00-1.11x faster: see {@link #panels}.)
      */
     static final int WHOLE_MIN_M = 256, WHOLE_MAX_N = 4096;
 
