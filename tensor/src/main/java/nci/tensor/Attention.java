@@ -22,14 +22,14 @@ public final class Attention {
 
     private static final VectorSpecies<Float> S = VectorInfo.SPECIES;
     private static final int L = S.length();
-    /** Keys per score block: 4 vectors, so a pair of query rows keeps 8 independent fma chains in flight. */
-    private static final int KB = 4 * L;
+    /** Keys per score block: 2 vectors, so four query rows keep 8 independent fma chains in flight. */
+    private static final int KB = 2 * L;
 
     /**
      * Per-thread scratch, grown on demand (heads run in parallel, each on its own pool thread):
-     * [0] kᵀ of the head [d, Tp] (Tp = T rounded up to KB, zero padded), [1] and [2] the score rows of a pair [Tp].
+     * [0] kᵀ of the head [d, Tp] (Tp = T rounded up to KB, zero padded), [1] to [4] the score rows of four query rows [Tp].
      */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
     public static void causal(float[] q, int qOff, int qStride,
                               float[] k, int kOff, int kStride,
@@ -43,10 +43,11 @@ public final class Attention {
     }
 
     /**
-     * Query rows in pairs (t, t+1). Scores: k is transposed once into kᵀ [d, Tp], then each pair sweeps blocks of KB
-     * keys with 2 x 4 vector accumulators (one broadcast q value per row and 4 kᵀ vectors per i): no horizontal sums.
-     * Keys past t in a block are computed and ignored (the softmax covers s ≤ t only). Weighted sum: 2 rows x 4
-     * vectors of d in registers, one sweep over s per 4L columns of d.
+     * Query rows four at a time (t .. t+3; past T the last row again, written twice with the same bits). Scores: k is
+     * transposed once into kᵀ [d, Tp], then the four rows sweep blocks of KB keys with 4 x 2 vector accumulators (one
+     * broadcast q value per row and 2 kᵀ vectors per i): no horizontal sums. Keys past a row's t in a block are
+     * computed and ignored (the softmax covers s ≤ t only). Weighted sum: 4 rows x 2 vectors of d in registers, one
+     * sweep over s ≤ t per 2L columns of d, then each later row's own s in increasing order.
      */
     public static void causalVector(float[] q, int qOff, int qStride,
                                     float[] k, int kOff, int kStride,
@@ -59,19 +60,23 @@ public final class Attention {
         int tp = (T + KB - 1) / KB * KB;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < d * tp) scratch[0] = new float[d * tp];
-        if (scratch[1].length < tp) { scratch[1] = new float[tp]; scratch[2] = new float[tp]; }
-        float[] kt = scratch[0], p0 = scratch[1], p1 = scratch[2];
+        if (scratch[1].length < tp) for (int r = 1; r <= 4; r++) scratch[r] = new float[tp];
+        float[] kt = scratch[0], p0 = scratch[1], p1 = scratch[2], p2 = scratch[3], p3 = scratch[4];
         transpose(k, kOff, kStride, T, d, kt, tp);
-        for (int t = rowStart; t < T; t += 2) {
-            boolean two = t + 1 < T;
-            int t1 = two ? t + 1 : t;                        // a lone last row is computed twice (same bits)
-            scores(q, qOff + t * qStride, qOff + t1 * qStride, kt, tp, d, t1 + 1, scale, p0, p1);
+        for (int t = rowStart; t < T; t += 4) {
+            int t1 = Math.min(t + 1, T - 1), t2 = Math.min(t + 2, T - 1), t3 = Math.min(t + 3, T - 1);
+            scores(q, qOff + t * qStride, qOff + t1 * qStride, qOff + t2 * qStride, qOff + t3 * qStride, kt, tp, d,
+                    t3 + 1, scale, p0, p1, p2, p3);
             Softmax.inPlaceVector(p0, 0, t + 1);
-            if (two) Softmax.inPlaceVector(p1, 0, t + 2);
-            weighted(p0, p1, t, two, v, vOff, vStride, d, out, outOff + t * outStride, outOff + t1 * outStride);
+            Softmax.inPlaceVector(p1, 0, t1 + 1);
+            Softmax.inPlaceVector(p2, 0, t2 + 1);
+            Softmax.inPlaceVector(p3, 0, t3 + 1);
+            weighted(p0, p1, p2, p3, t, t1, t2, t3, v, vOff, vStride, d, out, outOff, outStride);
             if (probs != null) {
                 copyProbs(p0, t, T, probs, probsOff);
-                if (two) copyProbs(p1, t + 1, T, probs, probsOff);
+                copyProbs(p1, t1, T, probs, probsOff);
+                copyProbs(p2, t2, T, probs, probsOff);
+                copyProbs(p3, t3, T, probs, probsOff);
             }
         }
     }
@@ -85,66 +90,95 @@ public final class Attention {
         for (int i = 0; i < d; i++) java.util.Arrays.fill(kt, i * tp + T, i * tp + tp, 0f);
     }
 
-    /** p0[s] = score(row at qa, s), p1[s] = score(row at qb, s) for s < n rounded up to KB. */
-    private static void scores(float[] q, int qa, int qb, float[] kt, int tp, int d, int n, float scale, float[] p0, float[] p1) {
+    /** pr[s] = score(row at qr, s) for the four rows r (q offsets qa .. qd) and s < n rounded up to KB. */
+    private static void scores(float[] q, int qa, int qb, int qc, int qd, float[] kt, int tp, int d, int n, float scale,
+                               float[] p0, float[] p1, float[] p2, float[] p3) {
         for (int j = 0; j < n; j += KB) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
             for (int i = 0, ko = j; i < d; i++, ko += tp) {
                 FloatVector k0 = FloatVector.fromArray(S, kt, ko), k1 = FloatVector.fromArray(S, kt, ko + L);
-                FloatVector k2 = FloatVector.fromArray(S, kt, ko + 2 * L), k3 = FloatVector.fromArray(S, kt, ko + 3 * L);
                 FloatVector qv = FloatVector.broadcast(S, q[qa + i]);
-                a0 = k0.fma(qv, a0); a1 = k1.fma(qv, a1); a2 = k2.fma(qv, a2); a3 = k3.fma(qv, a3);
+                a0 = k0.fma(qv, a0); a1 = k1.fma(qv, a1);
                 qv = FloatVector.broadcast(S, q[qb + i]);
-                b0 = k0.fma(qv, b0); b1 = k1.fma(qv, b1); b2 = k2.fma(qv, b2); b3 = k3.fma(qv, b3);
+                b0 = k0.fma(qv, b0); b1 = k1.fma(qv, b1);
+                qv = FloatVector.broadcast(S, q[qc + i]);
+                c0 = k0.fma(qv, c0); c1 = k1.fma(qv, c1);
+                qv = FloatVector.broadcast(S, q[qd + i]);
+                e0 = k0.fma(qv, e0); e1 = k1.fma(qv, e1);
             }
             a0.mul(scale).intoArray(p0, j); a1.mul(scale).intoArray(p0, j + L);
-            a2.mul(scale).intoArray(p0, j + 2 * L); a3.mul(scale).intoArray(p0, j + 3 * L);
             b0.mul(scale).intoArray(p1, j); b1.mul(scale).intoArray(p1, j + L);
-            b2.mul(scale).intoArray(p1, j + 2 * L); b3.mul(scale).intoArray(p1, j + 3 * L);
+            c0.mul(scale).intoArray(p2, j); c1.mul(scale).intoArray(p2, j + L);
+            e0.mul(scale).intoArray(p3, j); e1.mul(scale).intoArray(p3, j + L);
         }
     }
 
-    /** out row t (at o0) = Σ_{s ≤ t} p0[s] v_s; if two, out row t+1 (at o1) = Σ_{s ≤ t+1} p1[s] v_s. */
-    private static void weighted(float[] p0, float[] p1, int t, boolean two, float[] v, int vOff, int vStride, int d,
-                                 float[] out, int o0, int o1) {
+    /**
+     * out row tr = Σ_{s ≤ tr} pr[s] v_s for the four rows t ≤ t1 ≤ t2 ≤ t3: s = 0..t for all four in one sweep,
+     * then each later row's own s = t+1..tr, in increasing s.
+     */
+    private static void weighted(float[] p0, float[] p1, float[] p2, float[] p3,
+                                 int t, int t1, int t2, int t3, float[] v, int vOff, int vStride, int d,
+                                 float[] out, int outOff, int outStride) {
+        int o0 = outOff + t * outStride, o1 = outOff + t1 * outStride, o2 = outOff + t2 * outStride, o3 = outOff + t3 * outStride;
         int i = 0;
-        for (; i + 4 * L <= d; i += 4 * L) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (; i + 2 * L <= d; i += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
             int vo = vOff + i;
             for (int s = 0; s <= t; s++, vo += vStride) {
                 FloatVector v0 = FloatVector.fromArray(S, v, vo), v1 = FloatVector.fromArray(S, v, vo + L);
-                FloatVector v2 = FloatVector.fromArray(S, v, vo + 2 * L), v3 = FloatVector.fromArray(S, v, vo + 3 * L);
                 FloatVector w = FloatVector.broadcast(S, p0[s]);
-                a0 = v0.fma(w, a0); a1 = v1.fma(w, a1); a2 = v2.fma(w, a2); a3 = v3.fma(w, a3);
+                a0 = v0.fma(w, a0); a1 = v1.fma(w, a1);
                 w = FloatVector.broadcast(S, p1[s]);
-                b0 = v0.fma(w, b0); b1 = v1.fma(w, b1); b2 = v2.fma(w, b2); b3 = v3.fma(w, b3);
+                b0 = v0.fma(w, b0); b1 = v1.fma(w, b1);
+                w = FloatVector.broadcast(S, p2[s]);
+                c0 = v0.fma(w, c0); c1 = v1.fma(w, c1);
+                w = FloatVector.broadcast(S, p3[s]);
+                e0 = v0.fma(w, e0); e1 = v1.fma(w, e1);
             }
             a0.intoArray(out, o0 + i); a1.intoArray(out, o0 + i + L);
-            a2.intoArray(out, o0 + i + 2 * L); a3.intoArray(out, o0 + i + 3 * L);
-            if (two) {                                       // row t+1 also takes s = t+1
-                FloatVector w = FloatVector.broadcast(S, p1[t + 1]);
-                b0 = FloatVector.fromArray(S, v, vo).fma(w, b0); b1 = FloatVector.fromArray(S, v, vo + L).fma(w, b1);
-                b2 = FloatVector.fromArray(S, v, vo + 2 * L).fma(w, b2); b3 = FloatVector.fromArray(S, v, vo + 3 * L).fma(w, b3);
-                b0.intoArray(out, o1 + i); b1.intoArray(out, o1 + i + L);
-                b2.intoArray(out, o1 + i + 2 * L); b3.intoArray(out, o1 + i + 3 * L);
+            for (int s = t + 1; s <= t1; s++) {
+                int so = vOff + s * vStride + i;
+                FloatVector w = FloatVector.broadcast(S, p1[s]);
+                b0 = FloatVector.fromArray(S, v, so).fma(w, b0); b1 = FloatVector.fromArray(S, v, so + L).fma(w, b1);
             }
+            b0.intoArray(out, o1 + i); b1.intoArray(out, o1 + i + L);
+            for (int s = t + 1; s <= t2; s++) {
+                int so = vOff + s * vStride + i;
+                FloatVector w = FloatVector.broadcast(S, p2[s]);
+                c0 = FloatVector.fromArray(S, v, so).fma(w, c0); c1 = FloatVector.fromArray(S, v, so + L).fma(w, c1);
+            }
+            c0.intoArray(out, o2 + i); c1.intoArray(out, o2 + i + L);
+            for (int s = t + 1; s <= t3; s++) {
+                int so = vOff + s * vStride + i;
+                FloatVector w = FloatVector.broadcast(S, p3[s]);
+                e0 = FloatVector.fromArray(S, v, so).fma(w, e0); e1 = FloatVector.fromArray(S, v, so + L).fma(w, e1);
+            }
+            e0.intoArray(out, o3 + i); e1.intoArray(out, o3 + i + L);
         }
         for (; i + L <= d; i += L) {
-            FloatVector a = FloatVector.zero(S), b = a;
+            FloatVector a = FloatVector.zero(S), b = a, c = a, e = a;
             int vo = vOff + i;
             for (int s = 0; s <= t; s++, vo += vStride) {
                 FloatVector vv = FloatVector.fromArray(S, v, vo);
                 a = vv.fma(FloatVector.broadcast(S, p0[s]), a);
                 b = vv.fma(FloatVector.broadcast(S, p1[s]), b);
+                c = vv.fma(FloatVector.broadcast(S, p2[s]), c);
+                e = vv.fma(FloatVector.broadcast(S, p3[s]), e);
             }
             a.intoArray(out, o0 + i);
-            if (two) FloatVector.fromArray(S, v, vo).fma(FloatVector.broadcast(S, p1[t + 1]), b).intoArray(out, o1 + i);
+            for (int s = t + 1; s <= t1; s++) b = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p1[s]), b);
+            b.intoArray(out, o1 + i);
+            for (int s = t + 1; s <= t2; s++) c = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p2[s]), c);
+            c.intoArray(out, o2 + i);
+            for (int s = t + 1; s <= t3; s++) e = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p3[s]), e);
+            e.intoArray(out, o3 + i);
         }
         for (; i < d; i++) {
             out[o0 + i] = weightedScalar(p0, t, v, vOff + i, vStride);
-            if (two) out[o1 + i] = weightedScalar(p1, t + 1, v, vOff + i, vStride);
+            out[o1 + i] = weightedScalar(p1, t1, v, vOff + i, vStride);
+            out[o2 + i] = weightedScalar(p2, t2, v, vOff + i, vStride);
+            out[o3 + i] = weightedScalar(p3, t3, v, vOff + i, vStride);
         }
     }
 
