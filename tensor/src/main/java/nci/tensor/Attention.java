@@ -136,25 +136,10 @@ public final class Attention {
                 w = FloatVector.broadcast(S, p3[s]);
                 e0 = v0.fma(w, e0); e1 = v1.fma(w, e1);
             }
-            a0.intoArray(out, o0 + i); a1.intoArray(out, o0 + i + L);
-            for (int s = t + 1; s <= t1; s++) {
-                int so = vOff + s * vStride + i;
-                FloatVector w = FloatVector.broadcast(S, p1[s]);
-                b0 = FloatVector.fromArray(S, v, so).fma(w, b0); b1 = FloatVector.fromArray(S, v, so + L).fma(w, b1);
-            }
-            b0.intoArray(out, o1 + i); b1.intoArray(out, o1 + i + L);
-            for (int s = t + 1; s <= t2; s++) {
-                int so = vOff + s * vStride + i;
-                FloatVector w = FloatVector.broadcast(S, p2[s]);
-                c0 = FloatVector.fromArray(S, v, so).fma(w, c0); c1 = FloatVector.fromArray(S, v, so + L).fma(w, c1);
-            }
-            c0.intoArray(out, o2 + i); c1.intoArray(out, o2 + i + L);
-            for (int s = t + 1; s <= t3; s++) {
-                int so = vOff + s * vStride + i;
-                FloatVector w = FloatVector.broadcast(S, p3[s]);
-                e0 = FloatVector.fromArray(S, v, so).fma(w, e0); e1 = FloatVector.fromArray(S, v, so + L).fma(w, e1);
-            }
-            e0.intoArray(out, o3 + i); e1.intoArray(out, o3 + i + L);
+            finish(a0, a1, p0, t, t, v, vOff, vStride, i, out, o0);
+            finish(b0, b1, p1, t, t1, v, vOff, vStride, i, out, o1);
+            finish(c0, c1, p2, t, t2, v, vOff, vStride, i, out, o2);
+            finish(e0, e1, p3, t, t3, v, vOff, vStride, i, out, o3);
         }
         for (; i + L <= d; i += L) {
             FloatVector a = FloatVector.zero(S), b = a, c = a, e = a;
@@ -166,13 +151,10 @@ public final class Attention {
                 c = vv.fma(FloatVector.broadcast(S, p2[s]), c);
                 e = vv.fma(FloatVector.broadcast(S, p3[s]), e);
             }
-            a.intoArray(out, o0 + i);
-            for (int s = t + 1; s <= t1; s++) b = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p1[s]), b);
-            b.intoArray(out, o1 + i);
-            for (int s = t + 1; s <= t2; s++) c = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p2[s]), c);
-            c.intoArray(out, o2 + i);
-            for (int s = t + 1; s <= t3; s++) e = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p3[s]), e);
-            e.intoArray(out, o3 + i);
+            finish(a, p0, t, t, v, vOff, vStride, i, out, o0);
+            finish(b, p1, t, t1, v, vOff, vStride, i, out, o1);
+            finish(c, p2, t, t2, v, vOff, vStride, i, out, o2);
+            finish(e, p3, t, t3, v, vOff, vStride, i, out, o3);
         }
         for (; i < d; i++) {
             out[o0 + i] = weightedScalar(p0, t, v, vOff + i, vStride);
@@ -180,6 +162,23 @@ public final class Attention {
             out[o2 + i] = weightedScalar(p2, t2, v, vOff + i, vStride);
             out[o3 + i] = weightedScalar(p3, t3, v, vOff + i, vStride);
         }
+    }
+
+    /** A row's last terms: out[o+i .. o+i+2L) = (x0, x1) + p[s] v_s[i .. i+2L) for s = t+1..tr in increasing s. */
+    private static void finish(FloatVector x0, FloatVector x1, float[] p, int t, int tr, float[] v, int vOff, int vStride,
+                               int i, float[] out, int o) {
+        for (int s = t + 1; s <= tr; s++) {
+            int so = vOff + s * vStride + i;
+            FloatVector w = FloatVector.broadcast(S, p[s]);
+            x0 = FloatVector.fromArray(S, v, so).fma(w, x0); x1 = FloatVector.fromArray(S, v, so + L).fma(w, x1);
+        }
+        x0.intoArray(out, o + i); x1.intoArray(out, o + i + L);
+    }
+
+    /** The same over one vector, [i, i+L). */
+    private static void finish(FloatVector x, float[] p, int t, int tr, float[] v, int vOff, int vStride, int i, float[] out, int o) {
+        for (int s = t + 1; s <= tr; s++) x = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p[s]), x);
+        x.intoArray(out, o + i);
     }
 
     /** Σ_{s ≤ t} p[s]·v[vo + s·vStride] as fma in increasing s from 0. */
