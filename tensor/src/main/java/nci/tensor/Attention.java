@@ -67,10 +67,7 @@ public final class Attention {
             int t1 = Math.min(t + 1, T - 1), t2 = Math.min(t + 2, T - 1), t3 = Math.min(t + 3, T - 1);
             scores(q, qOff + t * qStride, qOff + t1 * qStride, qOff + t2 * qStride, qOff + t3 * qStride, kt, tp, d,
                     t3 + 1, scale, p0, p1, p2, p3);
-            Softmax.inPlaceVector(p0, 0, t + 1);
-            Softmax.inPlaceVector(p1, 0, t1 + 1);
-            Softmax.inPlaceVector(p2, 0, t2 + 1);
-            Softmax.inPlaceVector(p3, 0, t3 + 1);
+            for (int r = 0; r < 4; r++) Softmax.inPlaceVector(scratch[1 + r], 0, Math.min(t + r, T - 1) + 1);  // one call site
             weighted(p0, p1, p2, p3, t, t1, t2, t3, v, vOff, vStride, d, out, outOff, outStride);
             if (probs != null) {
                 copyProbs(p0, t, T, probs, probsOff);
@@ -136,10 +133,13 @@ public final class Attention {
                 w = FloatVector.broadcast(S, p3[s]);
                 e0 = v0.fma(w, e0); e1 = v1.fma(w, e1);
             }
-            finish(a0, a1, p0, t, t, v, vOff, vStride, i, out, o0);
-            finish(b0, b1, p1, t, t1, v, vOff, vStride, i, out, o1);
-            finish(c0, c1, p2, t, t2, v, vOff, vStride, i, out, o2);
-            finish(e0, e1, p3, t, t3, v, vOff, vStride, i, out, o3);
+            a0.intoArray(out, o0 + i); a1.intoArray(out, o0 + i + L);
+            b0.intoArray(out, o1 + i); b1.intoArray(out, o1 + i + L);
+            c0.intoArray(out, o2 + i); c1.intoArray(out, o2 + i + L);
+            e0.intoArray(out, o3 + i); e1.intoArray(out, o3 + i + L);
+            finish(p1, t, t1, v, vOff, vStride, i, 2, out, o1);
+            if (t2 > t1) finish(p2, t, t2, v, vOff, vStride, i, 2, out, o2);     // a repeated last row is finished once
+            if (t3 > t2) finish(p3, t, t3, v, vOff, vStride, i, 2, out, o3);
         }
         for (; i + L <= d; i += L) {
             FloatVector a = FloatVector.zero(S), b = a, c = a, e = a;
@@ -151,10 +151,10 @@ public final class Attention {
                 c = vv.fma(FloatVector.broadcast(S, p2[s]), c);
                 e = vv.fma(FloatVector.broadcast(S, p3[s]), e);
             }
-            finish(a, p0, t, t, v, vOff, vStride, i, out, o0);
-            finish(b, p1, t, t1, v, vOff, vStride, i, out, o1);
-            finish(c, p2, t, t2, v, vOff, vStride, i, out, o2);
-            finish(e, p3, t, t3, v, vOff, vStride, i, out, o3);
+            a.intoArray(out, o0 + i); b.intoArray(out, o1 + i); c.intoArray(out, o2 + i); e.intoArray(out, o3 + i);
+            finish(p1, t, t1, v, vOff, vStride, i, 1, out, o1);
+            if (t2 > t1) finish(p2, t, t2, v, vOff, vStride, i, 1, out, o2);     // a repeated last row is finished once
+            if (t3 > t2) finish(p3, t, t3, v, vOff, vStride, i, 1, out, o3);
         }
         for (; i < d; i++) {
             out[o0 + i] = weightedScalar(p0, t, v, vOff + i, vStride);
@@ -164,21 +164,20 @@ public final class Attention {
         }
     }
 
-    /** A row's last terms: out[o+i .. o+i+2L) = (x0, x1) + p[s] v_s[i .. i+2L) for s = t+1..tr in increasing s. */
-    private static void finish(FloatVector x0, FloatVector x1, float[] p, int t, int tr, float[] v, int vOff, int vStride,
-                               int i, float[] out, int o) {
-        for (int s = t + 1; s <= tr; s++) {
-            int so = vOff + s * vStride + i;
-            FloatVector w = FloatVector.broadcast(S, p[s]);
-            x0 = FloatVector.fromArray(S, v, so).fma(w, x0); x1 = FloatVector.fromArray(S, v, so + L).fma(w, x1);
+    /**
+     * A later row's own last terms, on the partial sums already stored in out: out[o+i ..] += p[s]·v_s[i ..] for
+     * s = t+1..tr in increasing s, over {@code vectors} vectors of columns (storing and reloading a float is exact, so
+     * this is the fma order of one accumulator). Arrays and offsets only: a method that takes or returns a vector
+     * costs a boxed vector per call whenever C2 does not inline it (see {@link Softmax#inPlaceVector}).
+     */
+    private static void finish(float[] p, int t, int tr, float[] v, int vOff, int vStride, int i, int vectors,
+                               float[] out, int o) {
+        for (int j = 0, c = o + i; j < vectors; j++, c += L) {
+            FloatVector acc = FloatVector.fromArray(S, out, c);
+            for (int s = t + 1; s <= tr; s++)
+                acc = FloatVector.fromArray(S, v, vOff + s * vStride + i + j * L).fma(FloatVector.broadcast(S, p[s]), acc);
+            acc.intoArray(out, c);
         }
-        x0.intoArray(out, o + i); x1.intoArray(out, o + i + L);
-    }
-
-    /** The same over one vector, [i, i+L). */
-    private static void finish(FloatVector x, float[] p, int t, int tr, float[] v, int vOff, int vStride, int i, float[] out, int o) {
-        for (int s = t + 1; s <= tr; s++) x = FloatVector.fromArray(S, v, vOff + s * vStride + i).fma(FloatVector.broadcast(S, p[s]), x);
-        x.intoArray(out, o + i);
     }
 
     /** Σ_{s ≤ t} p[s]·v[vo + s·vStride] as fma in increasing s from 0. */

@@ -21,30 +21,53 @@ public final class Softmax {
      * Max, then exp(x - max) and its sum, then scaling, each vectorised; the last partial vector is handled with
      * masks, so every element goes through the same {@link VMath#exp} whatever its position, and the lane sums are
      * reduced in {@link VMath}'s fixed order (bit-identical interpreted or compiled).
+     * <p>Each pass is its own method, and the exp pass calls {@link VMath#exp} from one place, masking every vector
+     * (all lanes but in the last): no method here takes or returns a vector. When C2 compiled the two-exp version
+     * (one in the loop, one for the tail) as one large unit, it sometimes stopped inlining (NodeCountInliningCutoff)
+     * before the tail's exp; that exp then ran as a call with its vectors boxed and its body on the Vector API's
+     * Java fallback, and attention ran about 4x slower in those JVMs (8 of 8 in a harness that calls it from three
+     * places, against 0 of 6 with this structure; bench/README, session 26).
      */
     public static void inPlaceVector(float[] x, int off, int len) {
         if (len == 0) return;
+        float max = maxVector(x, off, len);
+        float inv = 1f / expSumVector(x, off, len, max);
+        scaleVector(x, off, len, inv);
+    }
+
+    /** The max of x[off .. off+len), len >= 1. */
+    private static float maxVector(float[] x, int off, int len) {
         int ub = S.loopBound(len);
-        VectorMask<Float> tail = S.indexInRange(ub, len);
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < ub; i += L) vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
-        if (ub < len) vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, off + ub, tail), tail);
-        FloatVector vm = FloatVector.broadcast(S, VMath.max(vmax));
-
-        FloatVector vsum = FloatVector.zero(S);
-        for (int i = 0; i < ub; i += L) {
-            FloatVector e = VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm));
-            e.intoArray(x, off + i);
-            vsum = vsum.add(e);
-        }
         if (ub < len) {
-            FloatVector e = VMath.exp(FloatVector.fromArray(S, x, off + ub, tail).sub(vm));
-            e.intoArray(x, off + ub, tail);
-            vsum = vsum.add(e, tail);
+            VectorMask<Float> tail = S.indexInRange(ub, len);
+            vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, off + ub, tail), tail);
         }
-        FloatVector vinv = FloatVector.broadcast(S, 1f / VMath.sum(vsum));
+        return VMath.max(vmax);
+    }
+
+    /** x[i] = exp(x[i] - max) in place; returns their sum (lane sums in order, then {@link VMath#sum}). */
+    private static float expSumVector(float[] x, int off, int len, float max) {
+        FloatVector vm = FloatVector.broadcast(S, max), vsum = FloatVector.zero(S);
+        for (int i = 0; i < len; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector e = VMath.exp(FloatVector.fromArray(S, x, off + i, m).sub(vm));
+            e.intoArray(x, off + i, m);
+            vsum = vsum.add(e, m);
+        }
+        return VMath.sum(vsum);
+    }
+
+    /** x[off .. off+len) *= inv. */
+    private static void scaleVector(float[] x, int off, int len, float inv) {
+        int ub = S.loopBound(len);
+        FloatVector vinv = FloatVector.broadcast(S, inv);
         for (int i = 0; i < ub; i += L) FloatVector.fromArray(S, x, off + i).mul(vinv).intoArray(x, off + i);
-        if (ub < len) FloatVector.fromArray(S, x, off + ub, tail).mul(vinv).intoArray(x, off + ub, tail);
+        if (ub < len) {
+            VectorMask<Float> tail = S.indexInRange(ub, len);
+            FloatVector.fromArray(S, x, off + ub, tail).mul(vinv).intoArray(x, off + ub, tail);
+        }
     }
 
     /** Elements per float partial sum in {@link #logSumExp}: bounds the float rounding error of each block (~1e-5 relative). */
