@@ -25,8 +25,9 @@ public final class Softmax {
      * (all lanes but in the last): no method here takes or returns a vector. When C2 compiled the two-exp version
      * (one in the loop, one for the tail) as one large unit, it sometimes stopped inlining (NodeCountInliningCutoff)
      * before the tail's exp; that exp then ran as a call with its vectors boxed and its body on the Vector API's
-     * Java fallback, and attention ran about 4x slower in those JVMs (8 of 8 in a harness that calls it from three
-     * places, against 0 of 6 with this structure; bench/README, session 26).
+     * Java fallback, and attention ran about 4x slower in those JVMs: in a harness that calls it from three places,
+     * in 8 of 8 JVMs and then 3 of 5; with this structure in none of 11, though 1 of those 5 ran about 2x slower
+     * (bench/README, session 26).
      */
     public static void inPlaceVector(float[] x, int off, int len) {
         if (len == 0) return;
