@@ -25,9 +25,9 @@ public final class Softmax {
      * (all lanes but in the last): no method here takes or returns a vector. When C2 compiled the two-exp version
      * (one in the loop, one for the tail) as one large unit, it sometimes stopped inlining (NodeCountInliningCutoff)
      * before the tail's exp; that exp then ran as a call with its vectors boxed and its body on the Vector API's
-     * Java fallback, and attention ran about 4x slower in those JVMs: in a harness that calls it from three places,
-     * in 8 of 8 JVMs and then 3 of 5; with this structure in none of 11, though 1 of those 5 ran about 2x slower
-     * (bench/README, session 26).
+     * Java fallback, and attention ran 1.5-2.5 ms instead of about 0.5 in those JVMs (in a harness that calls it
+     * from three places, 8 of 8 JVMs and then 3 of 5). With this structure none of 51 JVMs ran that slowly, though
+     * 3 still took 1.25-1.4 ms and a few about 1 ms (bench/README, session 26).
      */
     public static void inPlaceVector(float[] x, int off, int len) {
         if (len == 0) return;
