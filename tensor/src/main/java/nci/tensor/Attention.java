@@ -47,7 +47,8 @@ public final class Attention {
      * transposed once into kᵀ [d, Tp], then the four rows sweep blocks of KB keys with 4 x 2 vector accumulators (one
      * broadcast q value per row and 2 kᵀ vectors per i): no horizontal sums. Keys past a row's t in a block are
      * computed and ignored (the softmax covers s ≤ t only). Weighted sum: 4 rows x 2 vectors of d in registers, one
-     * sweep over s ≤ t per 2L columns of d, then each later row's own s in increasing order.
+     * sweep over s ≤ t per 2L columns of d, stored, then each later row's own s in increasing order on the stored sums
+     * ({@link #finish}). No helper here takes or returns a vector (see {@link Softmax#inPlaceVector} for why).
      */
     public static void causalVector(float[] q, int qOff, int qStride,
                                     float[] k, int kOff, int kStride,
@@ -67,7 +68,7 @@ public final class Attention {
             int t1 = Math.min(t + 1, T - 1), t2 = Math.min(t + 2, T - 1), t3 = Math.min(t + 3, T - 1);
             scores(q, qOff + t * qStride, qOff + t1 * qStride, qOff + t2 * qStride, qOff + t3 * qStride, kt, tp, d,
                     t3 + 1, scale, p0, p1, p2, p3);
-            for (int r = 0; r < 4; r++) Softmax.inPlaceVector(scratch[1 + r], 0, Math.min(t + r, T - 1) + 1);  // one call site
+            for (int r = 0; r < 4; r++) Softmax.inPlaceVector(scratch[1 + r], 0, Math.min(t + r, T - 1) + 1);  // one call site: one inlined copy
             weighted(p0, p1, p2, p3, t, t1, t2, t3, v, vOff, vStride, d, out, outOff, outStride);
             if (probs != null) {
                 copyProbs(p0, t, T, probs, probsOff);
