@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.VECTOR_MODULE, JvmFlags.NATIVE_ACCESS, JvmFlags.SERIAL_GC, JvmFlags.PREDICATES, JvmFlags.HEAP})
+@Fork(value = 1, jvmArgsAppend = {JvmFlags.VECTOR_MODULE, JvmFlags.NATIVE_ACCESS, JvmFlags.SERIAL_GC, JvmFlags.PREDICATES,
+        JvmFlags.COMPILE_QUIET, JvmFlags.KERNEL_THRESHOLDS, JvmFlags.HEAP})
 public class GemmBench {
 
     static final long SEED = 0x5EED_6E33L;

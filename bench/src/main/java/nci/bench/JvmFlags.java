@@ -6,8 +6,8 @@ import java.util.List;
  * The JVM flags of every forked benchmark JVM, in one place. The {@code @Fork} annotations of the
  * benchmark classes (used when the jar is run through JMH's own {@code org.openjdk.jmh.Main}) and
  * {@link BenchMain}'s {@code OptionsBuilder} both take them from here. They mirror the root pom's
- * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates; a larger young
- * generation for the patching commands), plus a fixed heap so runs are comparable.
+ * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates, lower compile
+ * thresholds for the kernels; a larger young generation for the patching commands), plus a fixed heap so runs are comparable.
  */
 public final class JvmFlags {
     private JvmFlags() {}
@@ -29,6 +29,14 @@ public final class JvmFlags {
      */
     public static final String PREDICATES = "-XX:-UseProfiledLoopPredicate";
     /**
+     * The launcher's: the kernels ({@code nci.tensor}) reach C1 and C2 at 1/20 of the usual counts, so that a cold
+     * JVM runs them through the Vector API's boxed Java fallback for less long (see {@code ./nci}). Steady-state
+     * code is the same; the warm forward measured no slower (bench/README).
+     */
+    public static final String KERNEL_THRESHOLDS = "-XX:CompileCommand=CompileThresholdScaling,nci.tensor.*::*,0.05";
+    /** Keeps the JVM from printing each {@code CompileCommand} on stdout; it must come before them. */
+    public static final String COMPILE_QUIET = "-XX:CompileCommand=quiet";
+    /**
      * The launcher's young generation for the patching commands (patch, sweep, run, demo): a sweep allocates
      * ~200 MB of per-experiment values and keeps ~60 MB of them in the cache, and with the default (small) young
      * generation each sweep paid two young collections copying them (~80 ms of a ~500 ms sweep, `-Xlog:gc`).
@@ -37,7 +45,9 @@ public final class JvmFlags {
     public static final String PATCHING_YOUNG = "-Xmn512m";
 
     /** Every forked JVM (GEMM and forward): the flags `./nci` runs with, plus the fixed heap. */
-    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, HEAP);
+    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, COMPILE_QUIET,
+            KERNEL_THRESHOLDS, HEAP);
     /** The sweep's forked JVM: as `./nci sweep` runs. */
-    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, HEAP, PATCHING_YOUNG);
+    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, COMPILE_QUIET,
+            KERNEL_THRESHOLDS, HEAP, PATCHING_YOUNG);
 }

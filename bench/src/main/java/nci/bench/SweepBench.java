@@ -44,7 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
 // about the first ten sweeps of a fresh JVM (measured: ~850 ms falling to ~400 ms by the tenth)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.VECTOR_MODULE, JvmFlags.NATIVE_ACCESS, JvmFlags.SERIAL_GC, JvmFlags.PREDICATES, JvmFlags.HEAP,
+@Fork(value = 1, jvmArgsAppend = {JvmFlags.VECTOR_MODULE, JvmFlags.NATIVE_ACCESS, JvmFlags.SERIAL_GC, JvmFlags.PREDICATES,
+        JvmFlags.COMPILE_QUIET, JvmFlags.KERNEL_THRESHOLDS, JvmFlags.HEAP,
         JvmFlags.PATCHING_YOUNG})
 public class SweepBench {
 
