@@ -7,7 +7,8 @@ import java.util.List;
  * benchmark classes (used when the jar is run through JMH's own {@code org.openjdk.jmh.Main}) and
  * {@link BenchMain}'s {@code OptionsBuilder} both take them from here. They mirror the root pom's
  * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates, lower compile
- * thresholds for the kernels; a larger young generation for the patching commands), plus a fixed heap so runs are comparable.
+ * thresholds for the kernels; a larger young generation for the patching commands), plus a fixed heap so runs are
+ * comparable. {@code JvmFlagsTest} holds them to the launcher's flags and the annotations to these lists.
  */
 public final class JvmFlags {
     private JvmFlags() {}
