@@ -76,15 +76,18 @@ public final class PackedWeights implements AutoCloseable {
     private final Arena arena;
     private final List<Layer> layers;
     private final long bytes;
+    /** The whole file's bytes when {@link #pack} made them in memory (for {@link #save}); null when read or mapped. */
+    private final MemorySegment image;
 
-    private PackedWeights(Path file, Arena arena, List<Layer> layers, long bytes) {
+    private PackedWeights(Path file, Arena arena, List<Layer> layers, long bytes, MemorySegment image) {
         this.file = file;
         this.arena = arena;
         this.layers = layers;
         this.bytes = bytes;
+        this.image = image;
     }
 
-    /** The file read or mapped. */
+    /** The file read or mapped (for a copy {@link #pack} made, the file {@link #save} writes). */
     public Path file() { return file; }
 
     /** Number of layers. */
@@ -127,61 +130,184 @@ public final class PackedWeights implements AutoCloseable {
     }
 
     /**
+     * The file for {@code model}'s layer matrices and {@code stamp}, apart from its panels: the header (position 0,
+     * limit at its end), with the checksums left zero (matrix i's at {@code crcAt + 4 i}), and where each matrix
+     * starts; {@code size} is the whole file's.
+     */
+    private record Plan(List<Mat> mats, ByteBuffer header, int crcAt, long[] offsets, long size) {}
+
+    private static Plan plan(Gpt2Model model, String stamp) {
+        List<Mat> mats = matrices(model);
+        byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
+        long headerBytes = headerBytes(st.length, mats.size());
+        ByteBuffer h = ByteBuffer.allocate(Math.toIntExact(headerBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(MAGIC).putInt(VERSION).putInt(Gemm.panelWidth()).putInt(model.config().nLayer()).putInt(st.length).put(st);
+        long[] offsets = new long[mats.size()];
+        long offset = headerBytes;
+        for (int i = 0; i < mats.size(); i++) {
+            Mat m = mats.get(i);
+            if (m.rows() == 0 || m.cols() == 0) throw new IllegalArgumentException("cannot pack an empty matrix [" + m.rows() + ", " + m.cols() + "]");
+            h.putInt(m.rows()).putInt(m.cols()).putLong(offset);
+            offsets[i] = offset;
+            offset += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
+        }
+        for (Mat m : mats) h.putFloat(last(m));
+        int crcAt = h.position();
+        h.rewind();
+        return new Plan(mats, h, crcAt, offsets, offset);
+    }
+
+    /** Little-endian floats, at any byte offset: the file's panels. */
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
      * Writes {@code model}'s layer matrices, packed, to {@code file}, labelled with {@code stamp}: to a temporary file
      * beside it first, then moved into place, so a reader never sees a half-written file (and two writers leave one
      * whole file). Packs a block of columns at a time into buffers it reuses (a few MB, whatever the model) and writes
      * through the channel, not a mapping, so the written pages stay out of this process's memory. Refuses (with an
      * IllegalArgumentException naming the matrix and element, before the file is moved into place) a matrix holding a
      * NaN or an infinity: a copy holds finite values only, which lets a load that attaches one skip checking the
-     * layer matrices again ({@link Gpt2Loader#load(Path, java.util.function.Consumer)}).
+     * layer matrices again ({@link Gpt2Loader#load(Path, java.util.function.Consumer)}). {@link #pack} and
+     * {@link #save} write the same bytes from a copy held in memory.
      */
     public static void write(Gpt2Model model, String stamp, Path file) throws IOException {
-        List<Mat> mats = matrices(model);
-        byte[] st = stamp.getBytes(StandardCharsets.UTF_8);
-        long header = headerBytes(st.length, mats.size());
-        ByteBuffer h = ByteBuffer.allocate(Math.toIntExact(header)).order(ByteOrder.LITTLE_ENDIAN);
-        h.put(MAGIC).putInt(VERSION).putInt(Gemm.panelWidth()).putInt(model.config().nLayer()).putInt(st.length).put(st);
-        long offset = header;
-        for (Mat m : mats) {
-            if (m.rows() == 0 || m.cols() == 0) throw new IllegalArgumentException("cannot pack an empty matrix [" + m.rows() + ", " + m.cols() + "]");
-            h.putInt(m.rows()).putInt(m.cols()).putLong(offset);
-            offset += Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES;
+        Plan plan = plan(model, stamp);
+        ByteBuffer h = plan.header();
+        writeAtomically(file, (ch, tmp) -> {
+            try (Arena buf = Arena.ofConfined()) {
+                writeFully(ch, h);
+                MemorySegment out = buf.allocate(blockBytes(plan), ALIGN);
+                packBlocks(plan, new BlockOut() {
+                    public MemorySegment block(long at, long bytes) { return out.asSlice(0, bytes); }
+                    public void filled(MemorySegment block) throws IOException { writeFully(ch, block.asByteBuffer()); }
+                });
+            }
+            if (ch.size() != plan.size()) throw new IOException("wrote " + ch.size() + " bytes to " + tmp + ", expected " + plan.size());
+            h.rewind();
+            for (long at = 0; h.hasRemaining(); ) at += ch.write(h, at);   // the header again, with the checksums
+        });
+    }
+
+    /**
+     * Packs {@code model}'s layer matrices into this process's memory ({@link LargeMemory}), as the bytes of the file
+     * {@link #write} writes for {@code stamp}, checksums included, and returns them to attach at once
+     * ({@link Gpt2Model#usePackedWeights}); {@link #save} then writes them to {@code file}. For a command that runs
+     * many products: on a model's first run it multiplies over the packed copy from the start, as later runs do when
+     * they read the file, instead of packing B per call while {@link #write} packs every matrix once more on another
+     * thread. It holds the copy in memory (GPT-2 small: 324 MiB) while the layer matrices, read once to pack them,
+     * stay in the page cache. Refuses a matrix holding a NaN or an infinity as {@link #write} does. One thread: the
+     * packing is bound by memory (GPT-2 small, warm: 137 ms on one thread, 143-255 on two), and in a cold JVM a second
+     * packing thread took the core the JIT compiles on (1.5-1.6 s against 0.44 s).
+     */
+    public static PackedWeights pack(Gpt2Model model, String stamp, Path file) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+            throw new IllegalStateException("packed weights need a little-endian platform");
+        Plan plan = plan(model, stamp);
+        List<Mat> mats = plan.mats();
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment image = LargeMemory.allocate(arena, plan.size());
+            try {
+                packBlocks(plan, new BlockOut() {
+                    public MemorySegment block(long at, long bytes) { return image.asSlice(at, bytes); }
+                    public void filled(MemorySegment block) {}
+                });
+            } catch (IOException e) {
+                throw new IllegalStateException("packing into memory does no I/O", e);
+            }
+            MemorySegment.copy(MemorySegment.ofBuffer(plan.header()), 0, image, 0, plan.header().capacity());
+            List<Gemm.PackedSegment> segs = new ArrayList<>();
+            for (int i = 0; i < mats.size(); i++) {
+                Mat m = mats.get(i);
+                segs.add(new Gemm.PackedSegment(image.asSlice(plan.offsets()[i], Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES),
+                        m.rows(), m.cols()));
+            }
+            List<Layer> layers = new ArrayList<>();
+            for (int l = 0; l < model.config().nLayer(); l++) {
+                int b = l * MATRICES_PER_LAYER;
+                layers.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
+            }
+            return new PackedWeights(file, arena, List.copyOf(layers), plan.size(), image);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
-        for (Mat m : mats) h.putFloat(last(m));
-        int crcAt = h.position();   // the checksums, filled in once the panels are written
-        h.rewind();
+    }
+
+    /**
+     * Writes the copy {@link #pack} made to {@link #file}, as {@link #write} would have written it (a temporary file
+     * moved into place). Safe while forwards read the copy (both only read it), not after {@link #close}.
+     * @throws IllegalStateException for a copy that was read or mapped from its file
+     */
+    public void save() throws IOException {
+        if (image == null) throw new IllegalStateException(file + " was read from its file, not packed in memory: nothing to save");
+        writeAtomically(file, (ch, tmp) -> {
+            for (long at = 0; at < image.byteSize(); at += 1 << 30)
+                writeFully(ch, image.asSlice(at, Math.min(1L << 30, image.byteSize() - at)).asByteBuffer());
+        });
+    }
+
+    /** Where {@link #packBlocks} puts each block of panels. */
+    private interface BlockOut {
+        /** Room for the block of {@code bytes} bytes that starts at byte {@code at} of the file. */
+        MemorySegment block(long at, long bytes);
+
+        /** The block is in place (little-endian floats). */
+        void filled(MemorySegment block) throws IOException;
+    }
+
+    /** Bytes of the largest block of columns {@link #packBlocks} packs at a time. */
+    private static long blockBytes(Plan plan) {
+        int deepest = 0;
+        for (Mat m : plan.mats()) deepest = Math.max(deepest, m.rows());
+        return Gemm.packedFloats(deepest, COLUMNS) * Float.BYTES;
+    }
+
+    /**
+     * Packs every matrix, {@link #COLUMNS} columns at a time in the file's order, into {@code out}, and records each
+     * matrix's CRC32C in the plan's header; a block of columns jc.. starts after the panels of columns 0..jc-1 (jc is a
+     * multiple of the panel width). Throws {@link #nonFinite} at the first block that holds a NaN or an infinity.
+     */
+    private static void packBlocks(Plan plan, BlockOut out) throws IOException {
+        List<Mat> mats = plan.mats();
+        float[] panels = new float[Math.toIntExact(blockBytes(plan) / Float.BYTES)];
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < mats.size(); i++) {
+            Mat m = mats.get(i);
+            crc.reset();
+            long at = plan.offsets()[i];
+            for (int jc = 0; jc < m.cols(); jc += COLUMNS) {
+                int nc = Math.min(COLUMNS, m.cols() - jc);
+                int len = Math.toIntExact(Gemm.packedFloats(m.rows(), nc));
+                Gemm.packColumns(m, jc, nc, panels);
+                if (NonFinite.first(MemorySegment.ofArray(panels), 0, len) >= 0) throw nonFinite(i, m, jc, nc);
+                MemorySegment block = out.block(at, (long) len * Float.BYTES);
+                MemorySegment.copy(panels, 0, block, LE_FLOAT, 0, len);
+                crc.update(block.asByteBuffer());
+                out.filled(block);
+                at += (long) len * Float.BYTES;
+            }
+            plan.header().putInt(plan.crcAt() + i * Integer.BYTES, (int) crc.getValue());
+        }
+    }
+
+    /** What {@link #writeAtomically} does with the temporary file's channel. */
+    private interface ChannelWrite {
+        void to(FileChannel ch, Path tmp) throws IOException;
+    }
+
+    /**
+     * Writes {@code file} through {@code body} into a temporary file beside it, forces it to the disk, and moves it into
+     * place (atomically: a reader sees the old file or the whole new one); the temporary file is deleted if anything
+     * fails.
+     */
+    private static void writeAtomically(Path file, ChannelWrite body) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 Arena buf = Arena.ofConfined()) {
-                writeFully(ch, h);
-                int deepest = 0;
-                for (Mat m : mats) deepest = Math.max(deepest, m.rows());
-                // a block of COLUMNS columns at a time: a few MB of buffers, however large the matrix
-                float[] panels = new float[Math.toIntExact(Gemm.packedFloats(deepest, COLUMNS))];
-                MemorySegment out = buf.allocate((long) panels.length * Float.BYTES, ALIGN);
-                ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-                CRC32C crc = new CRC32C();
-                for (int i = 0; i < mats.size(); i++) {
-                    Mat m = mats.get(i);
-                    crc.reset();
-                    for (int jc = 0; jc < m.cols(); jc += COLUMNS) {
-                        int nc = Math.min(COLUMNS, m.cols() - jc);
-                        int len = Math.toIntExact(Gemm.packedFloats(m.rows(), nc));
-                        Gemm.packColumns(m, jc, nc, panels);
-                        if (NonFinite.first(MemorySegment.ofArray(panels), 0, len) >= 0) throw nonFinite(i, m, jc, nc);
-                        MemorySegment.copy(panels, 0, out, le, 0, len);
-                        ByteBuffer block = out.asSlice(0, (long) len * Float.BYTES).asByteBuffer();
-                        crc.update(block.duplicate());
-                        writeFully(ch, block);
-                    }
-                    h.putInt(crcAt + i * Integer.BYTES, (int) crc.getValue());
-                }
-                if (ch.size() != offset) throw new IOException("wrote " + ch.size() + " bytes to " + tmp + ", expected " + offset);
-                h.rewind();
-                for (long at = 0; h.hasRemaining(); ) at += ch.write(h, at);   // the header again, with the checksums
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.to(ch, tmp);
                 ch.force(false);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -231,8 +357,17 @@ public final class PackedWeights implements AutoCloseable {
      * evict it, rather than in this process's memory. What {@link #attachIfValid} and {@link #cached} use.
      */
     public static PackedWeights open(Gpt2Model model, String stamp, Path file) throws IOException {
-        return open(model, stamp, file, MAP_ALWAYS ? -1 : Runtime.getRuntime().maxMemory() / 3);
+        return open(model, stamp, file, budget());
     }
+
+    /** The most bytes {@link #open} reads into memory rather than maps: a third of the maximum heap (none with {@link #MAP_ALWAYS}). */
+    private static long budget() { return MAP_ALWAYS ? -1 : Runtime.getRuntime().maxMemory() / 3; }
+
+    /**
+     * Whether {@link #open} would read {@code model}'s packed copy into memory rather than map it: whether a command may
+     * {@link #pack} it in memory instead (a copy too large for that is written by {@link #write} and mapped).
+     */
+    public static boolean fitsInMemory(Gpt2Model model) { return model.packedBytes() <= budget(); }
 
     /** {@code -Dnci.mapPackedWeights=true}: {@link #open} always maps (processes that map one file share its pages). */
     private static final boolean MAP_ALWAYS = Boolean.getBoolean("nci.mapPackedWeights");
@@ -340,7 +475,7 @@ public final class PackedWeights implements AutoCloseable {
                 int b = l * MATRICES_PER_LAYER;
                 out.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
             }
-            return new PackedWeights(file, arena, List.copyOf(out), size);
+            return new PackedWeights(file, arena, List.copyOf(out), size, null);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;

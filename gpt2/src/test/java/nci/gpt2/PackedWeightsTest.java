@@ -85,6 +85,53 @@ class PackedWeightsTest {
         }
     }
 
+    /**
+     * {@link PackedWeights#pack} builds in memory the very bytes {@link PackedWeights#write} writes, and
+     * {@link PackedWeights#save} writes them: the files are equal to the byte and load; the forward over the copy in
+     * memory gives the plain forward's bits, on one thread and on two. Matrices wider than a block of columns (c_attn
+     * 432, c_fc 600 columns), so that the last blocks are ragged.
+     */
+    @Test
+    void packBuildsInMemoryTheFileWriteWrites(@TempDir Path tmp) throws IOException {
+        Path written = tmp.resolve("written.bin");
+        try (Gpt2Model plain = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 9, 144, 600);
+             Gpt2Model model = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 9, 144, 600)) {
+            PackedWeights.write(model, "wide", written);
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                Path saved = tmp.resolve("saved" + threads + ".bin");
+                PackedWeights p = PackedWeights.pack(model, "wide", saved);
+                assertEquals(saved, p.file());
+                assertEquals(Files.size(written), p.bytes());
+                assertTrue(Files.notExists(saved), "pack writes nothing");
+                model.usePackedWeights(p);
+                p.save();
+                assertEquals(-1L, Files.mismatch(written, saved), "the same bytes as write's");
+                try (PackedWeights back = PackedWeights.load(model, "wide", saved)) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, back::save);
+                    assertEquals(saved + " was read from its file, not packed in memory: nothing to save", e.getMessage());
+                }
+                int[][] batch = Gpt2ForwardTest.tokens(2, 9, plain.config().vocabSize(), 5L + threads);
+                Gpt2Model.Forward want = plain.forward(batch, true, true), got = model.forward(batch, true, true);
+                assertArrayEquals(want.lastHidden(), got.lastHidden(), threads + " threads: last hidden");
+                assertArrayEquals(want.logits(), got.logits(), threads + " threads: logits");
+            }
+        }
+    }
+
+    /** {@link PackedWeights#pack} refuses a NaN or an infinity as {@link PackedWeights#write} does, with the same words. */
+    @Test
+    void packRefusesNonFiniteValues(@TempDir Path tmp) {
+        try (Gpt2Model m = Gpt2ForwardTest.randomModel(Activation.GELU_NEW, 3, 144, 600)) {
+            Mat attn = m.weights().layers().get(0).attnW();
+            attn.data().set(Mat.FLOAT, attn.byteOffset(143, 431), Float.POSITIVE_INFINITY);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedWeights.pack(m, "s", tmp.resolve("p.bin")));
+            assertEquals("h.0.attn.c_attn.weight holds Infinity at [143, 431]: weights must be finite; no packed copy is written",
+                    e.getMessage());
+            assertNull(m.packedWeights());
+        }
+    }
+
     /** Matrices wider than the writer's blocks of columns (c_attn 432, c_fc 600 columns: two and three blocks, ragged). */
     @Test
     void wideMatricesAreWrittenInBlocksAsPackLaysThemOut(@TempDir Path tmp) throws IOException {

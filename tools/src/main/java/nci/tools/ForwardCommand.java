@@ -89,7 +89,7 @@ final class ForwardCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(batch[0].length + " tokens exceed n_positions " + c.nPositions());
             checkHeap(m, batch.length, batch[0].length, all, out != null, heapForArrays(), Runtime.getRuntime().maxMemory());
             // the cache is opened once the input is known to be good: a rejected batch starts no background write
-            try (PackedCache pc = packedCache.on() ? PackedCache.open(m, folder) : PackedCache.off()) {
+            try (PackedCache pc = packedCache.on() ? PackedCache.open(m, folder, false) : PackedCache.off()) {
                 run(m, c, batch, tok, dir);
             }
         }

@@ -30,7 +30,10 @@ class SweepCommandTest {
         return Cli.run(args);
     }
 
-    /** The first sweep writes the packed copy while it runs; the second multiplies over it: the same CSV to the byte. */
+    /**
+     * The first sweep packs the copy in memory, multiplies over it and writes it while it runs; the second reads the
+     * file and multiplies over that; a third packs B per call: the same CSV to the byte.
+     */
     @Test
     void aSecondSweepMapsThePackedCopyTheFirstWrote() throws Exception {
         String before = System.getProperty("nci.cache.dir");

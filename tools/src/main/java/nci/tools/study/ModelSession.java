@@ -46,7 +46,8 @@ public final class ModelSession implements AutoCloseable {
 
     /**
      * Loads the model folder {@code dir} (weights mapped, tokenizer read if present) and, with {@code packedCache}, its
-     * packed layer weights from the cache ({@link PackedCache}: read when there, else written while the command runs).
+     * packed layer weights from the cache ({@link PackedCache}: read when there, else packed in memory, attached, and
+     * written while the command runs).
      */
     public static ModelSession open(Path dir, boolean packedCache) throws IOException {
         return open(dir, DEFAULT_CACHE_BYTES, packedCache);
@@ -56,7 +57,7 @@ public final class ModelSession implements AutoCloseable {
         long t0 = System.nanoTime();
         Path folder = Gpt2Loader.resolveFolder(dir);
         Gpt2Model m = packedCache ? PackedCache.load(folder) : Gpt2Loader.load(folder);
-        PackedCache packed = packedCache ? PackedCache.open(m, folder) : PackedCache.off();
+        PackedCache packed = packedCache ? PackedCache.open(m, folder, true) : PackedCache.off();
         Gpt2Tokenizer tok = null;
         try {
             if (Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt")))

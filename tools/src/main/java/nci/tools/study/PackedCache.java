@@ -13,7 +13,9 @@ import nci.tools.hub.HubSettings;
  * folder, written once per model and read by every later command. When the file is there and matches the weights,
  * {@link #open} attaches it to the model (the plain forward and the patching engine then multiply over it: the same
  * bits, no packing on every product). When it is not, {@link #open} starts writing it on a background thread while
- * the command computes as before; {@link #close} waits for that write, so the file is whole when the command ends.
+ * the command computes as before, or, for a command that runs many products ({@code inMemory}), packs the copy in
+ * memory first, attaches it, and writes that copy on the background thread; {@link #close} waits for the write, so the
+ * file is whole when the command ends.
  * After writing, it deletes the copies in the folder that no model can use again ({@link PackedWeights#pruneStale}:
  * their weight files have changed or gone). Writing and pruning are silent; a cache that cannot be used is reported
  * on stderr in one line, and the command goes on without it.
@@ -63,10 +65,14 @@ public final class PackedCache implements AutoCloseable {
 
     /**
      * Attaches the cached packed copy of the weights of {@code model}, loaded from {@code folder}, or starts writing
-     * it (see the class comment); nothing to do when {@link #load} attached it already. Never throws for a cache it
-     * cannot use: it says so on stderr and returns one that does nothing.
+     * it (see the class comment); nothing to do when {@link #load} attached it already. With {@code inMemory}, a
+     * missing copy that {@link PackedWeights#fitsInMemory} is packed in memory and attached before the write starts
+     * ({@link PackedWeights#pack}): for the commands that run many products (a sweep's first run on a model then runs
+     * as its later runs do), at the cost of holding the copy beside the weights' pages for this run (GPT-2 small:
+     * 324 MiB); a one-forward command passes false. Never throws for a cache it cannot use: it says so on stderr and
+     * returns one that does nothing.
      */
-    public static PackedCache open(Gpt2Model model, Path folder) {
+    public static PackedCache open(Gpt2Model model, Path folder, boolean inMemory) {
         Path dir = dir(System.getenv());
         if (model.packedWeights() != null) return new PackedCache(dir);
         try {
@@ -74,9 +80,12 @@ public final class PackedCache implements AutoCloseable {
             Path file = dir.resolve(PackedWeights.fileName(stamp));
             if (PackedWeights.attachIfValid(model, stamp, file)) return new PackedCache(dir);
             PackedCache c = new PackedCache(dir);
+            PackedWeights packed = inMemory && PackedWeights.fitsInMemory(model) ? PackedWeights.pack(model, stamp, file) : null;
+            if (packed != null) model.usePackedWeights(packed);
             c.writer = Thread.ofPlatform().name("nci-packed-writer").unstarted(() -> {
                 try {
-                    PackedWeights.write(model, stamp, file);
+                    if (packed != null) packed.save();
+                    else PackedWeights.write(model, stamp, file);
                 } catch (Throwable e) {
                     c.failure = e;
                     return;
