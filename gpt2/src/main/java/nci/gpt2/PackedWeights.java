@@ -581,7 +581,7 @@ public final class PackedWeights implements AutoCloseable {
      * Whether a stamp's files are no longer as it describes them: a file gone, or another size, modification time or
      * file key. A line that does not parse as {@link #stamp} writes them counts as not stale (such a file is left).
      */
-    static boolean isStale(String stamp) {
+    public static boolean isStale(String stamp) {
         for (String line : stamp.split("\n")) {
             int eq = line.indexOf('=');
             String rest = eq < 0 ? "" : line.substring(eq + 1);
@@ -603,11 +603,16 @@ public final class PackedWeights implements AutoCloseable {
         return false;
     }
 
-    /** A file name for a stamp: the first 32 hex digits of its SHA-256. */
+    /** A file name for a stamp: {@code packed-<}{@link #stampHash}{@code >.bin}. */
     public static String fileName(String stamp) {
+        return "packed-" + stampHash(stamp) + ".bin";
+    }
+
+    /** A stamp's first 32 hex digits of SHA-256: what the cache names its files for that stamp by. */
+    public static String stampHash(String stamp) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(stamp.getBytes(StandardCharsets.UTF_8));
-            return "packed-" + HexFormat.of().formatHex(d, 0, 16) + ".bin";
+            return HexFormat.of().formatHex(d, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
         }

@@ -25,7 +25,8 @@ import nci.tensor.Mat;
  * then every tensor in the fixed order wte, wpe, per layer (ln_1 γ β, c_attn W b, attn c_proj W b, ln_2 γ β,
  * c_fc W b, mlp c_proj W b), ln_f γ β, lm_head, each as int32 rows, int32 cols and its float32 values
  * little-endian. Cost: one pass over the weights (about a second for GPT-2 small). A caller that already
- * knows a trustworthy identity (e.g. a hash of the weight file) can pass it with {@link #of(byte[])}.
+ * knows a trustworthy identity (e.g. a hash of the weight file) can pass it with {@link #of(byte[])}; the commands
+ * keep each model's digest in a file beside its packed copy, under the same stamp of the weight files, and read it back.
  */
 public record ModelDigest(byte[] bytes) {
 

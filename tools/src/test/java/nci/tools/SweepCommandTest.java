@@ -31,8 +31,9 @@ class SweepCommandTest {
     }
 
     /**
-     * The first sweep packs the copy in memory, multiplies over it and writes it while it runs; the second reads the
-     * file and multiplies over that; a third packs B per call: the same CSV to the byte.
+     * The first sweep packs the copy in memory, multiplies over it and writes it while it runs, and keeps the model
+     * digest beside it; the second reads both files and multiplies over the copy; a third packs B per call: the same
+     * CSV to the byte.
      */
     @Test
     void aSecondSweepMapsThePackedCopyTheFirstWrote() throws Exception {
@@ -44,13 +45,17 @@ class SweepCommandTest {
             assertEquals(List.of(), first.errorLines(), first.describe());
             List<Path> written;
             try (var files = Files.list(tmp.resolve("cache").resolve("packed"))) {
-                written = files.toList();
+                written = files.sorted().toList();
             }
-            assertEquals(1, written.size(), written.toString());
-            var when = Files.getLastModifiedTime(written.get(0));
+            assertEquals(2, written.size(), written.toString());
+            assertTrue(written.get(0).getFileName().toString().matches("digest-[0-9a-f]{32}\\.txt"), "the model digest: " + written);
+            assertTrue(written.get(1).getFileName().toString().matches("packed-[0-9a-f]{32}\\.bin"), "the packed copy: " + written);
+            var digestWhen = Files.getLastModifiedTime(written.get(0));
+            var when = Files.getLastModifiedTime(written.get(1));
             Cli.Result second = sweep(tmp.resolve("b"), "--targets", " Madrid, Rome");
             assertEquals(0, second.code(), second.describe());
-            assertEquals(when, Files.getLastModifiedTime(written.get(0)), "mapped, not written again");
+            assertEquals(when, Files.getLastModifiedTime(written.get(1)), "read, not written again");
+            assertEquals(digestWhen, Files.getLastModifiedTime(written.get(0)), "the digest read, not written again");
             assertEquals(Files.readString(tmp.resolve("a").resolve("sweep.csv")), Files.readString(tmp.resolve("b").resolve("sweep.csv")));
             Cli.Result off = sweep(tmp.resolve("c"), "--targets", " Madrid, Rome", "--no-packed-cache");
             assertEquals(0, off.code(), off.describe());

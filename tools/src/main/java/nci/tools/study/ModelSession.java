@@ -10,7 +10,6 @@ import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.tokenizer.Gpt2Tokenizer;
 import nci.patching.ActivationCache;
-import nci.patching.ModelDigest;
 import nci.patching.PatchEngine;
 
 /**
@@ -86,9 +85,9 @@ public final class ModelSession implements AutoCloseable {
     /** Whether the folder had tokenizer files. */
     public boolean hasTokenizer() { return tokenizer != null; }
 
-    /** The engine over this model (computes the model digest on first call). */
+    /** The engine over this model (the model digest on first call: from the packed cache's digest file, else computed). */
     public synchronized PatchEngine engine() {
-        if (engine == null) engine = new PatchEngine(model, ModelDigest.of(model), new ActivationCache(cacheBytes));
+        if (engine == null) engine = new PatchEngine(model, packed.digest(model), new ActivationCache(cacheBytes));
         return engine;
     }
 
