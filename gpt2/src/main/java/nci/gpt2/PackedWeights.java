@@ -29,7 +29,8 @@ import nci.tensor.Parallel;
 
 /**
  * A model's layer matrices (c_attn, attn c_proj, c_fc, mlp c_proj of every layer) in {@link Gemm#pack}'s panel
- * layout, in a file written once and then read back ({@link #load}) or mapped read-only ({@link #map}). The plain
+ * layout, in a file written once and then read back ({@link #load}) or mapped read-only ({@link #map}); or packed in
+ * this process's memory, used at once, and written from there ({@link #pack}, {@link #save}). The plain
  * forward packs B on every product because its weights stay mapped (a packed copy made in every process of GPT-2 small
  * costs 340 MB over its 1.5x memory bound, and the packing time); a packed copy from this file gives it the packed
  * products' speed (a plain copy of each panel instead of a gather of B's rows) at the same memory, since the forward
@@ -110,6 +111,14 @@ public final class PackedWeights implements AutoCloseable {
         List<Mat> out = new ArrayList<>();
         for (LayerWeights w : model.weights().layers()) out.addAll(w.matrices());
         return out;
+    }
+
+    /** The matrices, in {@link #matrices}' order, grouped into layers. */
+    private static List<Layer> layers(List<Gemm.PackedSegment> segs) {
+        List<Layer> out = new ArrayList<>();
+        for (int b = 0; b < segs.size(); b += MATRICES_PER_LAYER)
+            out.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
+        return List.copyOf(out);
     }
 
     /** Bytes of the header: fixed part, stamp, per-matrix entries, samples and checksums, rounded up to the data alignment. */
@@ -222,12 +231,7 @@ public final class PackedWeights implements AutoCloseable {
                 segs.add(new Gemm.PackedSegment(image.asSlice(plan.offsets()[i], Gemm.packedFloats(m.rows(), m.cols()) * Float.BYTES),
                         m.rows(), m.cols()));
             }
-            List<Layer> layers = new ArrayList<>();
-            for (int l = 0; l < model.config().nLayer(); l++) {
-                int b = l * MATRICES_PER_LAYER;
-                layers.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
-            }
-            return new PackedWeights(file, arena, List.copyOf(layers), plan.size(), image);
+            return new PackedWeights(file, arena, layers(segs), plan.size(), image);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -470,12 +474,7 @@ public final class PackedWeights implements AutoCloseable {
                 if (computed[i] != recorded[i])
                     throw new ModelFileException(file, "is damaged: matrix " + i + " (layer " + i / MATRICES_PER_LAYER + ") has CRC32C "
                             + String.format("%08x", computed[i]) + ", the header records " + String.format("%08x", recorded[i]));
-            List<Layer> out = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                int b = l * MATRICES_PER_LAYER;
-                out.add(new Layer(segs.get(b), segs.get(b + 1), segs.get(b + 2), segs.get(b + 3)));
-            }
-            return new PackedWeights(file, arena, List.copyOf(out), size, null);
+            return new PackedWeights(file, arena, layers(segs), size, null);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
