@@ -160,14 +160,23 @@ public final class PackedCache implements AutoCloseable {
         return d;
     }
 
-    /** The digest in {@code file} when it is a whole digest file for {@code stamp}; null otherwise (missing, damaged, other weights). */
-    private static ModelDigest readDigest(Path file, String stamp) {
-        String text;
+    /** The most bytes a digest file is read for: its stamp names a few files (a sharded model's, a few dozen). */
+    private static final long DIGEST_FILE_MAX = 1 << 20;
+
+    /** {@code file}'s text, or null when it cannot be read or is larger than any digest file. */
+    private static String readSmall(Path file) {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            if (Files.size(file) > DIGEST_FILE_MAX) return null;
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** The digest in {@code file} when it is a whole digest file for {@code stamp}; null otherwise (missing, damaged, other weights). */
+    private static ModelDigest readDigest(Path file, String stamp) {
+        String text = readSmall(file);
+        if (text == null) return null;
         String head = DIGEST_MAGIC + "\nsha256:";
         int hexEnd = head.length() + 64;
         if (!text.startsWith(head) || text.length() <= hexEnd || text.charAt(hexEnd) != '\n' || !text.substring(hexEnd + 1).equals(stamp))
@@ -182,13 +191,14 @@ public final class PackedCache implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!DIGEST_NAME.matcher(p.getFileName().toString()).matches() || p.equals(keep)) continue;
+                String text = readSmall(p);
+                if (text == null) continue;   // unreadable, gone, or not a digest file: left
+                int stampAt = text.indexOf('\n', DIGEST_MAGIC.length() + 1);
                 try {
-                    String text = Files.readString(p, StandardCharsets.UTF_8);
-                    int stampAt = text.indexOf('\n', DIGEST_MAGIC.length() + 1);
                     if (text.startsWith(DIGEST_MAGIC + "\n") && stampAt > 0 && PackedWeights.isStale(text.substring(stampAt + 1)))
                         Files.deleteIfExists(p);
                 } catch (IOException | RuntimeException e) {
-                    // unreadable or gone: left
+                    // not deletable now: left for a later write
                 }
             }
         }
