@@ -65,6 +65,30 @@ class SweepCommandTest {
         }
     }
 
+    /**
+     * A cache folder that cannot be written: the first run still packs the copy in memory and multiplies over it, says
+     * in one line that the copy was not written, and gives the CSV of a sweep that packs B per call.
+     */
+    @Test
+    void aCacheThatCannotBeWrittenLeavesTheSweepWhole() throws Exception {
+        String before = System.getProperty("nci.cache.dir");
+        Path notAFolder = tmp.resolve("file");
+        Files.writeString(notAFolder, "not a folder");
+        System.setProperty("nci.cache.dir", notAFolder.toString());
+        try {
+            Cli.Result r = sweep(tmp.resolve("a"), "--targets", " Madrid, Rome");
+            assertEquals(0, r.code(), r.describe());
+            assertEquals(1, r.errorLines().size(), r.describe());
+            assertTrue(r.errorLines().get(0).startsWith("nci: packed weights cache " + notAFolder.resolve("packed").toAbsolutePath() + " not written: "),
+                    r.describe());
+            Cli.Result off = sweep(tmp.resolve("b"), "--targets", " Madrid, Rome", "--no-packed-cache");
+            assertEquals(0, off.code(), off.describe());
+            assertEquals(Files.readString(tmp.resolve("b").resolve("sweep.csv")), Files.readString(tmp.resolve("a").resolve("sweep.csv")));
+        } finally {
+            if (before == null) System.clearProperty("nci.cache.dir"); else System.setProperty("nci.cache.dir", before);
+        }
+    }
+
     @Test
     void reproducesFixtureSweep() throws Exception {
         assertEquals(SPAIN, SWEEP.get("inputs").get(0).get("text").asText());
