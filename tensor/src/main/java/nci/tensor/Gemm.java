@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
- * ({@link #panels}). The micro-kernel keeps an {@code MR x NR} tile of C
+ * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B, per call or from packed panels, a
+ * {@code KC x NARROW_NC} block at a time into a heap buffer ({@link #narrowBlocks}). The micro-kernel keeps an
+ * {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
  * AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x
@@ -96,10 +98,9 @@ public final class Gemm {
      * (1.06x), T = 100 [768, 768] 1.11x (1.10x), T = 128 [768, 768] 1.11x (1.05x), [3072, 768] 1.09x (1.04x),
      * [768, 2304] 1.02x (1.04x), [768, 3072] 1.01x (1.02x); with one B kept in L3 at T = 128 1.01-1.14x. Above 128 it stops
      * paying (T = 200 [768, 768] 1.07x (0.98x), T = 255 [768, 3072] 0.99x (1.01x); T = 512 0.89-1.09x against the whole
-     * panels used there). AVX2 (256-bit vectors on the same machine, one thread, T = 64-128) moved both ways,
-     * 0.96-1.33x: it keeps 32.
+     * panels used there). AVX2 never reads B in place (0): its kernels read B from a heap buffer ({@link #narrowBlocks}).
      */
-    static final int DIRECT_M = WIDE ? 128 : 32;
+    static final int DIRECT_M = WIDE ? 128 : 0;
     /**
      * For a B whose rows are longer than WHOLE_MAX_N floats (the LM head's 50257: every k step of a strip in another
      * page, B far beyond L3), reading it in place stops here, at fewer rows than DIRECT_M: above it the row copies
@@ -109,7 +110,14 @@ public final class Gemm {
      * (1.00x), T = 12 0.98x (0.96x). With the panels taken two at a time, in place against row copies (mean time
      * per round): T = 24 1.02x (1.02x), T = 32 0.97x (1.00x); so still 20.
      */
-    static final int DIRECT_WIDE_M = 20;
+    static final int DIRECT_WIDE_M = WIDE ? 20 : 0;
+    /**
+     * Columns per packed B block on AVX2 ({@link #narrowBlocks}; a KC x NARROW_NC block is 1 MB): packing then reads
+     * 4 KB of each B row in one run. Zen 3, one thread, same JVM alternating, per-call packing (bench/README): against
+     * 256 columns, KC 128 x 1024 ran 1.08-1.18x at T = 8, 32 and 128, and 1.12-1.18x where 64 rows deep; 256 deep
+     * against 128, 1.01-1.08x; 2048 columns against 1024, 0.95-1.01x.
+     */
+    static final int NARROW_NC = 1024;
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
@@ -134,6 +142,11 @@ public final class Gemm {
         private MemorySegment panel = MemorySegment.NULL;
 
         MemorySegment panel(int k) { return panel = atLeast(panel, (long) k * NR * Float.BYTES); }
+
+        /** AVX2's block buffer, on the heap ({@link #narrowBlocks}): KC x NC floats, made on first use. */
+        private float[] blockArray;
+
+        float[] blockArray() { return blockArray != null ? blockArray : (blockArray = new float[KC * NARROW_NC]); }
 
         /** buf when it holds at least {@code bytes}, else a new buffer of that size. */
         private static MemorySegment atLeast(MemorySegment buf, long bytes) {
@@ -539,6 +552,10 @@ public final class Gemm {
     private static void blocked(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
+        if (!WIDE) {
+            narrowBlocks(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            return;
+        }
         int rows = tiles[t1] - tiles[t0];
         boolean direct = seg == null && direct(b, rows, n);
         if (seg != null || (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M)))))
@@ -700,27 +717,97 @@ public final class Gemm {
         for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * ldc, w);
     }
 
+    /** The AVX-512 kernels' dispatch (AVX2 runs {@link #narrow} over heap panels instead). */
     private static void micro(int h, float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
                               float[] c, int co, int ldc) {
-        if (WIDE) {
-            switch (h) {
-                case 7 -> wide7(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 6 -> wide6(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 5 -> wide5(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 4 -> wide4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 3 -> wide3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                case 2 -> wide2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-                default -> wide1(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            }
-            return;
-        }
         switch (h) {
-            case 6 -> micro6(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            case 5 -> micro5(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            case 4 -> micro4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            case 3 -> micro3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            case 2 -> micro2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
-            default -> micro1(ap, ao, bp, bo, rows, ldb, kc, c, co);
+            case 7 -> wide7(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 6 -> wide6(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 5 -> wide5(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 4 -> wide4(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 3 -> wide3(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            case 2 -> wide2(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+            default -> wide1(ap, ao, bp, bo, rows, ldb, kc, c, co, ldc);
+        }
+    }
+
+    /**
+     * AVX2's product: C[rows of tiles t0..t1, j0..j1) over B a KC x NC block at a time, packed into the thread's heap
+     * buffer as KC-deep micro-panels ([NC / NR][kc][NR]) from b, or copied there from packed panels (seg); then row
+     * tiles in groups of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
+     * float[] (see the note above {@link #narrow6}), so AVX2 never reads B in place.
+     */
+    private static void narrowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
+                                     float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
+        float[] bp = scratch.blockArray();
+        for (int jc = j0; jc < j1; jc += NARROW_NC) {
+            int nc = Math.min(NARROW_NC, j1 - jc), np = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                if (seg != null) {
+                    for (int jp = 0; jp < np; jp++)
+                        MemorySegment.copy(seg, Mat.FLOAT, (((long) (jc / NR + jp)) * k + pc) * NR * Float.BYTES, bp, jp * kc * NR, kc * NR);
+                } else {
+                    packNarrow(b, pc, kc, jc, nc, bp);
+                }
+                for (int tc = t0; tc < t1; tc += MC / MR) {
+                    int te = Math.min(t1, tc + MC / MR);
+                    for (int jp = 0; jp < np; jp++) {
+                        int col = jc + jp * NR, w = Math.min(NR, nc - jp * NR), bo = jp * kc * NR;
+                        for (int t = tc; t < te; t++) {
+                            int h = tiles[t + 1] - tiles[t];
+                            int ao = tiles[t] * k + pc * h;
+                            int co = cOff + tiles[t] * n + col;
+                            if (w == NR) {
+                                if (pc == 0) startRows(c, co, n, h, bias, col);
+                                narrow(h, ap, ao, bp, bo, kc, c, co, n);
+                            } else {                        // the column edge: over a zero-padded copy of the tile
+                                float[] tile = scratch.tile;
+                                for (int r = 0; r < h; r++)
+                                    for (int q = 0; q < NR; q++)
+                                        tile[r * NR + q] = q >= w ? 0f : pc > 0 ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
+                                narrow(h, ap, ao, bp, bo, kc, tile, 0, NR);
+                                for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [pc, pc + kc) of b's columns [jc, jc + nc) as kc-deep micro-panels: bp[jp * kc * NR + p * NR + q] =
+     * b[pc + p, jc + jp * NR + q], zero past nc. Each B row piece (up to NC floats, contiguous) is read once, with
+     * vector loads and stores (MemorySegment.copy per 64-byte piece cost more than the product at T = 8).
+     */
+    private static void packNarrow(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
+        MemorySegment seg = b.data();
+        int whole = nc / NR;
+        for (int p = 0; p < kc; p++) {
+            long src = b.byteOffset(pc + p, jc);
+            for (int jp = 0; jp < whole; jp++) {
+                int dst = jp * kc * NR + p * NR;
+                long at = src + (long) jp * NR * Float.BYTES;
+                FloatVector.fromMemorySegment(S, seg, at, NATIVE).intoArray(bp, dst);
+                FloatVector.fromMemorySegment(S, seg, at + L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
+            }
+            if (whole * NR < nc) {
+                int dst = whole * kc * NR + p * NR, w = nc - whole * NR;
+                long at = src + (long) whole * NR * Float.BYTES;
+                for (int q = 0; q < NR; q++) bp[dst + q] = q < w ? seg.get(Mat.FLOAT, at + (long) q * Float.BYTES) : 0f;
+            }
+        }
+    }
+
+    private static void narrow(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+        switch (h) {
+            case 6 -> narrow6(ap, ao, bp, bo, kc, c, co, ldc);
+            case 5 -> narrow5(ap, ao, bp, bo, kc, c, co, ldc);
+            case 4 -> narrow4(ap, ao, bp, bo, kc, c, co, ldc);
+            case 3 -> narrow3(ap, ao, bp, bo, kc, c, co, ldc);
+            case 2 -> narrow2(ap, ao, bp, bo, kc, c, co, ldc);
+            default -> narrow1(ap, ao, bp, bo, kc, c, co);
         }
     }
 
@@ -941,7 +1028,7 @@ public final class Gemm {
     // q over p < ub, lane l taking p = l mod L in increasing p, and is stored to acc[(2r + q) * L ...]; the caller
     // reduces it with VMath.sum and adds the tail p >= ub: the operations of dot1x2/dot1x1 per element, in the same
     // order, so the same bits. a is a packed row tile [p / L][h][L] from ao, bt an interleaved pair [p / L][2][L]
-    // from bo. dot6x2 and dot5x2 put an acquireFence between rows for the reason given at micro6; dot4x2 and dot3x2
+    // from bo. dot6x2 and dot5x2 put an acquireFence between rows for the reason given at narrow6; dot4x2 and dot3x2
     // fit the 16 ymm registers even with every load hoisted (at most 8 + 2 + 4). Over a and bt as plain rows (eight
     // streams), fenced 6 x 2 and 4 x 3 tiles had run 0.70-0.99x the old 4 x 2 tile; packed and interleaved, 6 x 2
     // ran 1.5x it on a 72 x 48 block in L2 (75-79 against 46-52 GFLOP/s).
@@ -1167,36 +1254,31 @@ public final class Gemm {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Micro-kernels: an h x NR tile of C (h = 6, 5, ..., 1; NR = two vectors) over one k slice. The accumulators
-    // start from C (where the driver has put the bias row, or zeros, before the first k slice, and where later
-    // slices find the running sums), take one fma per p in increasing p, and go back to C: so every kernel performs
-    // exactly the same operations per element, and which kernel a row lands in, or where the k slices are cut, never
-    // changes its bits.
+    // AVX2's micro-kernels: an h x NR tile of C (h = 6, 5, ..., 1; NR = two vectors) over one k slice. The
+    // accumulators start from C (where the driver has put the bias row, or zeros, before the first k slice, and where
+    // later slices find the running sums), take one fma per p in increasing p, and go back to C: so every kernel
+    // performs exactly the same operations per element, and which kernel a row lands in, or where the k slices are
+    // cut, never changes its bits.
     //
-    // B is read from a native segment: the thread's block or panel buffer, or a native B itself (up to DIRECT_M
-    // rows; reading packed panels in place was measured too, see panels). Native because over heap segments
-    // (MemorySegment.ofArray) the same kernels ran 1.5-2.5x slower (Zen 5, scratch builds); with the block buffer
-    // native, per-call packing is a native-to-native copy, and products at T = 8 ran 1.03-1.45x faster than with the
-    // former float[] buffer (three rounds, before B was read unpacked).
-    //
-    // B's rows are read NR floats apart (micro-panels) or ldb bytes apart (`rows`: row copies at ROWLD, or B itself;
-    // C2 unswitches the loop on `rows`), A at the tile's own height (packA packs each tile [k][h]), and every index
-    // is linear in the loop counter p, so C2 hoists the range checks of the A loads out of the loop. (Over a float[]
-    // B, a run-time stride, the former `bo += ldb`, kept every B load's check: 35 -> 50-57 GFLOP/s at T = 128 on the
-    // Zen 3 VM; the segment loads with ldb measured no slower than at the constant ROWLD, Zen 5, T = 128 and 512.)
+    // B is read from a float[]: the thread's block buffer (narrowBlocks), KC-deep micro-panels NR floats a row, and A
+    // at the tile's own height (packA packs each tile [k][h]); every index is linear in p, so C2 hoists the range
+    // checks. Not from a native segment, as the AVX-512 kernels read B: with the fences below, C2 loads a segment's
+    // bounds and scope again after every fence, and the 6 x 2 kernel ran at 31-39 GFLOP/s over a native panel in
+    // L1 against 52-90 over the same panel in a float[] (Zen 3 VM, 2026-11-29, one thread, fresh JVMs in turn; the
+    // FMA peak is ~92). Whole products over a packed B ran 1.6x faster, per-call ones 1.3x at T = 128 (bench/README).
     //
     // Why 6 x 2 vectors: 8 accumulators (4 x 2) are just enough to cover the FMA latency (2 pipes x 4 cycles)
     // and lose throughput at every hiccup; 12 leave slack (BLIS's Haswell/Zen tile; in C on this machine 6 x 2
     // ran 62-84 GFLOP/s where 4 x 2 ran 47-84, minute to minute). But C2 schedules a loop body's loads first:
     // plain 6 x 2 Java code holds 12 accumulators + 2 B vectors + the first broadcasts = 18+ ymm registers and
     // spills three accumulators through the stack every iteration (measured 32-40 GFLOP/s, against 51-89 for
-    // the version below in the same minutes). So micro6 and micro5 put a VarHandle.acquireFence() between rows:
+    // the version below in the same minutes). So narrow6 and narrow5 put a VarHandle.acquireFence() between rows:
     // no memory operation may move across it, so each row's broadcast is loaded just before its two FMAs and
     // one broadcast register is live at a time (15 registers, no spills). On x86 the fence emits no
     // instruction; it only constrains C2's scheduling (checked in the disassembly). It orders nothing this
     // thread could observe differently: the kernels only read their inputs and write their own tile of C.
 
-    private static void micro6(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1206,9 +1288,9 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             int aq = ao + p * 6;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             VarHandle.acquireFence();
@@ -1235,7 +1317,7 @@ public final class Gemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
     }
 
-    private static void micro5(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow5(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1244,9 +1326,9 @@ public final class Gemm {
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             int aq = ao + p * 5;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             VarHandle.acquireFence();
@@ -1269,7 +1351,7 @@ public final class Gemm {
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void micro4(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow4(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
@@ -1277,9 +1359,9 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             int aq = ao + p * 4;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1295,16 +1377,16 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    private static void micro3(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow3(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             int aq = ao + p * 3;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1317,15 +1399,15 @@ public final class Gemm {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
     }
 
-    private static void micro2(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow2(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             int aq = ao + p * 2;
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE), b1 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             av = FloatVector.broadcast(S, ap[aq + 1]);
@@ -1335,15 +1417,15 @@ public final class Gemm {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
     }
 
-    private static void micro1(float[] ap, int ao, MemorySegment bp, long bo, boolean rows, long ldb, int kc,
+    private static void narrow1(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co) {
         FloatVector c00, c01;
         c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
         for (int p = 0; p < kc; p++) {
-            long bq = rows ? bo + p * ldb : bo + p * (NR * 4L);
+            int bq = bo + p * NR;
             FloatVector av = FloatVector.broadcast(S, ap[ao + p]);
-            c00 = FloatVector.fromMemorySegment(S, bp, bq, NATIVE).fma(av, c00);
-            c01 = FloatVector.fromMemorySegment(S, bp, bq + L * 4L, NATIVE).fma(av, c01);
+            c00 = FloatVector.fromArray(S, bp, bq).fma(av, c00);
+            c01 = FloatVector.fromArray(S, bp, bq + L).fma(av, c01);
         }
         c00.intoArray(c, co); c01.intoArray(c, co + L);
     }

@@ -63,7 +63,8 @@ class GemmPackedTest {
     /** Big enough that the product is split over threads by column blocks, by panels and (m = 1) as one row. */
     @Test
     void splitOverThreadsGivesTheSameBits() {
-        for (int[] mnk : new int[][] {{1, 3 * Gemm.NC + 7, 300}, {40, 3 * Gemm.NC, 200}, {70, 5 * Gemm.NR, 700}, {200, 40, 300}}) {
+        for (int[] mnk : new int[][] {{1, 3 * Gemm.NC + 7, 300}, {40, 3 * Gemm.NC, 200}, {70, 5 * Gemm.NR, 700}, {200, 40, 300},
+                {20, Gemm.NARROW_NC + 2 * Gemm.NR + 5, Gemm.KC + 40}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(m, m * k, 1f), bias = Check.gaussian(n, n, 1f);
             Mat b = Mat.of(Check.gaussian(k, k * n, 1f), k, n);

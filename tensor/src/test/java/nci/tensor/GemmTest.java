@@ -45,6 +45,8 @@ class GemmTest {
                 {Gemm.WHOLE_MIN_M - 1, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9}, {Gemm.WHOLE_MIN_M, Gemm.NC + Gemm.NR + 3, Gemm.KC + 9},
                 {Gemm.WHOLE_MIN_M, Gemm.WHOLE_MAX_N + 5, 20},
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
+                // AVX2's blocks: two of NARROW_NC columns, the second with an edge panel; three k slices; two MC groups
+                {Gemm.MC + 5, Gemm.NARROW_NC + Gemm.NR + 3, 2 * Gemm.KC + 7},
         };
         for (int[] x : mnk) {
             s.add(Arguments.of(x[0], x[1], x[2], true));
