@@ -118,6 +118,12 @@ public final class Gemm {
      * against 128, 1.01-1.08x; 2048 columns against 1024, 0.95-1.01x.
      */
     static final int NARROW_NC = 1024;
+    /**
+     * Floats between AVX2's packed micro-panels in the block buffer past their kc x NR: one 64-byte line. Without it
+     * the panels sit 16 KB apart, and packing writes each B row's 64 pieces into one L1 set: packing a
+     * [768, 3072] B ran at 6-9 GB/s, with the line 12-20 GB/s (Zen 3 VM, one thread, same JVM, in turn).
+     */
+    static final int PANEL_PAD = 64 / Float.BYTES;
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
@@ -146,7 +152,9 @@ public final class Gemm {
         /** AVX2's block buffer, on the heap ({@link #narrowBlocks}): KC x NC floats, made on first use. */
         private float[] blockArray;
 
-        float[] blockArray() { return blockArray != null ? blockArray : (blockArray = new float[KC * NARROW_NC]); }
+        float[] blockArray() {
+            return blockArray != null ? blockArray : (blockArray = new float[NARROW_NC / NR * (KC * NR + PANEL_PAD)]);
+        }
 
         /** buf when it holds at least {@code bytes}, else a new buffer of that size. */
         private static MemorySegment atLeast(MemorySegment buf, long bytes) {
@@ -746,14 +754,14 @@ public final class Gemm {
                 int kc = Math.min(KC, k - pc);
                 if (seg != null) {
                     for (int jp = 0; jp < np; jp++)
-                        MemorySegment.copy(seg, Mat.FLOAT, (((long) (jc / NR + jp)) * k + pc) * NR * Float.BYTES, bp, jp * kc * NR, kc * NR);
+                        MemorySegment.copy(seg, Mat.FLOAT, (((long) (jc / NR + jp)) * k + pc) * NR * Float.BYTES, bp, jp * (kc * NR + PANEL_PAD), kc * NR);
                 } else {
                     packNarrow(b, pc, kc, jc, nc, bp);
                 }
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jp = 0; jp < np; jp++) {
-                        int col = jc + jp * NR, w = Math.min(NR, nc - jp * NR), bo = jp * kc * NR;
+                        int col = jc + jp * NR, w = Math.min(NR, nc - jp * NR), bo = jp * (kc * NR + PANEL_PAD);
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
                             int ao = tiles[t] * k + pc * h;
@@ -777,23 +785,23 @@ public final class Gemm {
     }
 
     /**
-     * Rows [pc, pc + kc) of b's columns [jc, jc + nc) as kc-deep micro-panels: bp[jp * kc * NR + p * NR + q] =
+     * Rows [pc, pc + kc) of b's columns [jc, jc + nc) as kc-deep micro-panels: bp[jp * (kc * NR + PANEL_PAD) + p * NR + q] =
      * b[pc + p, jc + jp * NR + q], zero past nc. Each B row piece (up to NC floats, contiguous) is read once, with
      * vector loads and stores (MemorySegment.copy per 64-byte piece cost more than the product at T = 8).
      */
     private static void packNarrow(Mat b, int pc, int kc, int jc, int nc, float[] bp) {
         MemorySegment seg = b.data();
-        int whole = nc / NR;
+        int whole = nc / NR, stride = kc * NR + PANEL_PAD;
         for (int p = 0; p < kc; p++) {
             long src = b.byteOffset(pc + p, jc);
             for (int jp = 0; jp < whole; jp++) {
-                int dst = jp * kc * NR + p * NR;
+                int dst = jp * stride + p * NR;
                 long at = src + (long) jp * NR * Float.BYTES;
                 FloatVector.fromMemorySegment(S, seg, at, NATIVE).intoArray(bp, dst);
                 FloatVector.fromMemorySegment(S, seg, at + L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
             }
             if (whole * NR < nc) {
-                int dst = whole * kc * NR + p * NR, w = nc - whole * NR;
+                int dst = whole * stride + p * NR, w = nc - whole * NR;
                 long at = src + (long) whole * NR * Float.BYTES;
                 for (int q = 0; q < NR; q++) bp[dst + q] = q < w ? seg.get(Mat.FLOAT, at + (long) q * Float.BYTES) : 0f;
             }
