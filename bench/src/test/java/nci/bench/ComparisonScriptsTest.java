@@ -106,6 +106,17 @@ class ComparisonScriptsTest {
     }
 
     @Test
+    void compareNumpyTurnsRefusesARowCountBelowOneByName() throws Exception {
+        assumeTrue(python("sys"), "python3 is not installed");
+        for (String bad : List.of("0", "8,0", "x", "")) {
+            Run r = run(root(), List.of("python3", "bench/compare-numpy-turns", "--tokens", bad));
+            assertEquals(2, r.exit(), "--tokens '" + bad + "' was accepted:\n" + r.out() + r.err());
+            assertEquals("compare-numpy-turns: --tokens needs row counts T >= 1, e.g. 8,32,128,512, got '" + bad + "'",
+                    r.err().strip(), "--tokens '" + bad + "'");
+        }
+    }
+
+    @Test
     void everyScriptRejectsAnUnknownArgumentByName() throws Exception {
         assumeTrue(python("sys"), "python3 is not installed");
         Path root = root();
