@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
- * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B, per call or from packed panels, a
- * {@code KC x NARROW_NC} block at a time into a heap buffer ({@link #narrowBlocks}). The micro-kernel keeps an
+ * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: one whole-k panel at a time
+ * from packed panels or from {@code NARROW_WHOLE_M} rows on ({@link #narrowPanels}), else a {@code KC x NARROW_NC}
+ * block at a time ({@link #narrowBlocks}). The micro-kernel keeps an
  * {@code MR x NR} tile of C
  * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
  * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
@@ -151,6 +152,14 @@ public final class Gemm {
 
         /** AVX2's block buffer, on the heap ({@link #narrowBlocks}): KC x NC floats, made on first use. */
         private float[] blockArray;
+
+        private float[] panelArray = new float[0];
+
+        float[] panelArray(int k) {
+            int need = Math.multiplyExact(k, NR) + PANEL_PAD;
+            if (panelArray.length < need) panelArray = new float[need];
+            return panelArray;
+        }
 
         float[] blockArray() {
             return blockArray != null ? blockArray : (blockArray = new float[NARROW_NC / NR * (KC * NR + PANEL_PAD)]);
@@ -561,7 +570,10 @@ public final class Gemm {
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
         if (!WIDE) {
-            narrowBlocks(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            if (seg != null || tiles[t1] - tiles[t0] >= NARROW_WHOLE_M)
+                narrowPanels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            else
+                narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
         }
         int rows = tiles[t1] - tiles[t0];
@@ -740,24 +752,19 @@ public final class Gemm {
     }
 
     /**
-     * AVX2's product: C[rows of tiles t0..t1, j0..j1) over B a KC x NC block at a time, packed into the thread's heap
-     * buffer as KC-deep micro-panels ([NC / NR][kc][NR]) from b, or copied there from packed panels (seg); then row
+     * AVX2's product over B packed per call, up to NARROW_WHOLE_M rows: C[rows of tiles t0..t1, j0..j1) over B a KC
+     * x NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row
      * tiles in groups of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
      * float[] (see the note above {@link #narrow6}), so AVX2 never reads B in place.
      */
-    private static void narrowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
+    private static void narrowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
                                      float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
         float[] bp = scratch.blockArray();
         for (int jc = j0; jc < j1; jc += NARROW_NC) {
             int nc = Math.min(NARROW_NC, j1 - jc), np = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                if (seg != null) {
-                    for (int jp = 0; jp < np; jp++)
-                        MemorySegment.copy(seg, Mat.FLOAT, (((long) (jc / NR + jp)) * k + pc) * NR * Float.BYTES, bp, jp * (kc * NR + PANEL_PAD), kc * NR);
-                } else {
-                    packNarrow(b, pc, kc, jc, nc, bp);
-                }
+                packNarrow(b, pc, kc, jc, nc, bp);
                 for (int tc = t0; tc < t1; tc += MC / MR) {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jp = 0; jp < np; jp++) {
@@ -779,6 +786,46 @@ public final class Gemm {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * AVX2's products over B packed per call take whole-k panels ({@link #narrowPanels}) from this many rows on,
+     * KC x NARROW_NC blocks ({@link #narrowBlocks}) below; over packed panels they always take whole-k panels. Zen 3,
+     * one thread, same JVM in turn, whole panels against blocks: per call T = 512 1.06-1.14x, T = 256 1.14x, T = 128
+     * 0.99-1.05x, T = 64 0.92x, T = 32 0.85x (packing a panel reads B 64 bytes a row); over packed panels T = 8-512
+     * 1.01-1.17x.
+     */
+    static final int NARROW_WHOLE_M = 256;
+
+    /**
+     * AVX2's product one whole-k panel at a time: the panel packed from b or copied from packed panels (seg) into the
+     * thread's heap panel buffer, then every row tile over all of k, its accumulators in registers from the first k
+     * to the last (C written once).
+     */
+    private static void narrowPanels(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
+                                     float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
+        float[] bp = scratch.panelArray(k);
+        int panelFloats = k * NR;
+        for (int col = j0; col < j1; col += NR) {
+            int w = Math.min(NR, j1 - col);
+            if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (col / NR) * panelFloats * Float.BYTES, bp, 0, panelFloats);
+            else packNarrow(b, 0, k, col, w, bp);
+            for (int t = t0; t < t1; t++) {
+                int h = tiles[t + 1] - tiles[t];
+                int ao = tiles[t] * k;
+                int co = cOff + tiles[t] * n + col;
+                if (w == NR) {
+                    startRows(c, co, n, h, bias, col);
+                    narrow(h, ap, ao, bp, 0, k, c, co, n);
+                } else {
+                    float[] tile = scratch.tile;
+                    for (int r = 0; r < h; r++)
+                        for (int q = 0; q < NR; q++) tile[r * NR + q] = q < w && bias != null ? bias[col + q] : 0f;
+                    narrow(h, ap, ao, bp, 0, k, tile, 0, NR);
+                    for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
                 }
             }
         }
