@@ -771,19 +771,8 @@ public final class Gemm {
                         int col = jc + jp * NR, w = Math.min(NR, nc - jp * NR), bo = jp * (kc * NR + PANEL_PAD);
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
-                            int ao = tiles[t] * k + pc * h;
-                            int co = cOff + tiles[t] * n + col;
-                            if (w == NR) {
-                                if (pc == 0) startRows(c, co, n, h, bias, col);
-                                narrow(h, ap, ao, bp, bo, kc, c, co, n);
-                            } else {                        // the column edge: over a zero-padded copy of the tile
-                                float[] tile = scratch.tile;
-                                for (int r = 0; r < h; r++)
-                                    for (int q = 0; q < NR; q++)
-                                        tile[r * NR + q] = q >= w ? 0f : pc > 0 ? c[co + r * n + q] : bias != null ? bias[col + q] : 0f;
-                                narrow(h, ap, ao, bp, bo, kc, tile, 0, NR);
-                                for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
-                            }
+                            narrowTile(h, ap, tiles[t] * k + pc * h, bp, bo, kc, c, cOff + tiles[t] * n + col, n, w,
+                                    pc == 0, bias, col, scratch.tile);
                         }
                     }
                 }
@@ -813,21 +802,9 @@ public final class Gemm {
             int w = Math.min(NR, j1 - col);
             if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (col / NR) * panelFloats * Float.BYTES, bp, 0, panelFloats);
             else packNarrow(b, 0, k, col, w, bp);
-            for (int t = t0; t < t1; t++) {
-                int h = tiles[t + 1] - tiles[t];
-                int ao = tiles[t] * k;
-                int co = cOff + tiles[t] * n + col;
-                if (w == NR) {
-                    startRows(c, co, n, h, bias, col);
-                    narrow(h, ap, ao, bp, 0, k, c, co, n);
-                } else {
-                    float[] tile = scratch.tile;
-                    for (int r = 0; r < h; r++)
-                        for (int q = 0; q < NR; q++) tile[r * NR + q] = q < w && bias != null ? bias[col + q] : 0f;
-                    narrow(h, ap, ao, bp, 0, k, tile, 0, NR);
-                    for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * n, w);
-                }
-            }
+            for (int t = t0; t < t1; t++)
+                narrowTile(tiles[t + 1] - tiles[t], ap, tiles[t] * k, bp, 0, k, c, cOff + tiles[t] * n + col, n, w, true,
+                        bias, col, scratch.tile);
         }
     }
 
@@ -853,6 +830,25 @@ public final class Gemm {
                 for (int q = 0; q < NR; q++) bp[dst + q] = q < w ? seg.get(Mat.FLOAT, at + (long) q * Float.BYTES) : 0f;
             }
         }
+    }
+
+    /**
+     * One h-row tile of C at co (row stride ldc, w <= NR valid columns from col) over a kc slice of the panel at bo of
+     * bp: starting from the bias row (or zeros) on the first slice and from C on later ones. A column edge (w &lt; NR)
+     * runs over a zero-padded copy of the tile, whose w valid columns then go back to C.
+     */
+    private static void narrowTile(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int w,
+                                   boolean first, float[] bias, int col, float[] tile) {
+        if (w == NR) {
+            if (first) startRows(c, co, ldc, h, bias, col);
+            narrow(h, ap, ao, bp, bo, kc, c, co, ldc);
+            return;
+        }
+        for (int r = 0; r < h; r++)
+            for (int q = 0; q < NR; q++)
+                tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * ldc + q] : bias != null ? bias[col + q] : 0f;
+        narrow(h, ap, ao, bp, bo, kc, tile, 0, NR);
+        for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * ldc, w);
     }
 
     private static void narrow(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
