@@ -137,12 +137,17 @@ public final class Gemm {
     static final long PARALLEL_MIN_FLOPS = 1L << 22;
 
     /**
-     * Per-thread buffers, reused across calls. B's are native memory: the micro-kernels read B from native segments
-     * only (see the note above them).
+     * Per-thread buffers, reused across calls, each made on first use. AVX-512's B buffers are native memory (its
+     * micro-kernels read B from native segments only), AVX2's are float[] (see the note above {@link #narrow6}).
      */
     private static final class Scratch {
-        /** A KC x NC block of B copied row by row (KC rows at ROWLD), or a direct block's narrow last panel. */
-        final MemorySegment block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64);
+        /** A KC x NC block of B copied row by row (KC rows at ROWLD), or a direct block's narrow last panel (AVX-512). */
+        private MemorySegment block;
+
+        MemorySegment block() {
+            return block != null ? block : (block = Arena.ofAuto().allocate((long) KC * ROWLD * Float.BYTES, 64));
+        }
+
         /** An edge tile [MR][NR]. */
         final float[] tile = new float[MR * NR];
         /** One panel [k][NR], packed per call or copied from packed panels, grown to the deepest k seen (576 KB at k = 3072). */
@@ -150,13 +155,14 @@ public final class Gemm {
 
         MemorySegment panel(int k) { return panel = atLeast(panel, (long) k * NR * Float.BYTES); }
 
-        /** AVX2's block buffer, on the heap ({@link #narrowBlocks}): KC x NC floats, made on first use. */
+        /** AVX2's block buffer ({@link #narrowBlocks}): NARROW_NC / NR micro-panels of KC x NR floats, PANEL_PAD apart. */
         private float[] blockArray;
 
+        /** AVX2's whole-k panel ({@link #narrowPanels}): [k][NR], grown to the deepest k seen. */
         private float[] panelArray = new float[0];
 
         float[] panelArray(int k) {
-            int need = Math.multiplyExact(k, NR) + PANEL_PAD;
+            int need = Math.multiplyExact(k, NR);
             if (panelArray.length < need) panelArray = new float[need];
             return panelArray;
         }
@@ -578,7 +584,7 @@ public final class Gemm {
         }
         int rows = tiles[t1] - tiles[t0];
         boolean direct = seg == null && direct(b, rows, n);
-        if (seg != null || (!direct && (!WIDE || (n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M)))))
+        if (seg != null || (!direct && n <= WHOLE_MAX_N && (j1 - j0 < NC || rows >= WHOLE_MIN_M)))
             panels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
         else
             rowBlocks(ap, tiles, k, n, b, direct, bias, c, cOff, t0, t1, j0, j1, scratch);
@@ -596,9 +602,8 @@ public final class Gemm {
      * against row copies: two threads at n = 768 1.07-1.21x (T = 64-512), T = 512 1.04-1.07x on one thread and
      * 1.07-1.12x on two; but at T = 128 over a B that comes from memory 0.93-0.96x for full-width ranges, and for
      * the LM-head shape (n = 50257, 201 KB rows) 0.89x at T = 128 and 0.99x at T = 256 on one thread, 0.53x, 0.74x
-     * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 (6 x 2 tiles) always takes whole panels: with
-     * 256-bit vectors on the Zen 5 VM they ran 1.00-1.08x against the KC-deep micro-panels it used before. (Those
-     * whole panels were packed an NC block at a time; one at a time, as now, they run 1.00-1.11x faster: see {@link #panels}.)
+     * and 0.88x at T = 128, 256 and 512 on two (bench/README). AVX2 takes its own paths ({@link #narrowPanels},
+     * {@link #narrowBlocks}; see NARROW_WHOLE_M).
      */
     static final int WHOLE_MIN_M = 256, WHOLE_MAX_N = 4096;
 
@@ -611,7 +616,7 @@ public final class Gemm {
      */
     private static void rowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, boolean direct, float[] bias,
                                   float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
-        MemorySegment bp = scratch.block;
+        MemorySegment bp = scratch.block();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -623,7 +628,7 @@ public final class Gemm {
                     int te = Math.min(t1, tc + MC / MR);
                     for (int jr = 0; jr < nc; ) {
                         // valid columns: two whole panels side by side where there are (AVX-512), else one panel
-                        int w = WIDE && jr + 2 * NR <= nc ? 2 * NR : Math.min(NR, nc - jr);
+                        int w = jr + 2 * NR <= nc ? 2 * NR : Math.min(NR, nc - jr);
                         int col = jc + jr;
                         // this k slice: in B itself, or in the buffer (a direct block's edge panel at its start)
                         boolean inB = direct && w >= NR;
@@ -1311,9 +1316,9 @@ public final class Gemm {
     // performs exactly the same operations per element, and which kernel a row lands in, or where the k slices are
     // cut, never changes its bits.
     //
-    // B is read from a float[]: the thread's block buffer (narrowBlocks), KC-deep micro-panels NR floats a row, and A
-    // at the tile's own height (packA packs each tile [k][h]); every index is linear in p, so C2 hoists the range
-    // checks. Not from a native segment, as the AVX-512 kernels read B: with the fences below, C2 loads a segment's
+    // B is read from a float[]: the thread's block of KC-deep micro-panels (narrowBlocks) or its whole-k panel
+    // (narrowPanels), NR floats a row; A at the tile's own height (packA packs each tile [k][h]); every index is
+    // linear in p, so C2 hoists the range checks. Not from a native segment, as the AVX-512 kernels read B: with the fences below, C2 loads a segment's
     // bounds and scope again after every fence, and the 6 x 2 kernel ran at 31-39 GFLOP/s over a native panel in
     // L1 against 52-90 over the same panel in a float[] (Zen 3 VM, 2026-11-29, one thread, fresh JVMs in turn; the
     // FMA peak is ~92). Whole products over a packed B ran 1.6x faster, per-call ones 1.3x at T = 128 (bench/README).

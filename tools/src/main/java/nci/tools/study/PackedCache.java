@@ -176,14 +176,18 @@ public final class PackedCache implements AutoCloseable {
     /** The digest in {@code file} when it is a whole digest file for {@code stamp}; null otherwise (missing, damaged, other weights). */
     private static ModelDigest readDigest(Path file, String stamp) {
         String text = readSmall(file);
-        if (text == null) return null;
-        String head = DIGEST_MAGIC + "\nsha256:";
-        int hexEnd = head.length() + 64;
-        if (!text.startsWith(head) || text.length() <= hexEnd || text.charAt(hexEnd) != '\n' || !text.substring(hexEnd + 1).equals(stamp))
-            return null;
-        String hex = text.substring(head.length(), hexEnd);
-        if (!hex.matches("[0-9a-f]{64}")) return null;
-        return ModelDigest.of(HexFormat.of().parseHex(hex));
+        String kept = text == null ? null : stampPart(text);
+        if (kept == null || !kept.equals(stamp)) return null;
+        String line = text.substring(DIGEST_MAGIC.length() + 1, text.length() - kept.length() - 1);
+        if (!line.matches("sha256:[0-9a-f]{64}")) return null;
+        return ModelDigest.of(HexFormat.of().parseHex(line.substring("sha256:".length())));
+    }
+
+    /** A digest file's stamp: what follows its magic line and its digest line; null when it has no such two lines. */
+    private static String stampPart(String text) {
+        if (!text.startsWith(DIGEST_MAGIC + "\n")) return null;
+        int at = text.indexOf('\n', DIGEST_MAGIC.length() + 1);
+        return at < 0 ? null : text.substring(at + 1);
     }
 
     /** Deletes the digest files in {@code dir}, but {@code keep}, whose stamps are stale ({@link PackedWeights#isStale}). */
@@ -191,12 +195,10 @@ public final class PackedCache implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!DIGEST_NAME.matcher(p.getFileName().toString()).matches() || p.equals(keep)) continue;
-                String text = readSmall(p);
-                if (text == null) continue;   // unreadable, gone, or not a digest file: left
-                int stampAt = text.indexOf('\n', DIGEST_MAGIC.length() + 1);
+                String text = readSmall(p), stamp = text == null ? null : stampPart(text);
+                if (stamp == null) continue;   // unreadable, gone, or not a digest file: left
                 try {
-                    if (text.startsWith(DIGEST_MAGIC + "\n") && stampAt > 0 && PackedWeights.isStale(text.substring(stampAt + 1)))
-                        Files.deleteIfExists(p);
+                    if (PackedWeights.isStale(stamp)) Files.deleteIfExists(p);
                 } catch (IOException | RuntimeException e) {
                     // not deletable now: left for a later write
                 }
