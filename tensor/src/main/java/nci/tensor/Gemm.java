@@ -125,6 +125,14 @@ public final class Gemm {
      * [768, 3072] B ran at 6-9 GB/s, with the line 12-20 GB/s (Zen 3 VM, one thread, same JVM, in turn).
      */
     static final int PANEL_PAD = 64 / Float.BYTES;
+    /**
+     * AVX2's packed A: floats per k step of a 6- or 5-row tile (shorter tiles take their height, {@link #aStep});
+     * each tile t starts at {@code t * ASTEP * k} ({@link #aAt}). With 8 the kernel's A index is a shift of the step,
+     * not a multiply by 6 (see the note above {@link #narrow6}). For 4 rows and fewer the height is already cheap,
+     * and 8 would double the A slice beside a 16 KB B panel in L1 (T = 8 takes two 4-row tiles: 0.97x with 8).
+     * AVX-512 packs each tile at its own height from {@code tiles[t] * k}.
+     */
+    static final int ASTEP = 8;
     /** Row stride of a row-packed B block, in floats (see {@link #packedStride}). */
     static final int ROWLD = packedStride(NC);
     /**
@@ -418,7 +426,8 @@ public final class Gemm {
             return;
         }
         // A is packed once per chunk of rows, for all of k (a small copy next to the product: 1/n of its flops)
-        float[] ap = aBuffer(Math.min(m, MCHUNK), k);
+        int chunk = Math.min(m, MCHUNK);
+        float[] ap = aBuffer(WIDE ? chunk : (chunk + MR - 1) / MR * ASTEP, k);
         int nPanels = (n + NR - 1) / NR, nBlocks = (n + NC - 1) / NC;
         for (int r0 = 0; r0 < m; r0 += MCHUNK) {
             int rows = Math.min(MCHUNK, m - r0), cBase = cOff + r0 * n, aBase = aOff + r0 * k;
@@ -537,6 +546,10 @@ public final class Gemm {
      * compile-time-constant stride.
      */
     private static void packA(float[] a, int aOff, int[] start, int k, float[] ap, int t0, int t1) {
+        if (!WIDE) {
+            packNarrowA(a, aOff, start, k, ap, t0, t1);
+            return;
+        }
         for (int t = t0; t < t1; t++) {
             int base = start[t] * k, h = start[t + 1] - start[t];
             if (h == 6) {
@@ -565,6 +578,39 @@ public final class Gemm {
                 for (int p = 0, d = base + r; p < k; p++, d += h) ap[d] = a[src + p];
             }
         }
+    }
+
+    /**
+     * AVX2's {@link #packA}: each row tile t in [t0, t1) of height h as [k][aStep(h)] from ap[t * ASTEP * k],
+     * ap[t*ASTEP*k + p*aStep(h) + r] = a[start[t] + r, p] (a 5-row tile leaves the rest of each step unused).
+     */
+    private static void packNarrowA(float[] a, int aOff, int[] start, int k, float[] ap, int t0, int t1) {
+        for (int t = t0; t < t1; t++) {
+            int base = aAt(start, t, k), h = start[t + 1] - start[t];
+            if (h == 6) {   // a full tile: its six rows read side by side, as packA does
+                int s0 = aOff + start[t] * k, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k;
+                for (int p = 0, d = base; p < k; p++, d += ASTEP) {
+                    ap[d] = a[s0 + p]; ap[d + 1] = a[s1 + p]; ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p]; ap[d + 4] = a[s4 + p]; ap[d + 5] = a[s5 + p];
+                }
+                continue;
+            }
+            int step = aStep(h);
+            for (int r = 0; r < h; r++) {
+                int src = aOff + (start[t] + r) * k;
+                for (int p = 0, d = base + r; p < k; p++, d += step) ap[d] = a[src + p];
+            }
+        }
+    }
+
+    /** AVX2's packed A: floats per k step of an h-row tile (ASTEP for 5 and 6 rows, h for fewer). */
+    static int aStep(int h) {
+        return h > 4 ? ASTEP : h;
+    }
+
+    /** Where row tile t's packed A starts: AVX2 {@code t * ASTEP * k}, AVX-512 {@code tiles[t] * k}. */
+    static int aAt(int[] tiles, int t, int k) {
+        return WIDE ? tiles[t] * k : t * ASTEP * k;
     }
 
     /**
@@ -776,7 +822,7 @@ public final class Gemm {
                         int col = jc + jp * NR, w = Math.min(NR, nc - jp * NR), bo = jp * (kc * NR + PANEL_PAD);
                         for (int t = tc; t < te; t++) {
                             int h = tiles[t + 1] - tiles[t];
-                            narrowTile(h, ap, tiles[t] * k + pc * h, bp, bo, kc, c, cOff + tiles[t] * n + col, n, w,
+                            narrowTile(h, ap, aAt(tiles, t, k) + pc * aStep(h), bp, bo, kc, c, cOff + tiles[t] * n + col, n, w,
                                     pc == 0, bias, col, scratch.tile);
                         }
                     }
@@ -808,7 +854,7 @@ public final class Gemm {
             if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (col / NR) * panelFloats * Float.BYTES, bp, 0, panelFloats);
             else packNarrow(b, 0, k, col, w, bp);
             for (int t = t0; t < t1; t++)
-                narrowTile(tiles[t + 1] - tiles[t], ap, tiles[t] * k, bp, 0, k, c, cOff + tiles[t] * n + col, n, w, true,
+                narrowTile(tiles[t + 1] - tiles[t], ap, aAt(tiles, t, k), bp, 0, k, c, cOff + tiles[t] * n + col, n, w, true,
                         bias, col, scratch.tile);
         }
     }
@@ -1317,8 +1363,8 @@ public final class Gemm {
     // cut, never changes its bits.
     //
     // B is read from a float[]: the thread's block of KC-deep micro-panels (narrowBlocks) or its whole-k panel
-    // (narrowPanels), NR floats a row; A at the tile's own height (packA packs each tile [k][h]); every index is
-    // linear in p, so C2 hoists the range checks. Not from a native segment, as the AVX-512 kernels read B: with the fences below, C2 loads a segment's
+    // (narrowPanels), NR floats a row; A 8 floats a k step for 6 and 5 rows, h for fewer (packNarrowA); every
+    // index is linear in p, so C2 hoists the range checks. Not from a native segment, as the AVX-512 kernels read B: with the fences below, C2 loads a segment's
     // bounds and scope again after every fence, and the 6 x 2 kernel ran at 31-39 GFLOP/s over a native panel in
     // L1 against 52-90 over the same panel in a float[] (Zen 3 VM, 2026-11-29, one thread, fresh JVMs in turn; the
     // FMA peak is ~92). Whole products over a packed B ran 1.6x faster, per-call ones 1.3x at T = 128 (bench/README).
@@ -1333,6 +1379,16 @@ public final class Gemm {
     // one broadcast register is live at a time (15 registers, no spills). On x86 the fence emits no
     // instruction; it only constrains C2's scheduling (checked in the disassembly). It orders nothing this
     // thread could observe differently: the kernels only read their inputs and write their own tile of C.
+    // (Fences between pairs of rows only, two broadcasts live as in OpenBLAS's Haswell kernel, gave a loop of 27
+    // instructions in a scratch class; in Gemm C2 sank a row's FMAs past the fence, spilled two accumulators and ran
+    // 0.67-0.81x. The FMAs are not memory operations, so the fence does not hold them.)
+    //
+    // A is packed 8 floats a k step (ASTEP), not 6: C2 then computes the broadcasts' index with one lea, not three
+    // instructions, and the loop has 30 instructions a k step, not 32 (12 FMAs, 2 B loads, 6 broadcasts, and A's
+    // array loaded twice from the stack either way). On this VM that counts whenever the core's other thread is busy
+    // (the "two speeds", bench/README): a panel in L1, one thread, fresh JVMs, 600 rounds in turn, the new loop ran
+    // 1.18x as fast where the old one ran below 60 GFLOP/s and 1.00x where it ran above 75 (87-88). An FMA-only loop
+    // ran at 80-90 in both states: what the other thread takes is issue slots, not FMA pipes.
 
     private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] c, int co, int ldc) {
@@ -1345,7 +1401,7 @@ public final class Gemm {
         c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
-            int aq = ao + p * 6;
+            int aq = ao + p * ASTEP;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
@@ -1383,7 +1439,7 @@ public final class Gemm {
         c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
-            int aq = ao + p * 5;
+            int aq = ao + p * ASTEP;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
             FloatVector av = FloatVector.broadcast(S, ap[aq]);
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
