@@ -883,6 +883,9 @@ public final class Gemm {
         }
     }
 
+    /** The first k slice's starting row when there is no bias: NR zeros. */
+    private static final float[] ZERO_ROW = new float[NR];
+
     /**
      * One h-row tile of C at co (row stride ldc, w <= NR valid columns from col) over a kc slice of the panel at bo of
      * bp: starting from the bias row (or zeros) on the first slice and from C on later ones. A column edge (w &lt; NR)
@@ -891,25 +894,31 @@ public final class Gemm {
     private static void narrowTile(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, int w,
                                    boolean first, float[] bias, int col, float[] tile) {
         if (w == NR) {
-            if (first) startRows(c, co, ldc, h, bias, col);
-            narrow(h, ap, ao, bp, bo, kc, c, co, ldc);
+            if (!first) narrow(h, ap, ao, bp, bo, kc, c, co, ldc, c, co, ldc);
+            else if (bias != null) narrow(h, ap, ao, bp, bo, kc, bias, col, 0, c, co, ldc);
+            else narrow(h, ap, ao, bp, bo, kc, ZERO_ROW, 0, 0, c, co, ldc);
             return;
         }
         for (int r = 0; r < h; r++)
             for (int q = 0; q < NR; q++)
                 tile[r * NR + q] = q >= w ? 0f : !first ? c[co + r * ldc + q] : bias != null ? bias[col + q] : 0f;
-        narrow(h, ap, ao, bp, bo, kc, tile, 0, NR);
+        narrow(h, ap, ao, bp, bo, kc, tile, 0, NR, tile, 0, NR);
         for (int r = 0; r < h; r++) System.arraycopy(tile, r * NR, c, co + r * ldc, w);
     }
 
-    private static void narrow(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+    /**
+     * The h-row kernel: C's tile at co (row stride ldc) = the tile read from ci at cio (row stride ldi) plus the kc
+     * products. The first k slice reads the bias row (or zeros) for every row, ldi = 0; later ones read C itself.
+     */
+    private static void narrow(int h, float[] ap, int ao, float[] bp, int bo, int kc, float[] ci, int cio, int ldi,
+                               float[] c, int co, int ldc) {
         switch (h) {
-            case 6 -> narrow6(ap, ao, bp, bo, kc, c, co, ldc);
-            case 5 -> narrow5(ap, ao, bp, bo, kc, c, co, ldc);
-            case 4 -> narrow4(ap, ao, bp, bo, kc, c, co, ldc);
-            case 3 -> narrow3(ap, ao, bp, bo, kc, c, co, ldc);
-            case 2 -> narrow2(ap, ao, bp, bo, kc, c, co, ldc);
-            default -> narrow1(ap, ao, bp, bo, kc, c, co);
+            case 6 -> narrow6(ap, ao, bp, bo, kc, ci, cio, ldi, c, co, ldc);
+            case 5 -> narrow5(ap, ao, bp, bo, kc, ci, cio, ldi, c, co, ldc);
+            case 4 -> narrow4(ap, ao, bp, bo, kc, ci, cio, ldi, c, co, ldc);
+            case 3 -> narrow3(ap, ao, bp, bo, kc, ci, cio, ldi, c, co, ldc);
+            case 2 -> narrow2(ap, ao, bp, bo, kc, ci, cio, ldi, c, co, ldc);
+            default -> narrow1(ap, ao, bp, bo, kc, ci, cio, c, co);
         }
     }
 
@@ -1391,14 +1400,14 @@ public final class Gemm {
     // ran at 80-90 in both states: what the other thread takes is issue slots, not FMA pipes.
 
     private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc) {
+                               float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-        c50 = FloatVector.fromArray(S, c, co + 5 * ldc); c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
+        c10 = FloatVector.fromArray(S, ci, cio + ldi); c11 = FloatVector.fromArray(S, ci, cio + ldi + L);
+        c20 = FloatVector.fromArray(S, ci, cio + 2 * ldi); c21 = FloatVector.fromArray(S, ci, cio + 2 * ldi + L);
+        c30 = FloatVector.fromArray(S, ci, cio + 3 * ldi); c31 = FloatVector.fromArray(S, ci, cio + 3 * ldi + L);
+        c40 = FloatVector.fromArray(S, ci, cio + 4 * ldi); c41 = FloatVector.fromArray(S, ci, cio + 4 * ldi + L);
+        c50 = FloatVector.fromArray(S, ci, cio + 5 * ldi); c51 = FloatVector.fromArray(S, ci, cio + 5 * ldi + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * ASTEP;
@@ -1430,13 +1439,13 @@ public final class Gemm {
     }
 
     private static void narrow5(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc) {
+                               float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        c40 = FloatVector.fromArray(S, c, co + 4 * ldc); c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
+        c10 = FloatVector.fromArray(S, ci, cio + ldi); c11 = FloatVector.fromArray(S, ci, cio + ldi + L);
+        c20 = FloatVector.fromArray(S, ci, cio + 2 * ldi); c21 = FloatVector.fromArray(S, ci, cio + 2 * ldi + L);
+        c30 = FloatVector.fromArray(S, ci, cio + 3 * ldi); c31 = FloatVector.fromArray(S, ci, cio + 3 * ldi + L);
+        c40 = FloatVector.fromArray(S, ci, cio + 4 * ldi); c41 = FloatVector.fromArray(S, ci, cio + 4 * ldi + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * ASTEP;
@@ -1464,12 +1473,12 @@ public final class Gemm {
     }
 
     private static void narrow4(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc) {
+                               float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        c30 = FloatVector.fromArray(S, c, co + 3 * ldc); c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
+        c10 = FloatVector.fromArray(S, ci, cio + ldi); c11 = FloatVector.fromArray(S, ci, cio + ldi + L);
+        c20 = FloatVector.fromArray(S, ci, cio + 2 * ldi); c21 = FloatVector.fromArray(S, ci, cio + 2 * ldi + L);
+        c30 = FloatVector.fromArray(S, ci, cio + 3 * ldi); c31 = FloatVector.fromArray(S, ci, cio + 3 * ldi + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * 4;
@@ -1490,11 +1499,11 @@ public final class Gemm {
     }
 
     private static void narrow3(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc) {
+                               float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11, c20, c21;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        c20 = FloatVector.fromArray(S, c, co + 2 * ldc); c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
+        c10 = FloatVector.fromArray(S, ci, cio + ldi); c11 = FloatVector.fromArray(S, ci, cio + ldi + L);
+        c20 = FloatVector.fromArray(S, ci, cio + 2 * ldi); c21 = FloatVector.fromArray(S, ci, cio + 2 * ldi + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * 3;
@@ -1512,10 +1521,10 @@ public final class Gemm {
     }
 
     private static void narrow2(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co, int ldc) {
+                               float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
         FloatVector c00, c01, c10, c11;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
-        c10 = FloatVector.fromArray(S, c, co + ldc); c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
+        c10 = FloatVector.fromArray(S, ci, cio + ldi); c11 = FloatVector.fromArray(S, ci, cio + ldi + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * 2;
@@ -1530,9 +1539,9 @@ public final class Gemm {
     }
 
     private static void narrow1(float[] ap, int ao, float[] bp, int bo, int kc,
-                               float[] c, int co) {
+                               float[] ci, int cio, float[] c, int co) {
         FloatVector c00, c01;
-        c00 = FloatVector.fromArray(S, c, co); c01 = FloatVector.fromArray(S, c, co + L);
+        c00 = FloatVector.fromArray(S, ci, cio); c01 = FloatVector.fromArray(S, ci, cio + L);
         for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             FloatVector av = FloatVector.broadcast(S, ap[ao + p]);
