@@ -622,7 +622,8 @@ public final class Gemm {
                                 float[] c, int cOff, int t0, int t1, int j0, int j1) {
         Scratch scratch = SCRATCH.get();
         if (!WIDE) {
-            if (seg != null || tiles[t1] - tiles[t0] >= NARROW_WHOLE_M)
+            int rows = tiles[t1] - tiles[t0];
+            if (seg != null || rows >= NARROW_WHOLE_M && (long) rows * k <= NARROW_WHOLE_MAX_MK)
                 narrowPanels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             else
                 narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
@@ -839,6 +840,15 @@ public final class Gemm {
      * 1.01-1.17x.
      */
     static final int NARROW_WHOLE_M = 256;
+    /**
+     * ... but only while rows × k stays at or below this (A packed is then at most 5.6 MB, at 8 floats a k step of
+     * 6 rows): each whole panel streams all of A, from L3 once A outgrows L2, where a KC × NARROW_NC block is swept by
+     * MC rows of A at a time. Zen 3 VM, one thread, blocks against whole panels, same JVM in turn, four fresh JVMs
+     * (2026-11-29): [512, 3072] x [3072, 768] 1.23x and 1.24x (rows × k = 1.57M), [384, 3072] 0.98x (1.18M),
+     * [256, 3072] 0.87x, [512, 768] x [768, 768] 0.83x, [512, 768] x [768, 2304] 0.80x; on two threads, fresh JVMs in
+     * turn, [512, 3072] the same within the noise (72-82 GFLOP/s either way).
+     */
+    static final long NARROW_WHOLE_MAX_MK = 1L << 20;
 
     /**
      * AVX2's product one whole-k panel at a time: the panel packed from b or copied from packed panels (seg) into the

@@ -47,6 +47,9 @@ class GemmTest {
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
                 // AVX2's blocks: two of NARROW_NC columns, the second with an edge panel; three k slices; two MC groups
                 {Gemm.MC + 5, Gemm.NARROW_NC + Gemm.NR + 3, 2 * Gemm.KC + 7},
+                // AVX2 per call from NARROW_WHOLE_M rows: whole-k panels up to rows × k = NARROW_WHOLE_MAX_MK, blocks above
+                {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M)},
+                {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M) + 1},
         };
         for (int[] x : mnk) {
             s.add(Arguments.of(x[0], x[1], x[2], true));
