@@ -505,11 +505,11 @@ public final class Gemm {
     /**
      * Rows of A packed at a time; B is packed (or streamed) once per chunk, so a larger chunk packs B fewer times
      * (same-run A/B at m = 512, one thread: 1024 beat 256 by 8-20% on all four GPT-2 shapes). The A buffer is
-     * [MCHUNK][k] floats per calling thread: 12 MB at k = 3072.
+     * [MCHUNK][k] floats per calling thread: 12 MB at k = 3072 (AVX2: 171 tiles of ASTEP rows' room, 16.8 MB).
      */
     static final int MCHUNK = 1024;
 
-    /** The calling thread's A-packing buffer, grown to the largest [MCHUNK][k] seen (pool threads only read it). */
+    /** The calling thread's A-packing buffer, grown to the largest [rows][k] asked for (pool threads only read it). */
     private static final ThreadLocal<float[][]> APACK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     private static float[] aBuffer(int rows, int k) {
@@ -543,7 +543,7 @@ public final class Gemm {
     /**
      * Each row tile t in [t0, t1) (see {@link #tiles}) of height h packed as [k][h] from ap[start[t] * k]:
      * ap[start[t]*k + p*h + r] = a[start[t] + r, p]. Each micro-kernel reads its tile at its own height, a
-     * compile-time-constant stride.
+     * compile-time-constant stride. On AVX2, {@link #packNarrowA}'s layout instead.
      */
     private static void packA(float[] a, int aOff, int[] start, int k, float[] ap, int t0, int t1) {
         if (!WIDE) {
@@ -1402,12 +1402,15 @@ public final class Gemm {
     // instructions in a scratch class; in Gemm C2 sank a row's FMAs past the fence, spilled two accumulators and ran
     // 0.67-0.81x. The FMAs are not memory operations, so the fence does not hold them.)
     //
-    // A is packed 8 floats a k step (ASTEP), not 6: C2 then computes the broadcasts' index with one lea, not three
-    // instructions, and the loop has 30 instructions a k step, not 32 (12 FMAs, 2 B loads, 6 broadcasts, and A's
-    // array loaded twice from the stack either way). On this VM that counts whenever the core's other thread is busy
-    // (the "two speeds", bench/README): a panel in L1, one thread, fresh JVMs, 600 rounds in turn, the new loop ran
-    // 1.18x as fast where the old one ran below 60 GFLOP/s and 1.00x where it ran above 75 (87-88). An FMA-only loop
-    // ran at 80-90 in both states: what the other thread takes is issue slots, not FMA pipes.
+    // A is packed 8 floats a k step (ASTEP), not 6, and the kernels read their starting tile from ci (on the first k
+    // slice the bias row, or zeros, for every row: ldi = 0; later C itself) and write C: C2 then computes the
+    // broadcasts' index with one lea, no longer keeps A's array on the stack, and the loop has 28 instructions a k
+    // step, not 32 (12 FMAs, 2 B loads, 6 broadcasts, 8 integer). On this VM that counts whenever the core's other
+    // thread is busy (the "two speeds", bench/README). A panel in L1, one thread, fresh JVMs in turn: with the A step
+    // alone (30 instructions) the loop ran 1.18x as fast as the old one where that ran below 60 GFLOP/s, and 1.00x
+    // where it ran above 75; with the separate starting tile too, 62-64 GFLOP/s where the 30-instruction loop ran
+    // 55-57. A loop of FMAs alone ran at 75-90 in both states: what the other thread takes is issue slots, not FMA
+    // pipes.
 
     private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
