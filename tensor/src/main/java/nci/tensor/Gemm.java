@@ -25,13 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
  * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: one whole-k panel at a time
- * from packed panels or from {@code NARROW_WHOLE_M} rows on ({@link #narrowPanels}), else a {@code KC x NARROW_NC}
- * block at a time ({@link #narrowBlocks}). The micro-kernel keeps an
- * {@code MR x NR} tile of C
- * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors
- * (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
- * AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x
- * 6 vectors ({@link #wide4x6}).
+ * from packed panels or from {@code NARROW_WHOLE_M} rows on while rows x k stays within {@code NARROW_WHOLE_MAX_MK}
+ * ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time ({@link #narrowBlocks}). The micro-kernel
+ * keeps an {@code MR x NR} tile of C in registers, broadcasting one A value per row and loading one B row piece per
+ * k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3
+ * vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes
+ * two panels at once, 4 rows x 6 vectors ({@link #wide4x6}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads first pack A's row tiles between them, then split the columns (each packs only its own part of B), or the
