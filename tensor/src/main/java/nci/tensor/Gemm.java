@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code DIRECT_M} rows of a B in native memory ({@code DIRECT_WIDE_M} for rows longer than {@code WHOLE_MAX_N})
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
- * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: one whole-k panel at a time
- * from packed panels or from {@code NARROW_WHOLE_M} rows on while rows x k stays within {@code NARROW_WHOLE_MAX_MK}
- * ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time ({@link #narrowBlocks}). The micro-kernel
+ * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: whole-k panels, copied one at
+ * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on while rows x
+ * k stays within {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time
+ * ({@link #narrowBlocks}). The micro-kernel
  * keeps an {@code MR x NR} tile of C in registers, broadcasting one A value per row and loading one B row piece per
  * k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3
  * vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes
@@ -165,11 +166,11 @@ public final class Gemm {
         /** AVX2's block buffer ({@link #narrowBlocks}): NARROW_NC / NR micro-panels of KC x NR floats, PANEL_PAD apart. */
         private float[] blockArray;
 
-        /** AVX2's whole-k panel ({@link #narrowPanels}): [k][NR], grown to the deepest k seen. */
+        /** AVX2's whole-k panels ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown to the largest asked for. */
         private float[] panelArray = new float[0];
 
-        float[] panelArray(int k) {
-            int need = Math.multiplyExact(k, NR);
+        float[] panelArray(int panels, int k) {
+            int need = Math.multiplyExact(panels, Math.addExact(Math.multiplyExact(k, NR), PANEL_PAD));
             if (panelArray.length < need) panelArray = new float[need];
             return panelArray;
         }
@@ -850,23 +851,39 @@ public final class Gemm {
     static final long NARROW_WHOLE_MAX_MK = 1L << 20;
 
     /**
-     * AVX2's product one whole-k panel at a time: the panel packed from b or copied from packed panels (seg) into the
-     * thread's heap panel buffer, then every row tile over all of k, its accumulators in registers from the first k
-     * to the last (C written once).
+     * AVX2's product over whole-k panels: copied from packed panels (seg) into the thread's heap panel buffer one at a
+     * time, or packed from b {@link #panelGroup} at a time; then every row tile over all of k, panel by panel, its
+     * accumulators in registers from the first k to the last (C written once).
      */
     private static void narrowPanels(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
                                      float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
-        float[] bp = scratch.panelArray(k);
-        int panelFloats = k * NR;
-        for (int col = j0; col < j1; col += NR) {
-            int w = Math.min(NR, j1 - col);
-            if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (col / NR) * panelFloats * Float.BYTES, bp, 0, panelFloats);
-            else packNarrow(b, 0, k, col, w, bp);
-            for (int t = t0; t < t1; t++)
-                narrowTile(tiles[t + 1] - tiles[t], ap, aAt(tiles, t, k), bp, 0, k, c, cOff + tiles[t] * n + col, n, w, true,
-                        bias, col, scratch.tile);
+        int g = seg != null ? 1 : panelGroup(k), stride = k * NR + PANEL_PAD;
+        float[] bp = scratch.panelArray(g, k);
+        for (int c0 = j0; c0 < j1; c0 += g * NR) {
+            int wg = Math.min(g * NR, j1 - c0);
+            if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (c0 / NR) * k * NR * Float.BYTES, bp, 0, k * NR);
+            else packNarrow(b, 0, k, c0, wg, bp);
+            for (int col = c0, bo = 0; col < c0 + wg; col += NR, bo += stride)
+                for (int t = t0; t < t1; t++)
+                    narrowTile(tiles[t + 1] - tiles[t], ap, aAt(tiles, t, k), bp, bo, k, c, cOff + tiles[t] * n + col, n,
+                            Math.min(NR, j1 - col), true, bias, col, scratch.tile);
         }
     }
+
+    /** Whole-k panels that {@link #narrowPanels} packs at a time from b: up to PANEL_GROUP, within PANEL_GROUP_BYTES. */
+    static int panelGroup(int k) {
+        return Math.max(1, Math.min(PANEL_GROUP, PANEL_GROUP_BYTES / (k * NR * Float.BYTES)));
+    }
+
+    /**
+     * Packing one whole-k panel reads 64 bytes of each B row, each row in another page: from memory, one miss after
+     * another that no prefetcher follows across pages. Four panels at a time read 256 bytes a row. Zen 3 VM, per call,
+     * [512, 768] x [768, 50257] (B 154 MB, read from memory): one thread 1.12x (six fresh JVMs, the jars swapped in
+     * every other one: 1.09-1.15x per JVM), two threads 1.11x (fresh JVMs in turn: 107.4 against 96.6 GFLOP/s, faster
+     * in 6 of 6); with B in L3, [512, 768] x [768, 2304] 0.97x on one thread (0.92-1.02x per JVM) and 1.03x on two,
+     * [256, 768] x [768, 3072] 0.99x: the noise. Two and eight panels at a time ran as four did.
+     */
+    static final int PANEL_GROUP = 4, PANEL_GROUP_BYTES = 256 << 10;
 
     /**
      * Rows [pc, pc + kc) of b's columns [jc, jc + nc) as kc-deep micro-panels: bp[jp * (kc * NR + PANEL_PAD) + p * NR + q] =

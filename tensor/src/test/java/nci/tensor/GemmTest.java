@@ -50,6 +50,8 @@ class GemmTest {
                 // AVX2 per call from NARROW_WHOLE_M rows: whole-k panels up to rows × k = NARROW_WHOLE_MAX_MK, blocks above
                 {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M)},
                 {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M) + 1},
+                // ... packed PANEL_GROUP panels at a time: two whole groups, then a whole panel and an edge panel
+                {Gemm.NARROW_WHOLE_M, 2 * Gemm.PANEL_GROUP * Gemm.NR + Gemm.NR + 5, 40},
         };
         for (int[] x : mnk) {
             s.add(Arguments.of(x[0], x[1], x[2], true));
