@@ -27,11 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: whole-k panels, copied one at
  * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on while rows x
  * k stays within {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time
- * ({@link #narrowBlocks}). The micro-kernel
- * keeps an {@code MR x NR} tile of C in registers, broadcasting one A value per row and loading one B row piece per
- * k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3
- * vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes
- * two panels at once, 4 rows x 6 vectors ({@link #wide4x6}).
+ * ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A
+ * value per row and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16
+ * vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE});
+ * there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x 6 vectors ({@link #wide4x6}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads first pack A's row tiles between them, then split the columns (each packs only its own part of B), or the
@@ -936,7 +935,7 @@ public final class Gemm {
      * a new stream at every row; eight at a time it has eight going. Zen 3 VM, one thread, six fresh JVMs with the
      * jars swapped in every other one, per call: [8, 768] x [768, 2304] 1.23-1.28x, [8, 768] x [768, 50257]
      * 1.12-1.16x, [8, 768] x [768, 3072] 1.23x, at T = 32 1.06-1.08x, at T = 128 and 512 0.99-1.05x; two threads,
-     * fresh JVMs in turn: T = 8 1.12-1.19x, T = 32 1.05-1.12x. A piece as wide as B's rows reads B as one stream, and
+     * fresh JVMs in turn: T = 8 1.12-1.33x, T = 32 1.05-1.12x. A piece as wide as B's rows reads B as one stream, and
      * eight rows at a time ran 0.84x ([8, 3072] x [3072, 768]) and 0.89x (T = 32) there: it keeps the row order.
      */
     static final int PACK_ROWS = 8;
