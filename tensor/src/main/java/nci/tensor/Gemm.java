@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
  * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: whole-k panels, copied one at
- * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on while rows x
- * k stays within {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time
+ * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on
+ * ({@code NARROW_WIDE_WHOLE_M} for rows of B longer than {@code WHOLE_MAX_N}) while rows x k stays within
+ * {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time
  * ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A
  * value per row and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16
  * vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE});
@@ -622,7 +623,8 @@ public final class Gemm {
         Scratch scratch = SCRATCH.get();
         if (!WIDE) {
             int rows = tiles[t1] - tiles[t0];
-            if (seg != null || rows >= NARROW_WHOLE_M && (long) rows * k <= NARROW_WHOLE_MAX_MK)
+            if (seg != null || rows >= (n > WHOLE_MAX_N ? NARROW_WIDE_WHOLE_M : NARROW_WHOLE_M)
+                    && (long) rows * k <= NARROW_WHOLE_MAX_MK)
                 narrowPanels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
             else
                 narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
@@ -803,9 +805,10 @@ public final class Gemm {
     }
 
     /**
-     * AVX2's product over B packed per call, up to NARROW_WHOLE_M rows: C[rows of tiles t0..t1, j0..j1) over B a KC
-     * x NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row
-     * tiles in groups of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
+     * AVX2's product over B packed per call below NARROW_WHOLE_M rows (NARROW_WIDE_WHOLE_M for B rows longer than
+     * WHOLE_MAX_N), or where rows x k exceeds NARROW_WHOLE_MAX_MK: C[rows of tiles t0..t1, j0..j1) over B a KC x
+     * NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row tiles in groups
+     * of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
      * float[] (see the note above {@link #narrow6}), so AVX2 never reads B in place.
      */
     private static void narrowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
@@ -839,6 +842,16 @@ public final class Gemm {
      * 1.01-1.17x.
      */
     static final int NARROW_WHOLE_M = 256;
+    /**
+     * ... and from this many rows for a B whose rows are longer than WHOLE_MAX_N floats (the LM head's shape: 154 MB,
+     * read from memory). Zen 3 VM, one thread, whole panels against blocks ({@code ab2}: six fresh JVMs, the two
+     * builds swapped in every other one, geometric mean), [T, 768] x [768, 50257]: T = 128 1.167x (1.09-1.31 per
+     * JVM), T = 64 1.162x, T = 32 1.063x, but T = 16 0.975x and T = 8 0.905x; two threads (fresh JVMs in turn, six
+     * each): T = 128 1.16x, T = 64 1.15x, T = 32 1.00x. A B that stays in L3 gains nothing from it below 256 rows:
+     * [768, 768], [768, 2304] and [768, 3072] at T = 128 0.999-1.048x and at T = 64 0.979-1.000x; [768, 3072] at
+     * T = 32 0.871x and at T = 8 0.674x.
+     */
+    static final int NARROW_WIDE_WHOLE_M = 32;
     /**
      * ... but only while rows × k stays at or below this (A packed is then at most 5.6 MB, at 8 floats a k step of
      * 6 rows): each whole panel streams all of A, from L3 once A outgrows L2, where a KC × NARROW_NC block is swept by

@@ -52,6 +52,8 @@ class GemmTest {
                 {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M) + 1},
                 // ... packed PANEL_GROUP panels at a time: two whole groups, then a whole panel and an edge panel
                 {Gemm.NARROW_WHOLE_M, 2 * Gemm.PANEL_GROUP * Gemm.NR + Gemm.NR + 5, 40},
+                // ... and from NARROW_WIDE_WHOLE_M rows for B rows longer than WHOLE_MAX_N (blocks below)
+                {Gemm.NARROW_WIDE_WHOLE_M - 1, Gemm.WHOLE_MAX_N + 5, 20}, {Gemm.NARROW_WIDE_WHOLE_M, Gemm.WHOLE_MAX_N + 5, 20},
         };
         for (int[] x : mnk) {
             s.add(Arguments.of(x[0], x[1], x[2], true));
