@@ -6,9 +6,9 @@ import java.util.List;
  * The JVM flags of every forked benchmark JVM, in one place. The {@code @Fork} annotations of the
  * benchmark classes (used when the jar is run through JMH's own {@code org.openjdk.jmh.Main}) and
  * {@link BenchMain}'s {@code OptionsBuilder} both take them from here. They mirror the root pom's
- * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates, lower compile
- * thresholds for the kernels; a larger young generation for the patching commands), plus a fixed heap so runs are
- * comparable. {@code JvmFlagsTest} holds them to the launcher's flags and the annotations to these lists.
+ * {@code nci.jvm.flags} and the launcher's ({@code ./nci}: Serial GC, no profiled loop predicates or switch profiles,
+ * lower compile thresholds for the kernels; a larger young generation for the patching commands), plus a fixed heap
+ * so runs are comparable. {@code JvmFlagsTest} holds them to the launcher's flags and the annotations to these lists.
  */
 public final class JvmFlags {
     private JvmFlags() {}
@@ -29,6 +29,14 @@ public final class JvmFlags {
      * JVM (see {@code ./nci}). The warm sweep, forward and products measured no different with it (bench/README).
      */
     public static final String PREDICATES = "-XX:-UseProfiledLoopPredicate";
+    /** Lets {@link #SWITCH_PROFILES} through: it is a diagnostic flag. */
+    public static final String DIAGNOSTIC = "-XX:+UnlockDiagnosticVMOptions";
+    /**
+     * The launcher's: no switch profiles in C2, whose pruned cases (tile heights not met yet) trapped in a cold JVM and
+     * sent the compiled products back to the interpreter (see {@code ./nci}). The warm forward and sweep measured no
+     * different with it (bench/README).
+     */
+    public static final String SWITCH_PROFILES = "-XX:-UseSwitchProfiling";
     /**
      * The launcher's: the kernels ({@code nci.tensor}) reach C1 and C2 at 1/20 of the usual counts, so that a cold
      * JVM runs them through the Vector API's boxed Java fallback for less long (see {@code ./nci}). Steady-state
@@ -46,9 +54,9 @@ public final class JvmFlags {
     public static final String PATCHING_YOUNG = "-Xmn512m";
 
     /** Every forked JVM (GEMM and forward): the flags `./nci` runs with, plus the fixed heap. */
-    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, COMPILE_QUIET,
-            KERNEL_THRESHOLDS, HEAP);
+    public static final List<String> ALL = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, DIAGNOSTIC,
+            SWITCH_PROFILES, COMPILE_QUIET, KERNEL_THRESHOLDS, HEAP);
     /** The sweep's forked JVM: as `./nci sweep` runs. */
-    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, COMPILE_QUIET,
-            KERNEL_THRESHOLDS, HEAP, PATCHING_YOUNG);
+    public static final List<String> PATCHING = List.of(VECTOR_MODULE, NATIVE_ACCESS, SERIAL_GC, PREDICATES, DIAGNOSTIC,
+            SWITCH_PROFILES, COMPILE_QUIET, KERNEL_THRESHOLDS, HEAP, PATCHING_YOUNG);
 }
