@@ -445,7 +445,8 @@ public final class Gemm {
                 // panel ran 0.96-1.04x, no gain)
                 boolean blocks = seg == null && nBlocks >= 2 * threads;
                 int units = blocks ? nBlocks : nPanels, width = blocks ? NC : NR;
-                int minPiece = blocks ? 1 : !WIDE && seg == null ? Math.min(NARROW_PIECE, (units + threads - 1) / threads) : 2;
+                int minPiece = blocks ? 1
+                        : !WIDE && seg == null ? Math.min(NARROW_PIECE, (units + threads - 1) / threads) : 2;
                 shareProduct(a, aBase, tiles, k, ap, threads, units, minPiece, (s, e) ->
                         blocked(ap, tiles, k, n, b, seg, bias, c, cBase, 0, mPanels, s * width, Math.min(n, e * width)));
             } else {                                                    // fewer than 2 panels a thread: rows
@@ -490,9 +491,10 @@ public final class Gemm {
     /**
      * AVX2, B packed per call and shared out by panels (n under 2 * threads NC blocks: n = 768 on two threads): a
      * thread's piece is at least this many panels (or its even share, if less), so that each packs B's rows in runs of
-     * at least 512 bytes, not 128. Zen 3 VM, two threads, fresh JVMs in turn, 8 panels against 2: [8, 3072] x
-     * [3072, 768] 28.4 against 21.6 GFLOP/s, [32, 3072] 55.1 against 49.1, [8, 768] x [768, 768] 43.3 against 43.9,
-     * [32, 768] 83.6 against 81.6; half the panels each ran [768, 768] 0.88-0.92x.
+     * at least 512 bytes, not 128. Zen 3 VM, two threads, fresh JVMs in turn (eight each), 8 panels against 2:
+     * [8, 3072] x [3072, 768] 25.2 against 21.5 GFLOP/s, [32, 3072] 55.1 against 48.4, [128, 3072] 81.3 against 79.4,
+     * [512, 3072] 89.2 against 89.3, [8, 768] x [768, 768] 42.9 against 41.0, [128, 768] 100.5 against 93.9. Half the
+     * panels each gained as much at k = 3072 but ran [768, 768] 0.88-0.98x.
      */
     static final int NARROW_PIECE = 8;
 
