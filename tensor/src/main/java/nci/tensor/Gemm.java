@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
  * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: whole-k panels, copied one at
- * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on
- * ({@code NARROW_WIDE_WHOLE_M} for rows of B longer than {@code WHOLE_MAX_N}) while rows x k stays within
- * {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}), else a {@code KC x NARROW_NC} block at a time
- * ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A
+ * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on (in k
+ * slices at most {@code SLICE_K} deep), and from {@code NARROW_WIDE_WHOLE_M} rows for rows of B longer than
+ * {@code WHOLE_MAX_N} while rows x k stays within {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}); else a
+ * {@code KC x NARROW_NC} block at a time ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A
  * value per row and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16
  * vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE});
  * there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x 6 vectors ({@link #wide4x6}).
@@ -166,7 +166,7 @@ public final class Gemm {
         /** AVX2's block buffer ({@link #narrowBlocks}): NARROW_NC / NR micro-panels of KC x NR floats, PANEL_PAD apart. */
         private float[] blockArray;
 
-        /** AVX2's whole-k panels ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown to the largest asked for. */
+        /** AVX2's whole-k panels or k slices of them ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown to the largest asked for. */
         private float[] panelArray = new float[0];
 
         float[] panelArray(int panels, int k) {
@@ -635,9 +635,12 @@ public final class Gemm {
         Scratch scratch = SCRATCH.get();
         if (!WIDE) {
             int rows = tiles[t1] - tiles[t0];
-            if (seg != null || rows >= (n > WHOLE_MAX_N ? NARROW_WIDE_WHOLE_M : NARROW_WHOLE_M)
-                    && (long) rows * k <= NARROW_WHOLE_MAX_MK)
-                narrowPanels(ap, tiles, k, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            if (seg != null)
+                narrowPanels(ap, tiles, k, k, n, null, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            else if (n <= WHOLE_MAX_N && rows >= NARROW_WHOLE_M)
+                narrowPanels(ap, tiles, k, sliceDepth(k), n, b, null, bias, c, cOff, t0, t1, j0, j1, scratch);
+            else if (n > WHOLE_MAX_N && rows >= NARROW_WIDE_WHOLE_M && (long) rows * k <= NARROW_WHOLE_MAX_MK)
+                narrowPanels(ap, tiles, k, k, n, b, null, bias, c, cOff, t0, t1, j0, j1, scratch);
             else
                 narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
@@ -817,8 +820,8 @@ public final class Gemm {
     }
 
     /**
-     * AVX2's product over B packed per call below NARROW_WHOLE_M rows (NARROW_WIDE_WHOLE_M for B rows longer than
-     * WHOLE_MAX_N), or where rows x k exceeds NARROW_WHOLE_MAX_MK: C[rows of tiles t0..t1, j0..j1) over B a KC x
+     * AVX2's product over B packed per call below NARROW_WHOLE_M rows, or for B rows longer than WHOLE_MAX_N below
+     * NARROW_WIDE_WHOLE_M rows or where rows x k exceeds NARROW_WHOLE_MAX_MK: C[rows of tiles t0..t1, j0..j1) over B a KC x
      * NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row tiles in groups
      * of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
      * float[] (see the note above {@link #narrow6}), so AVX2 never reads B in place.
@@ -847,8 +850,9 @@ public final class Gemm {
     }
 
     /**
-     * AVX2's products over B packed per call take whole-k panels ({@link #narrowPanels}) from this many rows on,
-     * KC x NARROW_NC blocks ({@link #narrowBlocks}) below; over packed panels they always take whole-k panels. Zen 3,
+     * AVX2's products over B packed per call take whole-k panels ({@link #narrowPanels}; k slices of them beyond
+     * SLICE_K) from this many rows on, KC x NARROW_NC blocks ({@link #narrowBlocks}) below; over packed panels they
+     * always take whole-k panels. Zen 3,
      * one thread, same JVM in turn, whole panels against blocks: per call T = 512 1.06-1.14x, T = 256 1.14x, T = 128
      * 0.99-1.05x, T = 64 0.92x, T = 32 0.85x (packing a panel reads B 64 bytes a row); over packed panels T = 8-512
      * 1.01-1.17x.
@@ -867,33 +871,60 @@ public final class Gemm {
     /**
      * ... but only while rows × k stays at or below this (A packed is then at most 5.6 MB, at 8 floats a k step of
      * 6 rows): each whole panel streams all of A, from L3 once A outgrows L2, where a KC × NARROW_NC block is swept by
-     * MC rows of A at a time. Zen 3 VM, one thread, blocks against whole panels, same JVM in turn, four fresh JVMs
-     * (2026-11-29): [512, 3072] x [3072, 768] 1.23x and 1.24x (rows × k = 1.57M), [384, 3072] 0.98x (1.18M),
+     * MC rows of A at a time. (This bound was measured where it now no longer applies, on B rows up to WHOLE_MAX_N,
+     * which take k slices instead: Zen 3 VM, one thread, blocks against whole panels, same JVM in turn, four fresh
+     * JVMs, 2026-11-29: [512, 3072] x [3072, 768] 1.23x and 1.24x (rows × k = 1.57M), [384, 3072] 0.98x (1.18M),
      * [256, 3072] 0.87x, [512, 768] x [768, 768] 0.83x, [512, 768] x [768, 2304] 0.80x; on two threads, fresh JVMs in
-     * turn, [512, 3072] the same within the noise (72-82 GFLOP/s either way).
+     * turn, [512, 3072] the same within the noise, 72-82 GFLOP/s either way.)
      */
     static final long NARROW_WHOLE_MAX_MK = 1L << 20;
 
     /**
-     * AVX2's product over whole-k panels: copied from packed panels (seg) into the thread's heap panel buffer one at a
-     * time, or packed from b {@link #panelGroup} at a time; then every row tile over all of k, panel by panel, its
-     * accumulators in registers from the first k to the last (C written once).
+     * AVX2's product over whole-k panels, or over k slices of them ks deep: copied from packed panels (seg) into the
+     * thread's heap panel buffer one at a time, or packed from b {@link #panelGroup} at a time; then every row tile
+     * over the slice, panel by panel, its accumulators in registers from the slice's first k to its last (C written
+     * once a slice: the first slice starts from the bias row, later ones from C).
      */
-    private static void narrowPanels(float[] ap, int[] tiles, int k, int n, Mat b, MemorySegment seg, float[] bias,
+    private static void narrowPanels(float[] ap, int[] tiles, int k, int ks, int n, Mat b, MemorySegment seg, float[] bias,
                                      float[] c, int cOff, int t0, int t1, int j0, int j1, Scratch scratch) {
-        int g = seg != null ? 1 : panelGroup(k), stride = k * NR + PANEL_PAD;
-        float[] bp = scratch.panelArray(g, k);
-        for (int c0 = j0; c0 < j1; c0 += g * NR) {
-            int wg = Math.min(g * NR, j1 - c0);
-            if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, (long) (c0 / NR) * k * NR * Float.BYTES, bp, 0, k * NR);
-            else packNarrow(b, 0, k, c0, wg, bp);
-            for (int col = c0, bo = 0; col < c0 + wg; col += NR, bo += stride) {
-                int w = Math.min(NR, j1 - col);
-                for (int t = t0; t < t1; t++)
-                    narrowTile(tiles[t + 1] - tiles[t], ap, aAt(tiles, t, k), bp, bo, k, c, cOff + tiles[t] * n + col, n, w,
-                            true, bias, col, scratch.tile);
+        int g = seg != null ? 1 : panelGroup(ks);
+        float[] bp = scratch.panelArray(g, ks);
+        for (int pc = 0; pc < k; pc += ks) {
+            int kc = Math.min(ks, k - pc), stride = kc * NR + PANEL_PAD;
+            for (int c0 = j0; c0 < j1; c0 += g * NR) {
+                int wg = Math.min(g * NR, j1 - c0);
+                if (seg != null) MemorySegment.copy(seg, Mat.FLOAT, ((long) (c0 / NR) * k + pc) * NR * Float.BYTES, bp, 0, kc * NR);
+                else packNarrow(b, pc, kc, c0, wg, bp);
+                for (int col = c0, bo = 0; col < c0 + wg; col += NR, bo += stride) {
+                    int w = Math.min(NR, j1 - col);
+                    for (int t = t0; t < t1; t++) {
+                        int h = tiles[t + 1] - tiles[t];
+                        narrowTile(h, ap, aAt(tiles, t, k) + pc * aStep(h), bp, bo, kc, c, cOff + tiles[t] * n + col, n, w,
+                                pc == 0, bias, col, scratch.tile);
+                    }
+                }
             }
         }
+    }
+
+    /**
+     * Per call from NARROW_WHOLE_M rows, whole-k panels are cut into k slices of at most this depth, as even as they
+     * go (k = 3072: four of 768). A whole panel's tiles stream all of A's packed rows past it (8.4 MB at [512, 3072]),
+     * and a panel 3072 deep was packed one at a time (PANEL_GROUP_BYTES), reading 64 bytes of each B row. A slice's
+     * tiles read a quarter of that, and four slice panels are packed at a time. Zen 3 VM, one thread, {@code ab2} (six
+     * or eight fresh JVMs, the builds swapped in every other one), [T, 3072] x [3072, 768] against the KC x NARROW_NC
+     * blocks (T &gt; 341) or whole panels (T = 256): T = 512 1.15x and 1.16x (slices of 768 and 512 deep; 1.11x and
+     * 1.10x for 1024 and 1536), T = 1024 1.09x, T = 384 1.08x, T = 256 1.08x; two threads (fresh JVMs in turn) 1.04x
+     * and 1.02x at T = 512 and 256. Below 256 rows slices ran slower than the blocks (slices of 512: T = 128 0.92x, T = 32 0.80x), and
+     * over packed panels (the forward's products, one panel at a time) slower than whole panels but at T = 512 on
+     * one thread (T = 128 0.96x, T = 384 0.95x, T = 512 1.18x, and 0.99x on two threads there): those keep whole ones.
+     */
+    static final int SLICE_K = 768;
+
+    /** The depth of {@link #narrowPanels}'s k slices per call from NARROW_WHOLE_M rows: k, or even slices of at most SLICE_K. */
+    static int sliceDepth(int k) {
+        int slices = (k + SLICE_K - 1) / SLICE_K;
+        return (k + slices - 1) / slices;
     }
 
     /** Whole-k panels that {@link #narrowPanels} packs at a time from b: up to PANEL_GROUP, within PANEL_GROUP_BYTES. */

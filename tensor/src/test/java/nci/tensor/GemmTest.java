@@ -47,11 +47,12 @@ class GemmTest {
                 {Gemm.MC + 3, 2 * Gemm.NR, 7}, {Gemm.MCHUNK + 45, 37, 20},
                 // AVX2's blocks: two of NARROW_NC columns, the second with an edge panel; three k slices; two MC groups
                 {Gemm.MC + 5, Gemm.NARROW_NC + Gemm.NR + 3, 2 * Gemm.KC + 7},
-                // AVX2 per call from NARROW_WHOLE_M rows: whole-k panels up to rows × k = NARROW_WHOLE_MAX_MK, blocks above
-                {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M)},
-                {Gemm.NARROW_WHOLE_M, Gemm.NR + 5, (int) (Gemm.NARROW_WHOLE_MAX_MK / Gemm.NARROW_WHOLE_M) + 1},
-                // ... packed PANEL_GROUP panels at a time: two whole groups, then a whole panel and an edge panel
+                // AVX2 per call from NARROW_WHOLE_M rows: whole-k panels up to SLICE_K deep, then two k slices
+                {Gemm.NARROW_WHOLE_M, 3 * Gemm.NR + 5, Gemm.SLICE_K}, {Gemm.NARROW_WHOLE_M, 3 * Gemm.NR + 5, Gemm.SLICE_K + 1},
+                // ... packed PANEL_GROUP panels at a time: two whole groups, then a whole panel and an edge panel;
+                // whole-k, and in three k slices of unequal depth
                 {Gemm.NARROW_WHOLE_M, 2 * Gemm.PANEL_GROUP * Gemm.NR + Gemm.NR + 5, 40},
+                {Gemm.NARROW_WHOLE_M, 2 * Gemm.PANEL_GROUP * Gemm.NR + Gemm.NR + 5, 2 * Gemm.SLICE_K + 5},
                 // ... and from NARROW_WIDE_WHOLE_M rows for B rows longer than WHOLE_MAX_N (blocks below)
                 {Gemm.NARROW_WIDE_WHOLE_M - 1, Gemm.WHOLE_MAX_N + 5, 20}, {Gemm.NARROW_WIDE_WHOLE_M, Gemm.WHOLE_MAX_N + 5, 20},
         };
@@ -169,12 +170,14 @@ class GemmTest {
      * last bt row), column-split and single-row (GEMV) shapes; with two threads A's row tiles are packed between them
      * ({@code Gemm.shareProduct}: one piece at m = 6, four at m = 64 and 1200). At n = 768 two threads split B into
      * pieces narrower than a block, whose packing reads rows ahead ({@code Gemm.touch}, both packing layouts: m = 64
-     * and m = 8), and one thread does not.
+     * and m = 8), and one thread does not. On AVX2 per call, NARROW_WHOLE_M rows and k deeper than SLICE_K take k
+     * slices, whose bits must equal those of whole panels over the packed B.
      */
     @Test
     void threadCountDoesNotChangeBits() {
         // the first three are large enough for two threads under either threshold (Gemm.PARALLEL_MIN_FLOPS)
-        for (int[] mnk : new int[][] {{1200, 40, 300}, {1200, 41, 300}, {6, 3073, 1200}, {64, 768, 768}, {8, 768, 3072}, {1, 3073, 300}}) {
+        for (int[] mnk : new int[][] {{1200, 40, 300}, {1200, 41, 300}, {6, 3073, 1200}, {64, 768, 768}, {8, 768, 3072},
+                {Gemm.NARROW_WHOLE_M, 200, 2 * Gemm.SLICE_K + 5}, {1, 3073, 300}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             float[] a = Check.gaussian(1, m * k, 1f);
             Mat b = unalignedMat(Check.gaussian(2, k * n, 1f), k, n);
@@ -196,6 +199,20 @@ class GemmTest {
             Check.sameBits("matmulTransposed threads 1 vs 2, " + m + "x" + n + "x" + k, t1, t2);
             Check.sameBits("packed matmul threads 1 vs 2, " + m + "x" + n + "x" + k, p1, p2);
             Check.sameBits("packed vs per-call matmul, " + m + "x" + n + "x" + k, c1, p1);
+        }
+    }
+
+    /** k slices: none up to SLICE_K, then as even as they go, each at most SLICE_K deep (3072: four of 768). */
+    @Test
+    void sliceDepths() {
+        assertEquals(1, Gemm.sliceDepth(1));
+        assertEquals(Gemm.SLICE_K, Gemm.sliceDepth(Gemm.SLICE_K));
+        assertEquals((Gemm.SLICE_K + 2) / 2, Gemm.sliceDepth(Gemm.SLICE_K + 1));
+        assertEquals(Gemm.SLICE_K, Gemm.sliceDepth(4 * Gemm.SLICE_K));
+        for (int k = 1; k <= 5 * Gemm.SLICE_K; k++) {
+            int d = Gemm.sliceDepth(k), slices = (k + d - 1) / d;
+            assertTrue(d <= Gemm.SLICE_K && slices == (k + Gemm.SLICE_K - 1) / Gemm.SLICE_K && k - (slices - 1) * d >= d - slices,
+                    "k = " + k + ": depth " + d);
         }
     }
 
