@@ -25,13 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skip the copy: the kernels read B's rows where they are, in {@code KC}-deep slices. B already packed
  * ({@link PackedB}, {@link PackedSegment}) is copied one whole panel at a time and swept the same way
  * ({@link #panels}). That is the AVX-512 path; AVX2 always packs B into a heap buffer: whole-k panels, copied one at
- * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on (in k
- * slices at most {@code SLICE_K} deep), and from {@code NARROW_WIDE_WHOLE_M} rows for rows of B longer than
+ * a time from packed panels, or packed {@code PANEL_GROUP} at a time from {@code NARROW_WHOLE_M} rows on (in k slices
+ * at most {@code SLICE_K} deep), and from {@code NARROW_WIDE_WHOLE_M} rows for rows of B longer than
  * {@code WHOLE_MAX_N} while rows x k stays within {@code NARROW_WHOLE_MAX_MK} ({@link #narrowPanels}); else a
- * {@code KC x NARROW_NC} block at a time ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C in registers, broadcasting one A
- * value per row and loading one B row piece per k step: 6 rows x 2 vectors (12 accumulators) on AVX2, whose 16
- * vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on AVX-512, which has 32 ({@code WIDE});
- * there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x 6 vectors ({@link #wide4x6}).
+ * {@code KC x NARROW_NC} block at a time ({@link #narrowBlocks}). The micro-kernel keeps an {@code MR x NR} tile of C
+ * in registers, broadcasting one A value per row and loading one B row piece per k step: 6 rows x 2 vectors (12
+ * accumulators) on AVX2, whose 16 vector registers allow no more, and 7 rows x 3 vectors (21 accumulators) on
+ * AVX-512, which has 32 ({@code WIDE}); there a 4-row tile over a KC x NC block takes two panels at once, 4 rows x 6
+ * vectors ({@link #wide4x6}).
  * A single row (m = 1, e.g. only the last position recomputed) skips packing: it streams B's rows straight from
  * the segment into the C row (GEMV), with the same per-element operations as the micro-kernels.
  * Threads first pack A's row tiles between them, then split the columns (each packs only its own part of B), or the
@@ -166,7 +167,7 @@ public final class Gemm {
         /** AVX2's block buffer ({@link #narrowBlocks}): NARROW_NC / NR micro-panels of KC x NR floats, PANEL_PAD apart. */
         private float[] blockArray;
 
-        /** AVX2's whole-k panels or k slices of them ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown to the largest asked for. */
+        /** AVX2's whole-k panels or k slices of them ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown. */
         private float[] panelArray = new float[0];
 
         float[] panelArray(int panels, int k) {
@@ -821,9 +822,9 @@ public final class Gemm {
 
     /**
      * AVX2's product over B packed per call below NARROW_WHOLE_M rows, or for B rows longer than WHOLE_MAX_N below
-     * NARROW_WIDE_WHOLE_M rows or where rows x k exceeds NARROW_WHOLE_MAX_MK: C[rows of tiles t0..t1, j0..j1) over B a KC x
-     * NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row tiles in groups
-     * of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
+     * NARROW_WIDE_WHOLE_M rows or where rows x k exceeds NARROW_WHOLE_MAX_MK: C[rows of tiles t0..t1, j0..j1) over B
+     * a KC x NARROW_NC block at a time, packed into the thread's heap buffer as KC-deep micro-panels; then row tiles
+     * in groups of MC rows, each group over every panel of the block in turn. The 6 x 2 kernels read B from that
      * float[] (see the note above {@link #narrow6}), so AVX2 never reads B in place.
      */
     private static void narrowBlocks(float[] ap, int[] tiles, int k, int n, Mat b, float[] bias,
@@ -910,19 +911,20 @@ public final class Gemm {
 
     /**
      * Per call from NARROW_WHOLE_M rows, whole-k panels are cut into k slices of at most this depth, as even as they
-     * go (k = 3072: four of 768). A whole panel's tiles stream all of A's packed rows past it (8.4 MB at [512, 3072]),
-     * and a panel 3072 deep was packed one at a time (PANEL_GROUP_BYTES), reading 64 bytes of each B row. A slice's
-     * tiles read a quarter of that, and four slice panels are packed at a time. Zen 3 VM, one thread, {@code ab2} (six
-     * or eight fresh JVMs, the builds swapped in every other one), [T, 3072] x [3072, 768] against the KC x NARROW_NC
-     * blocks (T &gt; 341) or whole panels (T = 256): T = 512 1.15x and 1.16x (slices of 768 and 512 deep; 1.11x and
-     * 1.10x for 1024 and 1536), T = 1024 1.09x, T = 384 1.08x, T = 256 1.08x; two threads (fresh JVMs in turn) 1.04x
-     * and 1.02x at T = 512 and 256. Below 256 rows slices ran slower than the blocks (slices of 512: T = 128 0.92x, T = 32 0.80x), and
-     * over packed panels (the forward's products, one panel at a time) slower than whole panels but at T = 512 on
-     * one thread (T = 128 0.96x, T = 384 0.95x, T = 512 1.18x, and 0.99x on two threads there): those keep whole ones.
+     * go (k = 3072: four of 768). A whole panel's tiles stream all of A's packed rows past it (8.4 MB at
+     * [512, 3072]), and a panel 3072 deep was packed one at a time (PANEL_GROUP_BYTES), reading 64 bytes of each B
+     * row. A slice's tiles read a quarter of that, and four slice panels are packed at a time. Zen 3 VM, one thread,
+     * {@code ab2} (six or eight fresh JVMs, the builds swapped in every other one), [T, 3072] x [3072, 768] against
+     * the KC x NARROW_NC blocks (T &gt; 341) or whole panels (T = 256): T = 512 1.15x and 1.16x (slices of 768 and 512
+     * deep; 1.11x and 1.10x for 1024 and 1536), T = 1024 1.09x, T = 384 1.08x, T = 256 1.08x; two threads (fresh
+     * JVMs in turn) 1.04x and 1.02x at T = 512 and 256. Below 256 rows slices ran slower than the blocks (slices of
+     * 512: T = 128 0.92x, T = 32 0.80x), and over packed panels (the forward's products, one panel at a time) slower
+     * than whole panels but at T = 512 on one thread (T = 128 0.96x, T = 384 0.95x, T = 512 1.18x, and 0.99x on two
+     * threads there): those keep whole ones.
      */
     static final int SLICE_K = 768;
 
-    /** The depth of {@link #narrowPanels}'s k slices per call from NARROW_WHOLE_M rows: k, or even slices of at most SLICE_K. */
+    /** {@link #narrowPanels}'s k slice depth per call from NARROW_WHOLE_M rows: k, or even slices up to SLICE_K. */
     static int sliceDepth(int k) {
         int slices = (k + SLICE_K - 1) / SLICE_K;
         return (k + slices - 1) / slices;
