@@ -167,7 +167,7 @@ public final class Gemm {
         /** AVX2's block buffer ({@link #narrowBlocks}): NARROW_NC / NR micro-panels of KC x NR floats, PANEL_PAD apart. */
         private float[] blockArray;
 
-        /** AVX2's whole-k panels or k slices of them ({@link #narrowPanels}): [k][NR] each, PANEL_PAD apart, grown. */
+        /** AVX2's whole-k panels or k slices of them ({@link #narrowPanels}): [ks][NR] each, PANEL_PAD apart, grown. */
         private float[] panelArray = new float[0];
 
         float[] panelArray(int panels, int k) {
@@ -636,14 +636,12 @@ public final class Gemm {
         Scratch scratch = SCRATCH.get();
         if (!WIDE) {
             int rows = tiles[t1] - tiles[t0];
-            if (seg != null)
-                narrowPanels(ap, tiles, k, k, n, null, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
-            else if (n <= WHOLE_MAX_N && rows >= NARROW_WHOLE_M)
-                narrowPanels(ap, tiles, k, sliceDepth(k), n, b, null, bias, c, cOff, t0, t1, j0, j1, scratch);
-            else if (n > WHOLE_MAX_N && rows >= NARROW_WIDE_WHOLE_M && (long) rows * k <= NARROW_WHOLE_MAX_MK)
-                narrowPanels(ap, tiles, k, k, n, b, null, bias, c, cOff, t0, t1, j0, j1, scratch);
-            else
-                narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
+            // the depth of the panels' k slices (k: whole panels), or 0 for KC x NARROW_NC blocks
+            int ks = seg != null ? k
+                    : n <= WHOLE_MAX_N ? (rows >= NARROW_WHOLE_M ? sliceDepth(k) : 0)
+                    : rows >= NARROW_WIDE_WHOLE_M && (long) rows * k <= NARROW_WHOLE_MAX_MK ? k : 0;
+            if (ks > 0) narrowPanels(ap, tiles, k, ks, n, b, seg, bias, c, cOff, t0, t1, j0, j1, scratch);
+            else narrowBlocks(ap, tiles, k, n, b, bias, c, cOff, t0, t1, j0, j1, scratch);
             return;
         }
         int rows = tiles[t1] - tiles[t0];
