@@ -1519,16 +1519,18 @@ public final class Gemm {
     // 55-57. A loop of FMAs alone ran at 75-90 in both states: what the other thread takes is issue slots, not FMA
     // pipes.
     //
-    // narrow6 and narrow5 take four k steps a loop iteration, then the last kc mod 4 one at a time: the same fmas in
-    // the same order, so the same bits. Written with one index pair an iteration and constant offsets from it, C2
-    // keeps everything in registers and the loop has 89 instructions for 48 FMAs, 22 a k step instead of 28 (OpenBLAS's
+    // narrow6 takes four k steps a loop iteration, then the last kc mod 4 one at a time: the same fmas in the same
+    // order, so the same bits. Written with one index pair an iteration and constant offsets from it, C2 keeps
+    // everything in registers and the loop has 89 instructions for 48 FMAs, 22 a k step instead of 28 (OpenBLAS's
     // Haswell kernel, unrolled 8 times, has about 21). Zen 3 VM, one thread, `ab2` (six fresh JVMs, the jars swapped in
-    // every other one): [512, 3072] x [3072, 768] 1.09x, [512, 768] x [768, 50257] 1.07x, packed [128, 768] x
-    // [768, 3072] 1.06x, [32, 3072] x [3072, 768] 1.04x, [128, 768] x [768, 2304] 1.02-1.04x; two threads, fresh
-    // JVMs in turn, 1.01-1.06x. Two steps an iteration ran 0.94-1.01x of four, eight 0.97-1.00x. Written as one
-    // index pair a step (p + 1, ...), the same unrolling left A's and B's arrays on the stack and reloaded them after
-    // every fence; the 4- to 2-row kernels, which have no fences, need one between steps or C2 hoists all the loads
-    // and spills, and then ran 0.93-0.95x at T = 8; the dot tiles unrolled so ran 0.84-0.87x. They keep one step.
+    // every other one): [512, 3072] x [3072, 768] 1.09x, packed [128, 768] x [768, 3072] 1.06x, [32, 3072] x
+    // [3072, 768] 1.04x, [128, 768] x [768, 2304] 1.02-1.04x; two threads, fresh JVMs in turn, 1.01-1.06x. Two steps an
+    // iteration ran 0.94-1.01x of four (1.01-1.02x of one), eight 0.97-1.00x. The price is C2's time on the bigger
+    // loop in a cold JVM: a first `nci sweep` took 0.2-0.4 s longer (sweep_ms, six runs in turn), and 0.5-0.6 s with
+    // narrow5 unrolled too, which the benchmarks' row counts never reach (tiles()), so narrow5 keeps one step. Written
+    // as one index pair a step (p + 1, ...), the same unrolling left A's and B's arrays on the stack and reloaded them
+    // after every fence; the 4- to 2-row kernels, which have no fences, need one between steps or C2 hoists all the
+    // loads and spills, and then ran 0.93-0.95x at T = 8; the dot tiles unrolled so ran 0.84-0.87x. They keep one step.
 
     private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
@@ -1657,75 +1659,7 @@ public final class Gemm {
         c20 = FloatVector.fromArray(S, ci, cio + 2 * ldi); c21 = FloatVector.fromArray(S, ci, cio + 2 * ldi + L);
         c30 = FloatVector.fromArray(S, ci, cio + 3 * ldi); c31 = FloatVector.fromArray(S, ci, cio + 3 * ldi + L);
         c40 = FloatVector.fromArray(S, ci, cio + 4 * ldi); c41 = FloatVector.fromArray(S, ci, cio + 4 * ldi + L);
-        int p = 0;
-        for (int pu = kc - 3; p < pu; p += 4) {
-            int bq = bo + p * NR, aq = ao + p * ASTEP;
-            FloatVector b0, b1, av;
-            b0 = FloatVector.fromArray(S, bp, bq); b1 = FloatVector.fromArray(S, bp, bq + L);
-            av = FloatVector.broadcast(S, ap[aq]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 4]);
-            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
-            // k step p + 1
-            b0 = FloatVector.fromArray(S, bp, bq + NR); b1 = FloatVector.fromArray(S, bp, bq + NR + L);
-            av = FloatVector.broadcast(S, ap[aq + ASTEP]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + ASTEP + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + ASTEP + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + ASTEP + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + ASTEP + 4]);
-            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
-            // k step p + 2
-            b0 = FloatVector.fromArray(S, bp, bq + 2 * NR); b1 = FloatVector.fromArray(S, bp, bq + 2 * NR + L);
-            av = FloatVector.broadcast(S, ap[aq + 2 * ASTEP]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 2 * ASTEP + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 2 * ASTEP + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 2 * ASTEP + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 2 * ASTEP + 4]);
-            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
-            // k step p + 3
-            b0 = FloatVector.fromArray(S, bp, bq + 3 * NR); b1 = FloatVector.fromArray(S, bp, bq + 3 * NR + L);
-            av = FloatVector.broadcast(S, ap[aq + 3 * ASTEP]);
-            c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 3 * ASTEP + 1]);
-            c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 3 * ASTEP + 2]);
-            c20 = b0.fma(av, c20); c21 = b1.fma(av, c21);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 3 * ASTEP + 3]);
-            c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
-            VarHandle.acquireFence();
-            av = FloatVector.broadcast(S, ap[aq + 3 * ASTEP + 4]);
-            c40 = b0.fma(av, c40); c41 = b1.fma(av, c41);
-        }
-        for (; p < kc; p++) {
+        for (int p = 0; p < kc; p++) {
             int bq = bo + p * NR;
             int aq = ao + p * ASTEP;
             FloatVector b0 = FloatVector.fromArray(S, bp, bq), b1 = FloatVector.fromArray(S, bp, bq + L);
