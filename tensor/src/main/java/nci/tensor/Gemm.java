@@ -1522,15 +1522,16 @@ public final class Gemm {
     // narrow6 takes four k steps a loop iteration, then the last kc mod 4 one at a time: the same fmas in the same
     // order, so the same bits. Written with one index pair an iteration and constant offsets from it, C2 keeps
     // everything in registers and the loop has 89 instructions for 48 FMAs, 22 a k step instead of 28 (OpenBLAS's
-    // Haswell kernel, unrolled 8 times, has about 21). Zen 3 VM, one thread, `ab2` (six fresh JVMs, the jars swapped in
-    // every other one): [512, 3072] x [3072, 768] 1.09x, packed [128, 768] x [768, 3072] 1.06x, [32, 3072] x
-    // [3072, 768] 1.04x, [128, 768] x [768, 2304] 1.02-1.04x; two threads, fresh JVMs in turn, 1.01-1.06x. Two steps an
-    // iteration ran 0.94-1.01x of four (1.01-1.02x of one), eight 0.97-1.00x. The price is C2's time on the bigger
-    // loop in a cold JVM: a first `nci sweep` took 0.2-0.4 s longer (sweep_ms, six runs in turn), and 0.5-0.6 s with
-    // narrow5 unrolled too, which the benchmarks' row counts never reach (tiles()), so narrow5 keeps one step. Written
-    // as one index pair a step (p + 1, ...), the same unrolling left A's and B's arrays on the stack and reloaded them
-    // after every fence; the 4- to 2-row kernels, which have no fences, need one between steps or C2 hoists all the
-    // loads and spills, and then ran 0.93-0.95x at T = 8; the dot tiles unrolled so ran 0.84-0.87x. They keep one step.
+    // Haswell 16 x 6 kernel has 24: a prefetch, two pointer adds and a decrement in each of its 8 unrolled steps).
+    // Zen 3 VM, one thread, `ab2` (six fresh JVMs, the jars swapped in every other one): [512, 3072] x [3072, 768]
+    // 1.09x, packed [128, 768] x [768, 3072] 1.06x, [32, 3072] x [3072, 768] 1.04x, [128, 768] x [768, 2304]
+    // 1.02-1.04x; two threads, fresh JVMs in turn, 1.01-1.06x. Two steps an iteration ran 0.94-1.01x of four
+    // (1.01-1.02x of one), eight 0.97-1.00x. The price is C2's time on the bigger loop in a cold JVM: a first `nci
+    // sweep` took 0.2-0.4 s longer (sweep_ms, six runs in turn), and 0.5-0.6 s with narrow5 unrolled too, which the
+    // benchmarks' row counts never reach (tiles()), so narrow5 keeps one step. Written as one index pair a step (p + 1,
+    // ...), the same unrolling left A's and B's arrays on the stack and reloaded them after every fence; the 4- to
+    // 2-row kernels, which have no fences, need one between steps or C2 hoists all the loads and spills, and then ran
+    // 0.93-0.95x at T = 8; the dot tiles unrolled so ran 0.84-0.87x. They keep one step.
 
     private static void narrow6(float[] ap, int ao, float[] bp, int bo, int kc,
                                float[] ci, int cio, int ldi, float[] c, int co, int ldc) {
