@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>{@link #matmulTransposed} (the LM head: bt = wte [50257, E], usually few rows) does not transpose anything:
  * each output is a dot product along k. Up to 3 rows read bt's (mapped) rows straight from the segment, one a row
  * x 2 bt rows at a time: streaming bt sequentially is what its m = 1 case needs. From 4 rows on, a is packed in
- * the same row tiles as above ({@link #tiles(int)}, up to {@code MR} rows), each block of bt rows is copied to a
- * heap buffer with its rows interleaved in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows
- * of bt (12 accumulators; AVX2) or 7 x 3 (21; AVX-512) read both as one stream each.
+ * row tiles of 3 to {@code MR} rows ({@link #dotTiles}), each block of bt rows is copied to a heap buffer with its
+ * rows interleaved in groups of {@code DOT_G}, and register tiles of up to 6 rows of a x 2 rows of bt (12
+ * accumulators; AVX2) or 7 x 3 (21; AVX-512) read both as one stream each.
  *
  * <h2>Determinism</h2>
  * Every output element is computed by the same sequence of operations whatever m, n, the row/column range it
@@ -534,22 +534,36 @@ public final class Gemm {
 
     /**
      * The row tiles of a chunk of rows, as their first rows plus {@code rows} at the end: MR-row tiles, then the
-     * remainder. A remainder of 1 to 3 rows after at least one full tile is taken with that tile as two tiles of
-     * at least 4 rows instead (MR = 6: 4 + 3, 4 + 4; MR = 7: 4 + 4, 5 + 4, 5 + 5): a 1- or 2-row tile keeps too few
-     * accumulators busy to cover the FMA latency. Which tile a row lands in never changes its bits.
+     * remainder. With AVX-512 (MR = 7) a remainder of 1 to 3 rows after at least one full tile is taken with that
+     * tile as two tiles of at least 4 rows instead (4 + 4, 5 + 4, 5 + 5): a 1- or 2-row tile keeps too few
+     * accumulators busy to cover the FMA latency. With AVX2 (MR = 6) only a remainder of 3 is (5 + 4); 1 and 2 rows
+     * keep a tile of their own behind a full 6-row one, since {@link #narrow6} runs four k steps a loop iteration:
+     * Zen 3 VM, one thread, {@code ab2} (four fresh JVMs, the builds swapped in every other one), against the folded
+     * tiles: 6 + 1 rows 1.27x ([7, 768] x [768, 2304]) and 1.13x ([13, 3072] x [3072, 768]); 6 + 2 rows at T = 8
+     * 1.03-1.14x ([768, 3072] and [768, 2304]; 1.10x packed), T = 14 1.08x; two threads 1.03-1.11x at T = 8 and 1.03x at
+     * T = 32; T = 128 1.00x. 6 + 3 ran 0.77-0.84x of 5 + 4 (T = 9 and 15). Which tile a row lands in never changes its
+     * bits.
      */
     static int[] tiles(int rows) {
-        return tiles(rows, MR);
+        return tiles(rows, MR, WIDE ? 1 : 3);
     }
 
-    /** {@link #tiles(int)} for tiles of at most {@code mr} rows. */
-    static int[] tiles(int rows, int mr) {
+    /** The row tiles of {@link #matmulTransposed}: its dot tiles take 3 to MR rows, so remainders of 1 to 3 are folded. */
+    static int[] dotTiles(int rows) {
+        return tiles(rows, MR, 1);
+    }
+
+    /**
+     * Tiles of at most {@code mr} rows, a remainder r with {@code fold} &lt;= r &lt; 4 after at least one full tile
+     * taken with that tile as two of at least 4 rows.
+     */
+    static int[] tiles(int rows, int mr, int fold) {
         int count = (rows + mr - 1) / mr, r = rows % mr;
         int[] start = new int[count + 1];
         for (int t = 0; t < count; t++) start[t] = t * mr;
         start[count] = rows;
         // mr + r rows as two tiles of at least 4: the higher half first
-        if (count >= 2 && r > 0 && r < 4) start[count - 1] = start[count - 2] + (mr + r + 1) / 2;
+        if (count >= 2 && r >= fold && r < 4) start[count - 1] = start[count - 2] + (mr + r + 1) / 2;
         return start;
     }
 
@@ -1126,7 +1140,7 @@ public final class Gemm {
                 else shared((n + JB - 1) / JB, threads, (s, e) -> dotRows(a, ao, rows, k, bt, c, co, s * JB, Math.min(n, e * JB)));
                 continue;
             }
-            int[] tiles = tiles(rows);
+            int[] tiles = dotTiles(rows);
             int mTiles = tiles.length - 1;
             packDotA(a, ao, tiles, k, ap);
             if (!parallel) dotBlocked(ap, tiles, a, ao, k, bt, c, co, 0, mTiles, 0, n);
@@ -1239,7 +1253,7 @@ public final class Gemm {
                 case 5 -> dot5x3(ap, ao, ub, bp, bo, acc);
                 case 4 -> dot4x3(ap, ao, ub, bp, bo, acc);
                 case 3 -> dot3x3(ap, ao, ub, bp, bo, acc);
-                default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // tiles() of >= 4 rows: 3..7
+                default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // dotTiles() of >= 4 rows: 3..7
             }
             return;
         }
@@ -1248,7 +1262,7 @@ public final class Gemm {
             case 5 -> dot5x2(ap, ao, ub, bp, bo, acc);
             case 4 -> dot4x2(ap, ao, ub, bp, bo, acc);
             case 3 -> dot3x2(ap, ao, ub, bp, bo, acc);
-            default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // tiles() of >= 4 rows: 3..6
+            default -> throw new IllegalStateException("no dot tile of " + h + " rows");   // dotTiles() of >= 4 rows: 3..6
         }
     }
 

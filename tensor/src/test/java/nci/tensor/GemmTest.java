@@ -278,34 +278,57 @@ class GemmTest {
     }
 
     /**
-     * The row tiles cover the rows in order without gaps, none taller than the tile height, and once there is a full
-     * tile no tile is shorter than 3 rows (a remainder of 1 to 3 is folded with the tile before into two of at least
-     * 4): for the AVX2 height (6), the AVX-512 one (7), and whichever this machine uses.
+     * The row tiles cover the rows in order without gaps, full tiles first, none taller than the tile height. Once
+     * there is a full tile, a remainder of {@code fold} to 3 rows is folded with the tile before it into two of at least
+     * 4 rows, and any other remainder is a tile of its own: for the AVX2 height (6) and the AVX-512 one (7), every
+     * fold. This machine's product tiles fold 3 rows only on AVX2 (1 to 3 on AVX-512), its dot tiles 1 to 3 (the dot
+     * kernels take 3 rows or more).
      */
     @Test
     void rowTilesCoverTheRows() {
-        for (int mr : new int[] {6, 7, Gemm.MR}) {
-            for (int rows = 1; rows <= 3 * Gemm.MCHUNK + 7; rows++) {
-                int[] start = Gemm.tiles(rows, mr);
-                assertEquals(0, start[0], "first tile of " + rows);
-                assertEquals(rows, start[start.length - 1], "end of the tiles of " + rows);
-                assertEquals((rows + mr - 1) / mr, start.length - 1, "tile count of " + rows);
-                for (int t = 0; t + 1 < start.length; t++) {
-                    int h = start[t + 1] - start[t];
-                    assertTrue(h >= 1 && h <= mr, "tile " + t + " of " + rows + " rows is " + h + " high");
-                    if (rows >= mr) assertTrue(h >= 3, "tile " + t + " of " + rows + " rows is only " + h + " high");
+        for (int mr : new int[] {6, 7})
+            for (int fold = 1; fold <= 4; fold++)
+                for (int rows = 1; rows <= 3 * Gemm.MCHUNK + 7; rows++) {
+                    int[] start = Gemm.tiles(rows, mr, fold);
+                    String what = rows + " rows in tiles of " + mr + ", folding from " + fold;
+                    int count = start.length - 1, r = rows % mr;
+                    assertEquals(0, start[0], "first tile of " + what);
+                    assertEquals(rows, start[count], "end of the tiles of " + what);
+                    assertEquals((rows + mr - 1) / mr, count, "tile count of " + what);
+                    for (int t = 0; t + 2 < count; t++) assertEquals(mr, start[t + 1] - start[t], "tile " + t + " of " + what);
+                    int last = start[count] - start[count - 1];
+                    if (count >= 2 && r >= fold && r < 4) {
+                        int before = start[count - 1] - start[count - 2];
+                        assertEquals(mr + r, before + last, "the last two tiles of " + what);
+                        assertTrue(last >= 3 && before >= last && before <= mr, "the last two tiles of " + what + ": " + before + " + " + last);
+                    } else {
+                        if (count >= 2) assertEquals(mr, start[count - 1] - start[count - 2], "the tile before the last of " + what);
+                        assertEquals(r == 0 ? Math.min(rows, mr) : r, last, "the last tile of " + what);
+                    }
                 }
-            }
+        for (int rows : new int[] {8, 29, 32, 127, 128})
+            assertArrayEquals(Gemm.tiles(rows, Gemm.MR, Gemm.WIDE ? 1 : 3), Gemm.tiles(rows), "tiles of " + rows + " rows");
+        if (!Gemm.WIDE) {
+            assertArrayEquals(new int[] {0, 6, 12, 18, 24, 30, 32}, Gemm.tiles(32));
+            assertArrayEquals(new int[] {0, 6, 12, 18, 24, 28, 32}, Gemm.dotTiles(32));
         }
-        assertArrayEquals(Gemm.tiles(29, Gemm.MR), Gemm.tiles(29));
-        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 6));
-        assertArrayEquals(new int[] {0, 6, 10, 13}, Gemm.tiles(13, 6));
-        assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5, 6));
-        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 7));
-        assertArrayEquals(new int[] {0, 5, 9}, Gemm.tiles(9, 7));
-        assertArrayEquals(new int[] {0, 5, 10}, Gemm.tiles(10, 7));
-        assertArrayEquals(new int[] {0, 7, 11}, Gemm.tiles(11, 7));
-        assertArrayEquals(new int[] {0, 7, 14, 19, 24}, Gemm.tiles(24, 7));
+        for (int rows = 4; rows <= 3 * Gemm.MCHUNK; rows++) {
+            int[] start = Gemm.dotTiles(rows);
+            for (int t = 0; t + 1 < start.length; t++)
+                assertTrue(start[t + 1] - start[t] >= 3, "dot tile " + t + " of " + rows + " rows is under 3 rows");
+        }
+        assertArrayEquals(new int[] {0, 6, 8}, Gemm.tiles(8, 6, 3));
+        assertArrayEquals(new int[] {0, 6, 7}, Gemm.tiles(7, 6, 3));
+        assertArrayEquals(new int[] {0, 5, 9}, Gemm.tiles(9, 6, 3));
+        assertArrayEquals(new int[] {0, 6, 12, 13}, Gemm.tiles(13, 6, 3));
+        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 6, 1));
+        assertArrayEquals(new int[] {0, 6, 10, 13}, Gemm.tiles(13, 6, 1));
+        assertArrayEquals(new int[] {0, 5}, Gemm.tiles(5, 6, 3));
+        assertArrayEquals(new int[] {0, 4, 8}, Gemm.tiles(8, 7, 1));
+        assertArrayEquals(new int[] {0, 5, 9}, Gemm.tiles(9, 7, 1));
+        assertArrayEquals(new int[] {0, 5, 10}, Gemm.tiles(10, 7, 1));
+        assertArrayEquals(new int[] {0, 7, 11}, Gemm.tiles(11, 7, 1));
+        assertArrayEquals(new int[] {0, 7, 14, 19, 24}, Gemm.tiles(24, 7, 1));
     }
 
     /** B is read in place only when native: up to DIRECT_M rows, or DIRECT_WIDE_M for rows longer than WHOLE_MAX_N. */
