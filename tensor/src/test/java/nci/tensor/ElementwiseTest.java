@@ -12,6 +12,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 0, 1, lanes-1, lanes+1, 767, 3073, 50257, at non-zero offsets. Tolerances are stated per op (eps = 2⁻²³).
  */
 class ElementwiseTest {
+
+    /**
+     * VMath.exp: within 2 ulp of Math.exp over the normal range; below the clamp at -104 exactly 0 and from 89 on
+     * +inf (both beyond float's range, so the clamp changes no result), -inf to 0, NaN to NaN, ±0 to 1.
+     */
+    @Test
+    void vectorExpAgainstMathExpAndAtItsClamps() {
+        jdk.incubator.vector.VectorSpecies<Float> s = VectorInfo.SPECIES;
+        for (float x = -87.3f; x <= 88.7f; x += 0.0137f) {
+            float got = VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), want = (float) Math.exp(x);
+            assertTrue(Math.abs(got - want) <= 2 * Math.ulp(want), "exp(" + x + ") = " + got + ", Math.exp " + want);
+        }
+        for (float x : new float[] {-104f, -104.5f, -200f, -1e30f, Float.NEGATIVE_INFINITY, -Float.MAX_VALUE})
+            assertEquals(0f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), "exp(" + x + ")");
+        for (float x : new float[] {89f, 89.5f, 200f, 1e30f, Float.POSITIVE_INFINITY, Float.MAX_VALUE})
+            assertEquals(Float.POSITIVE_INFINITY, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), "exp(" + x + ")");
+        assertTrue(Float.isNaN(VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, Float.NaN)).lane(0)));
+        assertEquals(1f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, 0f)).lane(0));
+        assertEquals(1f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, -0f)).lane(0));
+    }
     private static final double EPS = Check.EPS;
 
     /** add: exactly the same additions, so bit-identical. */
