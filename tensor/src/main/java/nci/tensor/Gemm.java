@@ -130,7 +130,8 @@ public final class Gemm {
      * AVX2's packed A: floats per k step of a 6- or 5-row tile (shorter tiles take their height, {@link #aStep});
      * each tile t starts at {@code t * ASTEP * k} ({@link #aAt}). With 8 the kernel's A index is a shift of the step,
      * not a multiply by 6 (see the note above {@link #narrow6}). For 4 rows and fewer the height is already cheap,
-     * and 8 would double the A slice beside a 16 KB B panel in L1 (T = 8 takes two 4-row tiles: 0.97x with 8).
+     * and 8 would double the A slice beside a 16 KB B panel in L1 (T = 8 as two 4-row tiles, as it was tiled then:
+     * 0.97x with 8).
      * AVX-512 packs each tile at its own height from {@code tiles[t] * k}.
      */
     static final int ASTEP = 8;
@@ -537,32 +538,33 @@ public final class Gemm {
      * remainder. With AVX-512 (MR = 7) a remainder of 1 to 3 rows after at least one full tile is taken with that
      * tile as two tiles of at least 4 rows instead (4 + 4, 5 + 4, 5 + 5): a 1- or 2-row tile keeps too few
      * accumulators busy to cover the FMA latency. With AVX2 (MR = 6) only a remainder of 3 is (5 + 4); 1 and 2 rows
-     * keep a tile of their own behind a full 6-row one, since {@link #narrow6} runs four k steps a loop iteration:
+     * keep a tile of their own behind a full 6-row one, since {@link #narrow6} runs four k steps a loop iteration.
      * Zen 3 VM, one thread, {@code ab2} (four fresh JVMs, the builds swapped in every other one), against the folded
      * tiles: 6 + 1 rows 1.27x ([7, 768] x [768, 2304]) and 1.13x ([13, 3072] x [3072, 768]); 6 + 2 rows at T = 8
-     * 1.03-1.14x ([768, 3072] and [768, 2304]; 1.10x packed), T = 14 1.08x; two threads 1.03-1.11x at T = 8 and 1.03x at
-     * T = 32; T = 128 1.00x. 6 + 3 ran 0.77-0.84x of 5 + 4 (T = 9 and 15). Which tile a row lands in never changes its
-     * bits.
+     * 1.03-1.14x ([768, 3072] and [768, 2304]; 1.10x packed), T = 14 1.08x; two threads 1.03-1.11x at T = 8 and
+     * 1.03x at T = 32; T = 128 1.00x. 6 + 3 ran 0.77-0.84x of 5 + 4 (T = 9 and 15). Which tile a row lands in never
+     * changes its bits.
      */
     static int[] tiles(int rows) {
         return tiles(rows, MR, WIDE ? 1 : 3);
     }
 
-    /** The row tiles of {@link #matmulTransposed}: its dot tiles take 3 to MR rows, so remainders of 1 to 3 are folded. */
+    /** The row tiles of {@link #matmulTransposed}: its dot tiles take 3 to MR rows, so a remainder of 1 to 3 folds. */
     static int[] dotTiles(int rows) {
         return tiles(rows, MR, 1);
     }
 
     /**
-     * Tiles of at most {@code mr} rows, a remainder r with {@code fold} &lt;= r &lt; 4 after at least one full tile
-     * taken with that tile as two of at least 4 rows.
+     * Tiles of at most {@code mr} rows; a remainder r with {@code fold} &lt;= r &lt; 4 after at least one full tile
+     * is taken with that tile as two tiles, the larger first (mr = 6: 4 + 3, 4 + 4, 5 + 4; mr = 7: 4 + 4, 5 + 4,
+     * 5 + 5).
      */
     static int[] tiles(int rows, int mr, int fold) {
         int count = (rows + mr - 1) / mr, r = rows % mr;
         int[] start = new int[count + 1];
         for (int t = 0; t < count; t++) start[t] = t * mr;
         start[count] = rows;
-        // mr + r rows as two tiles of at least 4: the higher half first
+        // mr + r rows as two tiles: the larger half first
         if (count >= 2 && r >= fold && r < 4) start[count - 1] = start[count - 2] + (mr + r + 1) / 2;
         return start;
     }

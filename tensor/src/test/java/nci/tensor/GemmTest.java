@@ -279,10 +279,10 @@ class GemmTest {
 
     /**
      * The row tiles cover the rows in order without gaps, full tiles first, none taller than the tile height. Once
-     * there is a full tile, a remainder of {@code fold} to 3 rows is folded with the tile before it into two of at least
-     * 4 rows, and any other remainder is a tile of its own: for the AVX2 height (6) and the AVX-512 one (7), every
-     * fold. This machine's product tiles fold 3 rows only on AVX2 (1 to 3 on AVX-512), its dot tiles 1 to 3 (the dot
-     * kernels take 3 rows or more).
+     * there is a full tile, a remainder of {@code fold} to 3 rows is folded with the tile before it into two tiles of
+     * at least 3 rows, the larger first, and any other remainder is a tile of its own: for the AVX2 height (6) and
+     * the AVX-512 one (7), every fold. This machine's product tiles fold 3 rows only on AVX2 (1 to 3 on AVX-512), its
+     * dot tiles 1 to 3 (the dot kernels take 3 rows or more).
      */
     @Test
     void rowTilesCoverTheRows() {
