@@ -1,5 +1,6 @@
 package nci.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -19,19 +20,24 @@ class ElementwiseTest {
      */
     @Test
     void vectorExpAgainstMathExpAndAtItsClamps() {
-        jdk.incubator.vector.VectorSpecies<Float> s = VectorInfo.SPECIES;
         for (float x = -87.3f; x <= 88.7f; x += 0.0137f) {
-            float got = VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), want = (float) Math.exp(x);
+            float got = vectorExp(x), want = (float) Math.exp(x);
             assertTrue(Math.abs(got - want) <= 2 * Math.ulp(want), "exp(" + x + ") = " + got + ", Math.exp " + want);
         }
         for (float x : new float[] {-104f, -104.5f, -200f, -1e30f, Float.NEGATIVE_INFINITY, -Float.MAX_VALUE})
-            assertEquals(0f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), "exp(" + x + ")");
+            assertEquals(0f, vectorExp(x), "exp(" + x + ")");
         for (float x : new float[] {89f, 89.5f, 200f, 1e30f, Float.POSITIVE_INFINITY, Float.MAX_VALUE})
-            assertEquals(Float.POSITIVE_INFINITY, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, x)).lane(0), "exp(" + x + ")");
-        assertTrue(Float.isNaN(VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, Float.NaN)).lane(0)));
-        assertEquals(1f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, 0f)).lane(0));
-        assertEquals(1f, VMath.exp(jdk.incubator.vector.FloatVector.broadcast(s, -0f)).lane(0));
+            assertEquals(Float.POSITIVE_INFINITY, vectorExp(x), "exp(" + x + ")");
+        assertTrue(Float.isNaN(vectorExp(Float.NaN)));
+        assertEquals(1f, vectorExp(0f));
+        assertEquals(1f, vectorExp(-0f));
     }
+
+    /** VMath.exp of x in every lane, read from lane 0. */
+    private static float vectorExp(float x) {
+        return VMath.exp(FloatVector.broadcast(VectorInfo.SPECIES, x)).lane(0);
+    }
+
     private static final double EPS = Check.EPS;
 
     /** add: exactly the same additions, so bit-identical. */
