@@ -49,11 +49,12 @@ public final class Attention {
      * broadcast q value per row and 2 kᵀ vectors per i): no horizontal sums. Keys past a row's t in a block are
      * computed and ignored (the softmax covers s ≤ t only). Weighted sum: 4 rows x 2 vectors of d in registers, one
      * sweep over s ≤ t per 2L columns of d, then each later row's own s in increasing order in the same registers,
-     * then stored (a d that is not a multiple of 2L finishes its last L columns on the stored sums, {@link #finish}).
-     * No helper here takes or returns a vector (see {@link Softmax#inPlaceVector} for why).
+     * then stored. No helper here takes or returns a vector (see {@link Softmax#inPlaceVector} for why).
      * <p>Measured (Zen 3 VM, AVX2, one thread, T = 128, d = 64, the 12 heads of a [T, 3E] c_attn output, fresh JVMs
      * in turn, best of 300 ms rounds): the later rows' last terms in registers instead of on the stored sums 0.82-1.05x
-     * the time (four of five JVMs faster); v copied side by side and kᵀ's odd row stride then 0.78-0.98x.
+     * the time (four of five JVMs faster); v copied side by side and kᵀ's odd row stride then 0.78-0.98x. All three
+     * against the code before them: 0.78-0.90x at T = 128 (six JVMs each, geometric mean 0.83x), 0.96-0.99x at T = 32,
+     * 0.86-0.88x at T = 8.
      */
     public static void causalVector(float[] q, int qOff, int qStride,
                                     float[] k, int kOff, int kStride,
@@ -147,7 +148,9 @@ public final class Attention {
                 w = FloatVector.broadcast(S, p3[s]);
                 e0 = v0.fma(w, e0); e1 = v1.fma(w, e1);
             }
-            // each later row's own last terms, s = t+1 .. tr in increasing s, in the same registers
+            // each later row's own last terms, s = t+1 .. tr in increasing s, in the same registers. Written out: as a
+            // loop over s with each row's bound tested inside (as below, where d leaves L columns over), the 12
+            // heads at T = 128 took 0.94-1.40x the time (eight fresh JVMs in turn against this; three of them 1.2-1.4x).
             if (t1 > t) {
                 FloatVector v0 = FloatVector.fromArray(S, v, vo), v1 = FloatVector.fromArray(S, v, vo + L);
                 FloatVector w = FloatVector.broadcast(S, p1[t + 1]);
@@ -186,32 +189,19 @@ public final class Attention {
                 c = vv.fma(FloatVector.broadcast(S, p2[s]), c);
                 e = vv.fma(FloatVector.broadcast(S, p3[s]), e);
             }
+            for (int s = t + 1; s <= t3; s++, vo += vStride) {                   // the later rows' last terms
+                FloatVector vv = FloatVector.fromArray(S, v, vo);
+                if (s <= t1) b = vv.fma(FloatVector.broadcast(S, p1[s]), b);
+                if (s <= t2) c = vv.fma(FloatVector.broadcast(S, p2[s]), c);
+                e = vv.fma(FloatVector.broadcast(S, p3[s]), e);
+            }
             a.intoArray(out, o0 + i); b.intoArray(out, o1 + i); c.intoArray(out, o2 + i); e.intoArray(out, o3 + i);
-            finish(p1, t, t1, v, vOff, vStride, i, 1, out, o1);
-            if (t2 > t1) finish(p2, t, t2, v, vOff, vStride, i, 1, out, o2);     // a repeated last row is finished once
-            if (t3 > t2) finish(p3, t, t3, v, vOff, vStride, i, 1, out, o3);
         }
         for (; i < d; i++) {
             out[o0 + i] = weightedScalar(p0, t, v, vOff + i, vStride);
             out[o1 + i] = weightedScalar(p1, t1, v, vOff + i, vStride);
             out[o2 + i] = weightedScalar(p2, t2, v, vOff + i, vStride);
             out[o3 + i] = weightedScalar(p3, t3, v, vOff + i, vStride);
-        }
-    }
-
-    /**
-     * A later row's own last terms, on the partial sums already stored in out: out[o+i ..] += p[s]·v_s[i ..] for
-     * s = t+1..tr in increasing s, over {@code vectors} vectors of columns (storing and reloading a float is exact, so
-     * this is the fma order of one accumulator). Arrays and offsets only: a method that takes or returns a vector
-     * costs a boxed vector per call whenever C2 does not inline it (see {@link Softmax#inPlaceVector}).
-     */
-    private static void finish(float[] p, int t, int tr, float[] v, int vOff, int vStride, int i, int vectors,
-                               float[] out, int o) {
-        for (int j = 0, c = o + i; j < vectors; j++, c += L) {
-            FloatVector acc = FloatVector.fromArray(S, out, c);
-            for (int s = t + 1; s <= tr; s++)
-                acc = FloatVector.fromArray(S, v, vOff + s * vStride + i + j * L).fma(FloatVector.broadcast(S, p[s]), acc);
-            acc.intoArray(out, c);
         }
     }
 
