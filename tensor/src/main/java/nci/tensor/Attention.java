@@ -28,7 +28,7 @@ public final class Attention {
     /**
      * Per-thread scratch, grown on demand (heads run in parallel, each on its own pool thread):
      * [0] kᵀ of the head [d, Tp] (Tp: T rounded up to KB, and up to an odd multiple of KB; zero padded), [1] to [4] the
-     * score rows of four query rows [Tp], [5] the head's v rows copied side by side [T, d].
+     * score rows of four query rows [Tp], [5] the head's v rows copied side by side [T, d] (for more than 4 rows).
      */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
 
@@ -71,13 +71,17 @@ public final class Attention {
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < d * tp) scratch[0] = new float[d * tp];
         if (scratch[1].length < tp) for (int r = 1; r <= 4; r++) scratch[r] = new float[tp];
-        if (scratch[5].length < T * d) scratch[5] = new float[T * d];
-        float[] kt = scratch[0], p0 = scratch[1], p1 = scratch[2], p2 = scratch[3], p3 = scratch[4], vc = scratch[5];
+        float[] kt = scratch[0], p0 = scratch[1], p1 = scratch[2], p2 = scratch[3], p3 = scratch[4];
         transpose(k, kOff, kStride, T, d, kt, tp);
-        // v's rows side by side: the weighted sums sweep one 64-byte line of every v row per 2L columns, and in a
-        // [T, 3E] c_attn output (rows 9 KB apart at E = 768) those lines fall into a quarter of L1's sets
-        for (int s = 0; s < T; s++) System.arraycopy(v, vOff + s * vStride, vc, s * d, d);
-        v = vc; vOff = 0; vStride = d;
+        // v's rows side by side: each group of four query rows sweeps one 64-byte line of every v row per 2L columns,
+        // and in a [T, 3E] c_attn output (rows 9 KB apart at E = 768) those lines fall into a quarter of L1's sets.
+        // One group (the engine recomputing the last few rows) reads each line once, so a copy would only add a pass.
+        if (T - rowStart > 4) {
+            if (scratch[5].length < T * d) scratch[5] = new float[T * d];
+            float[] vc = scratch[5];
+            for (int s = 0; s < T; s++) System.arraycopy(v, vOff + s * vStride, vc, s * d, d);
+            v = vc; vOff = 0; vStride = d;
+        }
         for (int t = rowStart; t < T; t += 4) {
             int t1 = Math.min(t + 1, T - 1), t2 = Math.min(t + 2, T - 1), t3 = Math.min(t + 3, T - 1);
             scores(q, qOff + t * qStride, qOff + t1 * qStride, qOff + t2 * qStride, qOff + t3 * qStride, kt, tp, d,
@@ -150,7 +154,7 @@ public final class Attention {
             }
             // each later row's own last terms, s = t+1 .. tr in increasing s, in the same registers. Written out: as a
             // loop over s with each row's bound tested inside (as below, where d leaves L columns over), the 12
-            // heads at T = 128 took 0.94-1.40x the time (eight fresh JVMs in turn against this; three of them 1.2-1.4x).
+            // heads at T = 128 took 0.94-1.40x the time (eight fresh JVMs in turn against this; three 1.2-1.4x).
             if (t1 > t) {
                 FloatVector v0 = FloatVector.fromArray(S, v, vo), v1 = FloatVector.fromArray(S, v, vo + L);
                 FloatVector w = FloatVector.broadcast(S, p1[t + 1]);
