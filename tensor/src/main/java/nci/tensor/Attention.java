@@ -64,8 +64,9 @@ public final class Attention {
         checkShape(T, d, rowStart);
         if (rowStart == T) return;
         float scale = (float) (1.0 / Math.sqrt(d));
-        // kᵀ's rows tp floats apart, an odd number of 64-byte lines: a score block reads one line of each of d rows,
-        // and at a power-of-two stride (T = 128: 512 bytes) those d lines fall into an eighth of L1's sets
+        // kᵀ's rows an odd multiple of KB floats apart (AVX2: an odd number of 64-byte lines; AVX-512: twice one): a
+        // score block reads the same columns of d rows, and at a power-of-two stride (T = 128 on AVX2: 512 bytes)
+        // those d lines fall into an eighth of L1's sets
         int tp = (T + KB - 1) / KB * KB;
         if ((tp / KB) % 2 == 0) tp += KB;
         float[][] scratch = SCRATCH.get();
