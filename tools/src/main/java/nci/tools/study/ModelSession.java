@@ -5,11 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import nci.gpt2.Gpt2Config;
 import nci.gpt2.Gpt2Loader;
 import nci.gpt2.Gpt2Model;
 import nci.gpt2.tokenizer.Gpt2Tokenizer;
 import nci.patching.ActivationCache;
+import nci.patching.ModelDigest;
 import nci.patching.PatchEngine;
 
 /**
@@ -17,9 +21,10 @@ import nci.patching.PatchEngine;
  * vocab.json and merges.txt), the hub revision when the folder is a hub cache snapshot, and (on first use) the
  * content digest and a {@link PatchEngine} with one shared activation cache.
  *
- * <p>Loading maps the weights and reads the config; the digest (one pass over every weight) is computed only
- * when the engine is first asked for, so that a spec can be validated against the model's shape before any
- * real work.
+ * <p>Loading maps the weights and reads the config. The digest (one pass over every weight, when the cache folder
+ * does not keep it) is computed on a thread of its own from the moment the model is loaded, so that it overlaps the
+ * rest of the loading (packing the layer matrices on a model's first run, reading the tokenizer); the engine waits for
+ * it when it is first asked for. A spec is still validated against the model's shape before the engine is made.
  */
 public final class ModelSession implements AutoCloseable {
 
@@ -32,15 +37,19 @@ public final class ModelSession implements AutoCloseable {
     private final long loadMillis;
     private final long cacheBytes;
     private final PackedCache packed;
+    /** The model's digest, computed on a thread of its own from {@link #open}; null for {@link #of}. */
+    private final FutureTask<ModelDigest> digest;
     private PatchEngine engine;
 
-    private ModelSession(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer, long loadMillis, long cacheBytes, PackedCache packed) {
+    private ModelSession(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer, long loadMillis, long cacheBytes, PackedCache packed,
+                         FutureTask<ModelDigest> digest) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
         this.loadMillis = loadMillis;
         this.cacheBytes = cacheBytes;
         this.packed = packed;
+        this.digest = digest;
     }
 
     /**
@@ -56,22 +65,44 @@ public final class ModelSession implements AutoCloseable {
         long t0 = System.nanoTime();
         Path folder = Gpt2Loader.resolveFolder(dir);
         Gpt2Model m = packedCache ? PackedCache.load(folder) : Gpt2Loader.load(folder);
-        PackedCache packed = packedCache ? PackedCache.open(m, folder, true) : PackedCache.off();
+        // the digest only reads the weights, which stay mapped until close() has waited for it
+        Path cacheDir = packedCache ? PackedCache.dir(System.getenv()) : null;
+        FutureTask<ModelDigest> digest = new FutureTask<>(() -> PackedCache.digest(cacheDir, folder, m));
+        Thread.ofPlatform().name("nci-digest").daemon().start(digest);
+        PackedCache packed = PackedCache.off();
         Gpt2Tokenizer tok = null;
         try {
+            if (packedCache) packed = PackedCache.open(m, folder, true);
             if (Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt")))
                 tok = Gpt2Tokenizer.load(folder);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            awaitQuietly(digest);
             packed.close();
             m.close();
             throw e;
         }
-        return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes, packed);
+        return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes, packed, digest);
+    }
+
+    /** Waits for {@code task} to end, whatever its outcome (an interrupt is kept for later). */
+    private static void awaitQuietly(FutureTask<?> task) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                task.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | CancellationException e) {
+                break;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** Wraps an already loaded model (tests share one model across commands this way). */
     public static ModelSession of(Path dir, Gpt2Model model, Gpt2Tokenizer tokenizer) {
-        return new ModelSession(dir, model, tokenizer, 0, DEFAULT_CACHE_BYTES, PackedCache.off());
+        return new ModelSession(dir, model, tokenizer, 0, DEFAULT_CACHE_BYTES, PackedCache.off(), null);
     }
 
     public Path dir() { return dir; }
@@ -85,10 +116,32 @@ public final class ModelSession implements AutoCloseable {
     /** Whether the folder had tokenizer files. */
     public boolean hasTokenizer() { return tokenizer != null; }
 
-    /** The engine over this model (the model digest on first call: from the packed cache's digest file, else computed). */
+    /** The engine over this model (made on first call, with the model's digest: from the packed cache's digest file, else computed). */
     public synchronized PatchEngine engine() {
-        if (engine == null) engine = new PatchEngine(model, packed.digest(model), new ActivationCache(cacheBytes));
+        if (engine == null) engine = new PatchEngine(model, digest(), new ActivationCache(cacheBytes));
         return engine;
+    }
+
+    /** The digest {@link #open} started, once it is there (its failure rethrown); computed here for {@link #of}. */
+    private ModelDigest digest() {
+        if (digest == null) return packed.digest(model);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return digest.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IllegalStateException("computing the model digest failed", c);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     /** The hub revision when the folder is a hub cache snapshot ({@code .../snapshots/<rev>}), else "". */
@@ -147,10 +200,11 @@ public final class ModelSession implements AutoCloseable {
         return s.toString();
     }
 
-    /** Waits for a background write of the packed weights, then unmaps the model. */
+    /** Waits for the digest's thread and a background write of the packed weights, then unmaps the model. */
     @Override
     public void close() {
         try {
+            if (digest != null) awaitQuietly(digest);
             packed.close();
         } finally {
             model.close();

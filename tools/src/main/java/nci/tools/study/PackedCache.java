@@ -133,6 +133,11 @@ public final class PackedCache implements AutoCloseable {
      * cannot be written is left unwritten, silently: the next command computes it again.
      */
     public ModelDigest digest(Gpt2Model model) {
+        return digest(dir, folder, model);
+    }
+
+    /** {@link #digest(Gpt2Model)} for the cache folder {@code dir} (null: off) and the model folder {@code folder}. */
+    static ModelDigest digest(Path dir, Path folder, Gpt2Model model) {
         if (dir == null) return ModelDigest.of(model);
         String stamp;
         try {
