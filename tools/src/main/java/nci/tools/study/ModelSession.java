@@ -84,20 +84,29 @@ public final class ModelSession implements AutoCloseable {
         return new ModelSession(folder, m, tok, (System.nanoTime() - t0) / 1_000_000, cacheBytes, packed, digest);
     }
 
-    /** Waits for {@code task} to end, whatever its outcome (an interrupt is kept for later). */
+    /** Waits for {@code task} to end, whatever its outcome. */
     private static void awaitQuietly(FutureTask<?> task) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                task.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | CancellationException e) {
-                break;
-            }
+        try {
+            await(task);
+        } catch (ExecutionException | CancellationException e) {
+            // its outcome is someone else's to report, or no one's
         }
-        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** {@code task}'s result once it has one, waiting through interrupts (which are kept for later). */
+    private static <T> T await(FutureTask<T> task) throws ExecutionException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     /** Wraps an already loaded model (tests share one model across commands this way). */
@@ -125,22 +134,13 @@ public final class ModelSession implements AutoCloseable {
     /** The digest {@link #open} started, once it is there (its failure rethrown); computed here for {@link #of}. */
     private ModelDigest digest() {
         if (digest == null) return packed.digest(model);
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return digest.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException re) throw re;
-                    if (c instanceof Error err) throw err;
-                    throw new IllegalStateException("computing the model digest failed", c);
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
+            return await(digest);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException("computing the model digest failed", c);
         }
     }
 
