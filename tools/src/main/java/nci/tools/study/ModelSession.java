@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import nci.gpt2.Gpt2Config;
@@ -88,8 +87,8 @@ public final class ModelSession implements AutoCloseable {
     private static void awaitQuietly(FutureTask<?> task) {
         try {
             await(task);
-        } catch (ExecutionException | CancellationException e) {
-            // its outcome is someone else's to report, or no one's
+        } catch (ExecutionException e) {
+            // its outcome is someone else's to report, or no one's (the task is never cancelled)
         }
     }
 
